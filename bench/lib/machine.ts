@@ -1,0 +1,32 @@
+/** The report header: when, on what machine, with which versions. */
+import { readFileSync } from "node:fs";
+import { cpus, loadavg, release, totalmem } from "node:os";
+import type { System } from "./types.js";
+
+/**
+ * Lines describing the run: date, kernel, CPU, memory, load, node and the
+ * version of every system.
+ */
+export async function describeMachine(systems: readonly System[]): Promise<string[]> {
+  let distro = "linux";
+  try {
+    const osRelease = readFileSync("/etc/os-release", "utf8");
+    distro = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(osRelease)?.[1] ?? distro;
+  } catch {
+    // keep the default
+  }
+  const cpu = cpus();
+  const lines = [
+    `date:    ${new Date().toISOString()}`,
+    `machine: ${distro}, kernel ${release()}, ${cpu.length} × ${cpu[0]?.model ?? "?"}, ` +
+      `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `load:    ${loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ")} (1/5/15 min) at start`,
+    `node:    ${process.version}`,
+  ];
+  for (const system of systems) {
+    lines.push(`${`${system.id}:`.padEnd(9)}${await system.version()}`);
+  }
+  return lines;
+}

@@ -1,0 +1,357 @@
+/**
+ * Benchmark harness entry point: `npm run bench -- NAME... [options]`.
+ * Runs the named scenarios against this project, PM2, Supervisor and the raw
+ * C baseline, one system at a time, and prints one table per scenario.
+ */
+import { writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { installSignalCleanup, runAllCleanups } from "./lib/cleanup.js";
+import { describeMachine } from "./lib/machine.js";
+import { WORK_DIR } from "./lib/paths.js";
+import { delay } from "./lib/proc.js";
+import { formatTable, median, type Row, type Table } from "./lib/table.js";
+import type { System } from "./lib/types.js";
+import { runLifecycle, type LifecycleResult } from "./scenarios/lifecycle.js";
+import { runResponsive, type ResponsiveResult } from "./scenarios/responsive.js";
+import { circus } from "./systems/circus.js";
+import { pm2 } from "./systems/pm2.js";
+import { raw } from "./systems/raw.js";
+import { supervisor } from "./systems/supervisor.js";
+
+const ALL_SYSTEMS: readonly System[] = [circus, pm2, supervisor, raw];
+const LIFECYCLE = ["start1000", "stop1000", "rss1000"] as const;
+const SCENARIOS = [...LIFECYCLE, "responsive"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+const USAGE = `usage: npm run bench -- SCENARIO... [options]
+
+scenarios:
+  start1000    launch -> all N children exist and have exec'd sleep (target: ours <= 2x raw)
+  stop1000     stop request -> no such sleep left (target: ours < 1 s)
+  rss1000      daemon VmRSS with the N running
+  responsive   SIGTERM while starting (at --threshold up) -> "stopping" log line, all gone, exit
+  all          every scenario
+
+options:
+  --n N             children per system (default 1000)
+  --repeat R        lifecycle/responsive runs per system, figures are medians (default 1)
+  --systems LIST    comma-separated subset of ${ALL_SYSTEMS.map((s) => s.id).join(",")}
+  --settle SEC      pause before reading RSS and stopping (default 3)
+  --threshold K     children up before the responsive SIGTERM (default 100)
+  --interval MS     pause between /proc scans (default 10)
+`;
+
+const PAUSE_BETWEEN_SYSTEMS_MS = 2_000;
+
+interface Options {
+  scenarios: Set<Scenario>;
+  systems: System[];
+  n: number;
+  repeat: number;
+  settleMs: number;
+  threshold: number;
+  intervalMs: number;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value <= 0) fail(`--${name} wants a positive integer`);
+  return value;
+}
+
+function parseOptions(argv: string[]): Options {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        n: { type: "string" },
+        repeat: { type: "string" },
+        systems: { type: "string" },
+        settle: { type: "string" },
+        threshold: { type: "string" },
+        interval: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (error) {
+    fail(String(error instanceof Error ? error.message : error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (positionals.length === 0) fail("no scenario given");
+  const scenarios = new Set<Scenario>();
+  for (const name of positionals) {
+    if (name === "all") SCENARIOS.forEach((s) => scenarios.add(s));
+    else if ((SCENARIOS as readonly string[]).includes(name)) scenarios.add(name as Scenario);
+    else fail(`unknown scenario: ${name}`);
+  }
+  let systems = [...ALL_SYSTEMS];
+  if (values.systems !== undefined) {
+    const wanted = values.systems.split(",").map((s) => s.trim());
+    for (const id of wanted) {
+      if (!ALL_SYSTEMS.some((s) => s.id === id)) fail(`unknown system: ${id}`);
+    }
+    systems = systems.filter((s) => wanted.includes(s.id));
+  }
+  const n = positiveInt("n", values.n, 1000);
+  return {
+    scenarios,
+    systems,
+    n,
+    repeat: positiveInt("repeat", values.repeat, 1),
+    settleMs: positiveInt("settle", values.settle, 3) * 1000,
+    threshold: Math.min(n, positiveInt("threshold", values.threshold, 100)),
+    intervalMs: positiveInt("interval", values.interval, 10),
+  };
+}
+
+function progress(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+const fmt = (value: number | undefined, digits: number, unit: string): string =>
+  value === undefined ? "n/a" : `${value.toFixed(digits)} ${unit}`;
+
+function spread(values: (number | undefined)[], digits: number): string {
+  const defined = values.filter((v): v is number => v !== undefined);
+  if (defined.length < 2) return "";
+  return `median of ${defined.length}: ${Math.min(...defined).toFixed(digits)}..${Math.max(...defined).toFixed(digits)}`;
+}
+
+function errors(results: { error?: string }[]): string {
+  return results
+    .map((r) => r.error)
+    .filter((e): e is string => e !== undefined)
+    .join("; ");
+}
+
+function row(system: System, value: number | undefined, detail: string): Row {
+  return { system: system.id, isOurs: system.isOurs, isRaw: system.isRaw, value, detail };
+}
+
+function lifecycleTables(
+  opts: Options,
+  results: Map<System, LifecycleResult[] | string>,
+): Table[] {
+  const n = opts.n;
+  const tables: Table[] = [];
+  const rows = (make: (system: System, runs: LifecycleResult[]) => Row): Row[] =>
+    [...results].map(([system, runs]) =>
+      typeof runs === "string" ? row(system, undefined, runs) : make(system, runs),
+    );
+  const join = (...parts: string[]): string => parts.filter((p) => p !== "").join("; ");
+  if (opts.scenarios.has("start1000")) {
+    tables.push({
+      title: `start1000: launch -> all ${n} \`sleep\` children running (lower is better)`,
+      unit: "s",
+      digits: 3,
+      rows: rows((system, runs) =>
+        row(
+          system,
+          median(runs.map((r) => r.startS)),
+          join(spread(runs.map((r) => r.startS), 3), errors(runs)),
+        ),
+      ),
+    });
+  }
+  if (opts.scenarios.has("stop1000")) {
+    tables.push({
+      title: `stop1000: stop request -> no managed \`sleep\` left, ${n} running (lower is better)`,
+      unit: "s",
+      digits: 3,
+      rows: rows((system, runs) => {
+        const cmd = median(runs.map((r) => r.stopCmdS));
+        const what = runs[0]?.stopCmdWhat ?? "stop done";
+        return row(
+          system,
+          median(runs.map((r) => r.stopS)),
+          join(`${what} after ${fmt(cmd, 3, "s")}`, spread(runs.map((r) => r.stopS), 3), errors(runs)),
+        );
+      }),
+    });
+  }
+  if (opts.scenarios.has("rss1000")) {
+    tables.push({
+      title: `rss1000: daemon VmRSS ${opts.settleMs / 1000} s after all ${n} are up (lower is better)`,
+      unit: "MiB",
+      digits: 1,
+      rows: rows((system, runs) => {
+        const counts = runs.map((r) => r.settledCount).filter((c) => c !== undefined && c !== n);
+        return row(
+          system,
+          median(runs.map((r) => r.rssMiB)),
+          join(
+            `VmHWM ${fmt(median(runs.map((r) => r.hwmMiB)), 1, "MiB")}`,
+            `at all-up ${fmt(median(runs.map((r) => r.rssUpMiB)), 1, "MiB")}`,
+            counts.length > 0 ? `only ${counts.join(",")} running when read` : "",
+            spread(runs.map((r) => r.rssMiB), 1),
+            errors(runs),
+          ),
+        );
+      }),
+    });
+  }
+  return tables;
+}
+
+function responsiveTable(opts: Options, results: Map<System, ResponsiveResult[] | string>): Table {
+  return {
+    title:
+      `responsive: SIGTERM once >= ${opts.threshold} of ${opts.n} are up -> ` +
+      `first "stopping" log line (lower is better)`,
+    unit: "ms",
+    digits: 1,
+    rows: [...results].map(([system, runs]) => {
+      if (typeof runs === "string") return row(system, undefined, runs);
+      const first = runs[0];
+      const line = first?.logLine === undefined ? "no matching line" : `"${first.logLine.trim().slice(0, 70)}"`;
+      const detail = [
+        `all gone +${fmt(median(runs.map((r) => r.goneMs)), 0, "ms")}`,
+        `exit +${fmt(median(runs.map((r) => r.exitMs)), 0, "ms")}`,
+        `up at signal ${first?.atSignal ?? "?"}, peak ${first?.peak ?? "?"}`,
+        line,
+        spread(runs.map((r) => r.logMs), 1),
+        errors(runs),
+      ]
+        .filter((p) => p !== "")
+        .join("; ");
+      return row(system, median(runs.map((r) => r.logMs)), detail);
+    }),
+  };
+}
+
+function targets(opts: Options, lifecycle: Map<System, LifecycleResult[] | string>): string[] {
+  const lines: string[] = [];
+  const fig = (system: System, pick: (r: LifecycleResult) => number | undefined) => {
+    const runs = lifecycle.get(system);
+    return typeof runs === "string" || runs === undefined ? undefined : median(runs.map(pick));
+  };
+  const ours = ALL_SYSTEMS.find((s) => s.isOurs);
+  const base = ALL_SYSTEMS.find((s) => s.isRaw);
+  if (ours === undefined || base === undefined) return lines;
+  if (opts.scenarios.has("start1000")) {
+    const a = fig(ours, (r) => r.startS);
+    const b = fig(base, (r) => r.startS);
+    lines.push(
+      a === undefined || b === undefined
+        ? "target start1000 (ours <= 2x raw): not measured"
+        : `target start1000 (ours <= 2x raw): ${(a / b).toFixed(2)}x -> ${a <= 2 * b ? "met" : "NOT met"}`,
+    );
+  }
+  if (opts.scenarios.has("stop1000")) {
+    const a = fig(ours, (r) => r.stopS);
+    lines.push(
+      a === undefined
+        ? "target stop1000 (ours < 1 s): not measured"
+        : `target stop1000 (ours < 1 s): ${a.toFixed(3)} s -> ${a < 1 ? "met" : "NOT met"}`,
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2));
+  installSignalCleanup();
+  mkdirSync(WORK_DIR, { recursive: true });
+
+  const usable: System[] = [];
+  const unusable = new Map<System, string>();
+  for (const system of opts.systems) {
+    const why = await system.unavailable();
+    if (why === undefined) usable.push(system);
+    else unusable.set(system, `unavailable: ${why}`);
+  }
+  const header = await describeMachine(usable);
+  for (const [system, why] of unusable) header.push(`${`${system.id}:`.padEnd(9)}${why}`);
+  header.push(
+    `run:     n=${opts.n}, repeat=${opts.repeat}, settle=${opts.settleMs / 1000} s, ` +
+      `scan interval=${opts.intervalMs} ms, threshold=${opts.threshold}`,
+  );
+  console.log(header.join("\n"));
+
+  let failed = false;
+  const wantsLifecycle = LIFECYCLE.some((s) => opts.scenarios.has(s));
+  const lifecycle = new Map<System, LifecycleResult[] | string>();
+  const responsive = new Map<System, ResponsiveResult[] | string>();
+  for (const system of opts.systems) {
+    const why = unusable.get(system);
+    if (why !== undefined) {
+      if (wantsLifecycle) lifecycle.set(system, why);
+      if (opts.scenarios.has("responsive")) responsive.set(system, why);
+      continue;
+    }
+    if (wantsLifecycle) {
+      const runs: LifecycleResult[] = [];
+      for (let i = 1; i <= opts.repeat; i++) {
+        progress(`${system.id}: lifecycle ${i}/${opts.repeat} (start ${opts.n}, settle, stop)`);
+        const result = await runLifecycle(system, {
+          n: opts.n,
+          settleMs: opts.settleMs,
+          startTimeoutMs: 300_000,
+          stopTimeoutMs: 120_000,
+          intervalMs: opts.intervalMs,
+        });
+        progress(`${system.id}: ${JSON.stringify(result)}`);
+        failed ||= result.error !== undefined;
+        runs.push(result);
+        await delay(PAUSE_BETWEEN_SYSTEMS_MS);
+      }
+      lifecycle.set(system, runs);
+    }
+    if (opts.scenarios.has("responsive")) {
+      const runs: ResponsiveResult[] = [];
+      for (let i = 1; i <= opts.repeat; i++) {
+        progress(`${system.id}: responsive ${i}/${opts.repeat}`);
+        const result = await runResponsive(system, {
+          n: opts.n,
+          threshold: opts.threshold,
+          startTimeoutMs: 300_000,
+          stopTimeoutMs: 120_000,
+          intervalMs: opts.intervalMs,
+        });
+        progress(`${system.id}: ${JSON.stringify(result)}`);
+        failed ||= result.error !== undefined;
+        runs.push(result);
+        await delay(PAUSE_BETWEEN_SYSTEMS_MS);
+      }
+      responsive.set(system, runs);
+    }
+  }
+
+  const tables = wantsLifecycle ? lifecycleTables(opts, lifecycle) : [];
+  if (opts.scenarios.has("responsive")) tables.push(responsiveTable(opts, responsive));
+  for (const table of tables) console.log(`\n${formatTable(table)}`);
+  const goals = targets(opts, lifecycle);
+  if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
+
+  const dump = {
+    header,
+    lifecycle: Object.fromEntries([...lifecycle].map(([s, r]) => [s.id, r])),
+    responsive: Object.fromEntries([...responsive].map(([s, r]) => [s.id, r])),
+  };
+  writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
+  return failed ? 1 : 0;
+}
+
+main()
+  .then(async (code) => {
+    await runAllCleanups();
+    process.exit(code);
+  })
+  .catch(async (error: unknown) => {
+    console.error(error);
+    await runAllCleanups();
+    process.exit(1);
+  });

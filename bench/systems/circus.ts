@@ -1,0 +1,75 @@
+/** This project: `node dist/cli/circusd.js CONFIG.ini` in the foreground. */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { launch, within } from "../lib/exec.js";
+import { LineLog } from "../lib/log.js";
+import { freshWorkDir, REPO_DIR } from "../lib/paths.js";
+import { killTree, now, signalPid } from "../lib/proc.js";
+import type { Instance, System } from "../lib/types.js";
+
+const CIRCUSD = join(REPO_DIR, "dist", "cli", "circusd.js");
+
+/** The INI config of the scenarios: one watcher of `n` sleeps. */
+export function circusConfig(n: number): string {
+  return [
+    "[circus]",
+    "",
+    "[watcher:sleepers]",
+    "cmd = sleep 100000",
+    `numprocesses = ${n}`,
+    "graceful_timeout = 5",
+    "",
+  ].join("\n");
+}
+
+/** circusd of this repository (needs `npm run build` to have been run). */
+export const circus: System = {
+  id: "circus-ts",
+  isRaw: false,
+  isOurs: true,
+  stopPattern: /stopping|Arbiter exiting/i,
+
+  async unavailable() {
+    return existsSync(CIRCUSD) ? undefined : "dist/cli/circusd.js not built (npm run build)";
+  },
+
+  async version() {
+    const pkg = JSON.parse(readFileSync(join(REPO_DIR, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+    };
+    return `${pkg.name} ${pkg.version}`;
+  },
+
+  async launch(n: number): Promise<Instance> {
+    const dir = freshWorkDir("circus");
+    const config = join(dir, "sleepers.ini");
+    writeFileSync(config, circusConfig(n));
+    const log = new LineLog(join(dir, "circusd.log"));
+    const t0 = now();
+    const daemon = launch([process.execPath, CIRCUSD, config], { log, cwd: dir });
+    const daemonExit = async (timeoutMs: number): Promise<number | undefined> =>
+      (await within(daemon.exited, timeoutMs, undefined))?.at;
+    return {
+      t0,
+      log,
+      daemonPid: () => daemon.pid,
+      launchSettled: async () => {},
+      async stop(timeoutMs) {
+        signalPid(daemon.pid, "SIGTERM");
+        return { at: await daemonExit(timeoutMs), what: "circusd exited" };
+      },
+      terminate: () => void signalPid(daemon.pid, "SIGTERM"),
+      daemonExit,
+      async cleanup() {
+        if (!daemon.hasExited()) {
+          signalPid(daemon.pid, "SIGTERM");
+          await daemonExit(10_000);
+        }
+        if (!daemon.hasExited()) killTree(daemon.pid);
+        await daemonExit(5_000);
+        log.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,151 @@
+import { readFileSync } from "node:fs";
+import { ConfigError } from "./errors.js";
+
+/** One `key = value` of an INI section. */
+export interface IniOption {
+  /** Lower-cased, except in `[env]` / `[env:...]` sections where case is kept. */
+  readonly name: string;
+  /** Continuation lines joined with "\n"; surrounding blanks removed. */
+  readonly value: string;
+  /** 1-based line of the `key = value` line. */
+  readonly line: number;
+}
+
+/** One `[name]` section with its options in file order. */
+export interface IniSection {
+  /** As written between the brackets (trimmed), case kept. */
+  readonly name: string;
+  /** The file the section was read from. */
+  readonly file: string;
+  /** 1-based line of the `[name]` header. */
+  readonly line: number;
+  readonly options: Map<string, IniOption>;
+}
+
+export interface IniFile {
+  readonly file: string;
+  readonly sections: IniSection[];
+}
+
+/** `[env]` and `[env:...]`: their keys are environment variable names, so their case matters. */
+export function isEnvSectionName(name: string): boolean {
+  return name === "env" || name.startsWith("env:");
+}
+
+interface PendingOption {
+  name: string;
+  parts: string[];
+  line: number;
+  indent: number;
+  section: IniSection;
+}
+
+/**
+ * Parse INI text with the semantics of Python's `configparser` as Circus uses it (strict mode,
+ * no interpolation): `key = value` or `key: value` split at the first `=` or `:`; full-line `#`
+ * and `;` comments only; lines indented deeper than their option continue its value; option
+ * names are case-insensitive except in env sections; a duplicate section or option, a key before
+ * any section and a line without separator are errors.
+ *
+ * @param file used in error messages and recorded on every section.
+ * @throws ConfigError naming the file and line.
+ */
+export function parseIni(text: string, file: string): IniFile {
+  const sections: IniSection[] = [];
+  const byName = new Map<string, IniSection>();
+  const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
+  let section: IniSection | null = null;
+  let pending: PendingOption | null = null;
+
+  const flush = (): void => {
+    if (pending === null) return;
+    // configparser keeps blank lines inside a value but drops the trailing ones.
+    const value = pending.parts.join("\n").trimEnd();
+    pending.section.options.set(pending.name, { name: pending.name, value, line: pending.line });
+    pending = null;
+  };
+  const syntax = (line: number, detail: string): ConfigError =>
+    new ConfigError(`syntax error: ${detail}`, { file, line });
+
+  for (const [index, raw] of lines.entries()) {
+    const line = index + 1;
+    const trimmed = raw.trim();
+    // A comment inside a multi-line value neither ends it nor becomes part of it.
+    if (trimmed.startsWith("#") || trimmed.startsWith(";")) continue;
+    if (trimmed === "") {
+      if (pending !== null) pending.parts.push("");
+      continue;
+    }
+    const indent = raw.search(/\S/);
+    if (pending !== null && indent > pending.indent) {
+      pending.parts.push(trimmed);
+      continue;
+    }
+    flush();
+
+    if (trimmed.startsWith("[")) {
+      if (!trimmed.endsWith("]")) {
+        throw syntax(line, `section header ${JSON.stringify(trimmed)} does not end with "]"`);
+      }
+      const name = trimmed.slice(1, -1).trim();
+      if (name === "") throw syntax(line, "empty section name");
+      const previous = byName.get(name);
+      if (previous !== undefined) {
+        throw new ConfigError(`duplicate section (first defined at line ${previous.line})`, {
+          file,
+          line,
+          section: name,
+        });
+      }
+      section = { name, file, line, options: new Map() };
+      sections.push(section);
+      byName.set(name, section);
+      continue;
+    }
+
+    if (section === null) {
+      throw syntax(line, `${JSON.stringify(trimmed)} comes before any [section] header`);
+    }
+    const separator = trimmed.search(/[=:]/);
+    if (separator < 0) {
+      throw syntax(line, `expected "key = value" or a [section], got ${JSON.stringify(trimmed)}`);
+    }
+    const key = trimmed.slice(0, separator).trim();
+    if (key === "") throw syntax(line, `missing option name before "${trimmed[separator]}"`);
+    const name = isEnvSectionName(section.name) ? key : key.toLowerCase();
+    const first = section.options.get(name);
+    if (first !== undefined) {
+      throw new ConfigError(`duplicate option (first defined at line ${first.line})`, {
+        file,
+        line,
+        section: section.name,
+        option: name,
+      });
+    }
+    pending = {
+      name,
+      parts: [trimmed.slice(separator + 1).trim()],
+      line,
+      indent,
+      section,
+    };
+  }
+  flush();
+  return { file, sections };
+}
+
+/**
+ * Read and parse an INI file.
+ *
+ * @throws ConfigError when the file cannot be read or does not parse.
+ */
+export function readIniFile(file: string): IniFile {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(`cannot read configuration file (${reason})`, { file }, { cause: error });
+  }
+  return parseIni(text, file);
+}

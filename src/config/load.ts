@@ -1,0 +1,209 @@
+import { dirname, resolve } from "node:path";
+import { circusFromSection } from "./circus.js";
+import {
+  buildGlobalEnv,
+  buildWatcherEnv,
+  envSectionRef,
+  type EnvMap,
+  type EnvSectionRef,
+} from "./env.js";
+import { ConfigError, formatLocation, type LocatedWarn } from "./errors.js";
+import { resolveIncludes } from "./include.js";
+import { isEnvSectionName, readIniFile, type IniSection } from "./ini.js";
+import { pluginFromSection } from "./plugin.js";
+import { SectionView } from "./section.js";
+import { socketFromSection } from "./socket.js";
+import type {
+  CircusConfig,
+  ConfigSource,
+  PluginConfig,
+  SocketConfig,
+  WatcherConfig,
+} from "./types.js";
+import { hasWildcard } from "./fnmatch.js";
+import { watcherFromSection } from "./watcher.js";
+
+// The library API builds watchers with the same defaults and checks as the loader.
+export { watcherConfig } from "./watcher.js";
+
+export interface LoadConfigOptions {
+  /** circusd's environment for `$VAR` and `$(circus.env.X)`; defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Receives one-line warnings (typos, unset variables, empty includes); defaults to
+   * `process.emitWarning`. The same message is given once. */
+  warn?: (message: string) => void;
+}
+
+/**
+ * Load a Circus INI configuration file and the files it includes into typed objects, with every
+ * default applied and every value checked.
+ *
+ * Watchers, sockets and plugins are sorted by name, as Circus does, so the order does not
+ * depend on how the sections are spread over included files.
+ *
+ * @throws ConfigError naming file, line, section and option of the first problem found.
+ */
+export function loadConfig(path: string, opts: LoadConfigOptions = {}): CircusConfig {
+  const file = resolve(path);
+  const baseDir = dirname(file);
+  const osEnv: EnvMap = opts.env ?? process.env;
+  const warn = onceWarn(
+    opts.warn ?? ((message) => process.emitWarning(message, "CircusConfigWarning")),
+  );
+
+  const sections = readWithIncludes(file, baseDir, osEnv, warn);
+
+  let circusSection: IniSection | undefined;
+  let globalEnvSection: IniSection | undefined;
+  const envRefs: EnvSectionRef[] = [];
+  const watcherSections: IniSection[] = [];
+  const socketSections: IniSection[] = [];
+  const pluginSections: IniSection[] = [];
+  for (const section of sections) {
+    const { name } = section;
+    if (name === "circus") circusSection = section;
+    else if (name === "env") globalEnvSection = section;
+    else if (isEnvSectionName(name)) envRefs.push(envSectionRef(section));
+    else if (name.startsWith("watcher:")) watcherSections.push(section);
+    else if (name.startsWith("socket:")) socketSections.push(section);
+    else if (name.startsWith("plugin:")) pluginSections.push(section);
+    else {
+      throw new ConfigError(
+        "unknown section; expected [circus], [watcher:NAME], [socket:NAME], [plugin:NAME], " +
+          "[env] or [env:WATCHERS]",
+        { file: section.file, line: section.line, section: name },
+      );
+    }
+  }
+
+  const globalEnv = buildGlobalEnv(globalEnvSection, osEnv, warn);
+  const globalLayers = [globalEnv, osEnv];
+  const view = (section: IniSection, layers: readonly EnvMap[]) =>
+    new SectionView(section, layers, warn);
+
+  const circus = circusFromSection(
+    circusSection === undefined ? undefined : view(circusSection, globalLayers),
+  );
+
+  // Circus skips empty sections; say so, since an empty [watcher:x] is usually a mistake.
+  const nonEmpty = (section: IniSection): boolean => {
+    if (section.options.size > 0) return true;
+    warn(
+      { file: section.file, line: section.line, section: section.name },
+      "empty section ignored",
+    );
+    return false;
+  };
+
+  const watchers: WatcherConfig[] = [];
+  const watcherNames = watcherSections.map((section) =>
+    section.name.slice("watcher:".length).trim(),
+  );
+  for (const ref of envRefs) warnUnmatched(ref, watcherNames, warn);
+  for (const section of watcherSections.filter(nonEmpty)) {
+    const name = section.name.slice("watcher:".length).trim();
+    const env = buildWatcherEnv(name, envRefs, osEnv, globalEnv, warn);
+    watchers.push(watcherFromSection(view(section, [env, globalEnv, osEnv]), env, baseDir));
+  }
+  const sockets: SocketConfig[] = socketSections
+    .filter(nonEmpty)
+    .map((section) => socketFromSection(view(section, globalLayers)));
+  const plugins: PluginConfig[] = pluginSections
+    .filter(nonEmpty)
+    .map((section) => pluginFromSection(view(section, globalLayers)));
+
+  for (const list of [watchers, sockets, plugins]) {
+    checkUniqueNames(list);
+    list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+  return { file, circus, watchers, sockets, plugins };
+}
+
+/**
+ * The main file's sections followed by those of its includes, in reading order.
+ *
+ * Circus reads includes into the same parser, which adds their sections to the main file's.
+ * A section defined in two files is an error naming both, rather than configparser's silent
+ * merge: two `[watcher:web]` in different files are almost surely a mistake. Includes are not
+ * followed recursively (they cannot have a `[circus]` section of their own anyway), and a
+ * pattern that also matches the main file does not read it twice.
+ */
+function readWithIncludes(
+  file: string,
+  baseDir: string,
+  osEnv: EnvMap,
+  warn: LocatedWarn,
+): IniSection[] {
+  const main = readIniFile(file);
+  const byName = new Map<string, IniSection>(main.sections.map((s) => [s.name, s]));
+  const circus = byName.get("circus");
+  if (circus === undefined) return main.sections;
+
+  // Only the main file's [env] can feed $(circus.env.X) in include paths: the rest is unread.
+  const layers = [buildGlobalEnv(byName.get("env"), osEnv, warn), osEnv];
+  const view = new SectionView(circus, layers, warn);
+  const files = resolveIncludes({
+    baseDir,
+    include: view.values.get("include")?.value,
+    includeDir: view.values.get("include_dir")?.value,
+    warn: (option, message) => view.warn(option, message),
+  });
+
+  const sections = [...main.sections];
+  for (const included of files) {
+    if (included === file) continue;
+    for (const section of readIniFile(included).sections) {
+      const first = byName.get(section.name);
+      if (first !== undefined) {
+        throw new ConfigError(
+          `section already defined in ${first.file}:${first.line}; a section may appear in ` +
+            `only one file`,
+          { file: section.file, line: section.line, section: section.name },
+        );
+      }
+      byName.set(section.name, section);
+      sections.push(section);
+    }
+  }
+  return sections;
+}
+
+/** `[env:wrokers]` matching nothing is likely a typo; a wildcard matching nothing is not. */
+function warnUnmatched(ref: EnvSectionRef, watcherNames: string[], warn: LocatedWarn): void {
+  for (const pattern of ref.patterns ?? []) {
+    if (hasWildcard(pattern)) continue;
+    if (watcherNames.includes(pattern)) continue;
+    warn(
+      { file: ref.section.file, line: ref.section.line, section: ref.section.name },
+      `no watcher named "${pattern}"`,
+    );
+  }
+}
+
+/** `[socket:Web]` and `[socket:web]` are distinct sections but the same socket name. */
+function checkUniqueNames(
+  list: ReadonlyArray<{ name: string; source: ConfigSource | null }>,
+): void {
+  const seen = new Map<string, ConfigSource | null>();
+  for (const { name, source } of list) {
+    const first = seen.get(name);
+    if (first !== undefined && source !== null) {
+      throw new ConfigError(
+        `name "${name}" is already used by [${first?.section ?? "?"}] in ${first?.file ?? "?"}`,
+        { file: source.file, section: source.section },
+      );
+    }
+    seen.set(name, source);
+  }
+}
+
+/** Format located warnings and drop repeats (env sections are evaluated once per watcher). */
+function onceWarn(sink: (message: string) => void): LocatedWarn {
+  const given = new Set<string>();
+  return (where, message) => {
+    const line = formatLocation(where) + message;
+    if (given.has(line)) return;
+    given.add(line);
+    sink(line);
+  };
+}

@@ -1,0 +1,74 @@
+import { SOCKET_DEFAULTS } from "./defaults.js";
+import { applyFields, fieldsOf, warnIfMisspelled, type SectionView } from "./section.js";
+import type { SocketConfig, SocketFamily, SocketType } from "./types.js";
+import {
+  InvalidValueError,
+  parseBool,
+  parseInteger,
+  parseOptionalString,
+  parsePort,
+  parseUmask,
+} from "./values.js";
+
+const FAMILIES: readonly SocketFamily[] = ["AF_UNIX", "AF_INET", "AF_INET6"];
+const TYPES: readonly SocketType[] = [
+  "SOCK_STREAM",
+  "SOCK_DGRAM",
+  "SOCK_RAW",
+  "SOCK_RDM",
+  "SOCK_SEQPACKET",
+];
+
+/** Accepts the documented constant names in any case (`af_inet6` is AF_INET6). */
+function oneOf<T extends string>(allowed: readonly T[]): (text: string) => T {
+  return (text) => {
+    const upper = text.trim().toUpperCase();
+    const found = allowed.find((name) => name === upper);
+    if (found === undefined) {
+      throw new InvalidValueError(
+        `expected one of ${allowed.join(", ")}, got ${JSON.stringify(text)}`,
+      );
+    }
+    return found;
+  };
+}
+
+const s = fieldsOf<SocketConfig>();
+const SOCKET_FIELDS = {
+  host: s("host", (text) => text),
+  port: s("port", parsePort),
+  family: s("family", oneOf(FAMILIES)),
+  type: s("type", oneOf(TYPES)),
+  interface: s("interface", parseOptionalString),
+  path: s("path", parseOptionalString),
+  umask: s("umask", (text) => (text.trim() === "" ? null : parseUmask(text))),
+  replace: s("replace", parseBool),
+  so_reuseport: s("soReuseport", parseBool),
+  blocking: s("blocking", parseBool),
+  backlog: s("backlog", (text) => parseInteger(text, { min: 0 })),
+  use_papa: s("usePapa", parseBool),
+};
+
+/**
+ * Read a `[socket:NAME]` section. The name is lower-cased as Circus does, since
+ * `$(circus.sockets.NAME)` is looked up case-insensitively. A `path` makes it a unix socket.
+ *
+ * @throws ConfigError for any bad value.
+ */
+export function socketFromSection(view: SectionView): SocketConfig {
+  const name = view.name.slice("socket:".length).trim().toLowerCase();
+  if (name === "") view.fail(undefined, "a socket section needs a name: [socket:NAME]");
+  const input: Partial<SocketConfig> = {};
+  for (const option of applyFields(view, SOCKET_FIELDS, input).keys()) {
+    if (!warnIfMisspelled(view, option, Object.keys(SOCKET_FIELDS), "ignored")) {
+      view.warn(option, "unknown socket option ignored");
+    }
+  }
+  if (input.path !== undefined && input.path !== null) {
+    if (input.family !== undefined && input.family !== "AF_UNIX") {
+      view.warn("family", `ignored: a socket with a path is always AF_UNIX`);
+    }
+    input.family = "AF_UNIX";
+  }
+  return { ...SOCKET_DEFAULTS, ...input, name, source: { file: view.file, section: view.name } };
+}

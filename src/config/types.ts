@@ -1,0 +1,171 @@
+/**
+ * Typed configuration objects. The INI loader and the library API both produce these, with
+ * every default applied once (see `defaults.ts`), so the core never sees raw strings.
+ */
+
+/** The nine hooks of seed 000. */
+export const HOOK_NAMES = [
+  "before_start",
+  "after_start",
+  "before_spawn",
+  "after_spawn",
+  "before_stop",
+  "after_stop",
+  "before_signal",
+  "after_signal",
+  "extended_stats",
+] as const;
+export type HookName = (typeof HOOK_NAMES)[number];
+
+/** `hooks.NAME = module-path:export[, ignore_errors]` */
+export interface HookRef {
+  /** `module-path:export`, or a function when built through the library API. */
+  ref: string | HookFunction;
+  /** The `, true` flag: errors in the hook are ignored (the hook counts as returning true). */
+  ignoreErrors: boolean;
+}
+
+/** What a hook receives; mirrors Circus's `hook(watcher, arbiter, hook_name, **kwargs)`. */
+export interface HookContext {
+  watcher: unknown;
+  arbiter: unknown;
+  hookName: HookName;
+  pid?: number;
+  signum?: number;
+  stats?: Record<string, unknown>;
+}
+export type HookFunction = (ctx: HookContext) => unknown;
+
+/** `stdout_stream.*` / `stderr_stream.*`: class plus the other keys, raw, for the stream layer. */
+export interface StreamConfig {
+  class: string;
+  options: Record<string, string>;
+}
+
+/** Where a config object came from, for error messages at run time. */
+export interface ConfigSource {
+  file: string;
+  section: string;
+}
+
+export interface WatcherConfig {
+  name: string;
+  cmd: string;
+  /** Extra arguments; a string is split like a shell does. */
+  args: string | string[] | null;
+  shell: boolean;
+  shellArgs: string | null;
+  executable: string | null;
+  workingDir: string | null;
+  uid: string | number | null;
+  gid: string | number | null;
+  copyEnv: boolean;
+  copyPath: boolean;
+  /** The environment given by `[env*]` sections or the library (already `$VAR`-expanded). */
+  env: Record<string, string>;
+  /** Seconds between two process spawns. */
+  warmupDelay: number;
+  autostart: boolean;
+  numprocesses: number;
+  /** rlimit name in lower case without `rlimit_` (e.g. `nofile`) -> value; null is RLIM_INFINITY. */
+  rlimits: Record<string, number | null>;
+  stdoutStream: StreamConfig | null;
+  stderrStream: StreamConfig | null;
+  stdinSocket: string | null;
+  closeChildStdin: boolean;
+  closeChildStdout: boolean;
+  closeChildStderr: boolean;
+  sendHup: boolean;
+  /** Signal number. */
+  stopSignal: number;
+  stopChildren: boolean;
+  /** -1: retry forever. */
+  maxRetry: number;
+  /** Seconds. */
+  gracefulTimeout: number;
+  priority: number;
+  singleton: boolean;
+  useSockets: boolean;
+  /** Seconds; 0 disables. */
+  maxAge: number;
+  maxAgeVariance: number;
+  onDemand: boolean;
+  hooks: Partial<Record<HookName, HookRef>>;
+  virtualenv: string | null;
+  virtualenvPyVer: string | null;
+  respawn: boolean;
+  usePapa: boolean;
+  /** Options not known to Circus, kept raw for plugins (`flapping.attempts`, ...). */
+  options: Record<string, string>;
+  /** Folder that relative hook and stream module paths resolve against. */
+  baseDir: string;
+  source: ConfigSource | null;
+}
+
+export type SocketFamily = "AF_UNIX" | "AF_INET" | "AF_INET6";
+export type SocketType = "SOCK_STREAM" | "SOCK_DGRAM" | "SOCK_RAW" | "SOCK_RDM" | "SOCK_SEQPACKET";
+
+export interface SocketConfig {
+  name: string;
+  host: string;
+  port: number;
+  family: SocketFamily;
+  type: SocketType;
+  interface: string | null;
+  path: string | null;
+  umask: number | null;
+  replace: boolean;
+  soReuseport: boolean;
+  blocking: boolean;
+  backlog: number;
+  usePapa: boolean;
+  source: ConfigSource | null;
+}
+
+export interface PluginConfig {
+  name: string;
+  /** The `use` value: a built-in's documented name or `module-path:Export`. */
+  use: string;
+  /** Every key of the section but `use`, raw (the plugin's config mapping). */
+  config: Record<string, string>;
+  source: ConfigSource | null;
+}
+
+export interface CircusOptions {
+  endpoint: string;
+  endpointOwner: string | null;
+  pubsubEndpoint: string;
+  papaEndpoint: string;
+  statsd: boolean;
+  statsEndpoint: string;
+  statsdCloseOutputs: boolean;
+  /** Seconds. */
+  checkDelay: number;
+  streamBackend: string;
+  /** Seconds between two watchers' start. */
+  warmupDelay: number;
+  httpd: boolean;
+  httpdHost: string;
+  httpdPort: number;
+  httpdCloseOutputs: boolean;
+  debug: boolean;
+  debugGc: boolean;
+  pidfile: string | null;
+  /** null: circusd leaves its umask alone. */
+  umask: number | null;
+  loglevel: string;
+  logoutput: string;
+  loggerconfig: string | null;
+  /** Keys of `[circus]` that Circus does not know, kept raw. */
+  options: Record<string, string>;
+}
+
+/** A whole parsed configuration file (with its includes). */
+export interface CircusConfig {
+  /** Absolute path of the main config file; null when built through the library. */
+  file: string | null;
+  circus: CircusOptions;
+  watchers: WatcherConfig[];
+  sockets: SocketConfig[];
+  plugins: PluginConfig[];
+}

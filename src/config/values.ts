@@ -1,0 +1,172 @@
+/**
+ * Text-to-value converters for configuration options. Each throws `InvalidValueError` with a
+ * short reason; the loader adds file, section and option to make a `ConfigError`.
+ */
+import { parseSignal } from "../sys/signals.js";
+
+/** A value that does not fit its option; the message is the reason only, without location. */
+export class InvalidValueError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidValueError";
+  }
+}
+
+const quote = (text: string): string => JSON.stringify(text);
+
+const TRUE_WORDS = new Set(["true", "yes", "on", "1"]);
+const FALSE_WORDS = new Set(["false", "no", "off", "0"]);
+
+/** `true/false`, `yes/no`, `on/off`, `1/0`, case-insensitive (Circus's `to_bool`). */
+export function parseBool(text: string): boolean {
+  const word = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new InvalidValueError(
+    `expected a boolean (true/false, yes/no, on/off, 1/0), got ${quote(text)}`,
+  );
+}
+
+/** A decimal integer, optionally bounded. */
+export function parseInteger(text: string, bounds: { min?: number; max?: number } = {}): number {
+  const trimmed = text.trim();
+  if (!/^[+-]?\d+$/.test(trimmed)) {
+    throw new InvalidValueError(`expected an integer, got ${quote(text)}`);
+  }
+  return checkBounds(Number(trimmed), text, bounds);
+}
+
+/** A decimal number such as `30`, `0.5` or `1e3`; `inf` and `nan` are refused. */
+export function parseNumber(text: string, bounds: { min?: number; max?: number } = {}): number {
+  const trimmed = text.trim();
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) {
+    throw new InvalidValueError(`expected a number, got ${quote(text)}`);
+  }
+  return checkBounds(Number(trimmed), text, bounds);
+}
+
+function checkBounds(value: number, text: string, bounds: { min?: number; max?: number }): number {
+  const { min, max } = bounds;
+  if (min !== undefined && value < min) {
+    throw new InvalidValueError(
+      min === 0
+        ? `must not be negative, got ${quote(text)}`
+        : `must be >= ${min}, got ${quote(text)}`,
+    );
+  }
+  if (max !== undefined && value > max) {
+    throw new InvalidValueError(`must be <= ${max}, got ${quote(text)}`);
+  }
+  return value;
+}
+
+/** A TCP/UDP port, 0 to 65535. */
+export function parsePort(text: string): number {
+  return parseInteger(text, { min: 0, max: 65535 });
+}
+
+/**
+ * An octal umask: `002`, `0022`, `22` or `0o22` all read as octal, like Python's `int(x, 8)`
+ * that Circus applies.
+ */
+export function parseUmask(text: string): number {
+  const trimmed = text.trim();
+  const digits = trimmed.replace(/^0o/i, "");
+  if (!/^[0-7]+$/.test(digits)) {
+    throw new InvalidValueError(`expected an octal umask such as 002 or 0o22, got ${quote(text)}`);
+  }
+  const value = parseInt(digits, 8);
+  if (value > 0o777) throw new InvalidValueError(`umask must be <= 0777, got ${quote(text)}`);
+  return value;
+}
+
+/** A user or group: digits become a numeric id, anything else stays a name for the OS to resolve. */
+export function parseId(text: string): number | string | null {
+  const trimmed = text.trim();
+  if (trimmed === "") return null;
+  return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;
+}
+
+/** A signal number from `quit`, `INT`, `SIGTERM` or `3`. */
+export function parseSignalValue(text: string): number {
+  const signum = parseSignal(text);
+  if (signum === null) throw new InvalidValueError(`unknown signal ${quote(text)}`);
+  return signum;
+}
+
+/** Linux `RLIMIT_*` names, lower-case, as `rlimit_NAME` accepts them. */
+export const RLIMIT_NAMES: readonly string[] = [
+  "as",
+  "core",
+  "cpu",
+  "data",
+  "fsize",
+  "locks",
+  "memlock",
+  "msgqueue",
+  "nice",
+  "nofile",
+  "nproc",
+  "rss",
+  "rtprio",
+  "rttime",
+  "sigpending",
+  "stack",
+];
+
+/**
+ * An `rlimit_*` value: an empty value is RLIM_INFINITY (null). `-1`, which is RLIM_INFINITY
+ * as Python's `resource` module spells it, is accepted for the same reason.
+ */
+export function parseRlimitValue(text: string): number | null {
+  if (text.trim() === "") return null;
+  const value = parseInteger(text, { min: -1 });
+  return value === -1 ? null : value;
+}
+
+/** Text kept as is, but an empty value means "not set". */
+export function parseOptionalString(text: string): string | null {
+  return text === "" ? null : text;
+}
+
+/**
+ * Optimal-string-alignment distance: edits, inserts, deletes and swaps of two neighbours all
+ * cost one, so `graceful_timout` and `numprocessse` are both close to the real names.
+ */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[][] = Array.from({ length: rows }, () => new Array<number>(cols).fill(0));
+  const at = (i: number, j: number): number => d[i]?.[j] ?? 0;
+  for (let i = 0; i < rows; i++) d[i]![0] = i;
+  for (let j = 0; j < cols; j++) d[0]![j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, at(i - 2, j - 2) + 1);
+      }
+      d[i]![j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** The candidate nearest to `name` within `maxDistance` edits (ties: first listed), or null. */
+export function closestName(
+  name: string,
+  candidates: Iterable<string>,
+  maxDistance = 2,
+): string | null {
+  let best: string | null = null;
+  let bestDistance = maxDistance + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}

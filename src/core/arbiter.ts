@@ -1,0 +1,223 @@
+import { EventEmitter } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CIRCUS_DEFAULTS } from "../config/defaults.js";
+import type {
+  CircusConfig,
+  CircusOptions,
+  PluginConfig,
+  SocketConfig,
+  WatcherConfig,
+} from "../config/types.js";
+import { logger } from "../log/logger.js";
+import { Watcher, type WatcherEvent } from "./watcher.js";
+
+/** An event of the arbiter itself (watchers added or removed), published as `arbiter.TOPIC`. */
+export interface ArbiterEvent {
+  topic: string;
+  data: Record<string, unknown>;
+}
+
+/** Thrown for a bad request to the arbiter: an unknown or duplicate watcher name. */
+export class ArbiterError extends Error {
+  override name = "ArbiterError";
+}
+
+/** What changed in a config reload. */
+export interface ReloadSummary {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  unchanged: string[];
+}
+
+function sameConfig(
+  a: WatcherConfig,
+  b: WatcherConfig,
+  ignore: (keyof WatcherConfig)[] = [],
+): boolean {
+  const strip = (c: WatcherConfig) =>
+    JSON.stringify({ ...c, ...Object.fromEntries(ignore.map((k) => [k, null])) });
+  return strip(a) === strip(b);
+}
+
+/**
+ * Manages every watcher: starts them by priority (highest first) with warmup_delay between
+ * two, stops them in the reverse order, adds and removes them at run time and applies a
+ * reloaded config. Emits `event` with {@link WatcherEvent}s of its watchers and
+ * `arbiter-event` with {@link ArbiterEvent}s of its own.
+ */
+export class Arbiter extends EventEmitter {
+  readonly watchers: Watcher[] = [];
+  options: CircusOptions;
+  sockets: SocketConfig[];
+  plugins: PluginConfig[];
+  /** Returns the config to apply on reloadConfig (circusd re-reads its file). */
+  configLoader: (() => CircusConfig) | null = null;
+  private running = false;
+  private stopping = false;
+
+  constructor(
+    watchers: WatcherConfig[],
+    options: Partial<CircusOptions> = {},
+    sockets: SocketConfig[] = [],
+    plugins: PluginConfig[] = [],
+  ) {
+    super();
+    this.options = { ...CIRCUS_DEFAULTS, ...options };
+    this.sockets = sockets;
+    this.plugins = plugins;
+    for (const config of watchers) this.attach(new Watcher(config));
+  }
+
+  private attach(watcher: Watcher): Watcher {
+    if (this.getWatcher(watcher.name))
+      throw new ArbiterError(`watcher ${watcher.name} already exists`);
+    watcher.arbiter = this;
+    watcher.on("event", (event: WatcherEvent) => this.emit("event", event));
+    this.watchers.push(watcher);
+    return watcher;
+  }
+
+  private notify(topic: string, data: Record<string, unknown>): void {
+    const event: ArbiterEvent = { topic, data: { ...data, time: Date.now() / 1000 } };
+    this.emit("arbiter-event", event);
+  }
+
+  /** Watchers sorted by priority, highest first (the start order). */
+  iterWatchers(reverse = false): Watcher[] {
+    const sorted = [...this.watchers].sort((a, b) => b.config.priority - a.config.priority);
+    return reverse ? sorted.reverse() : sorted;
+  }
+
+  /** The watcher of that name (names compare case-insensitively, as in Circus). */
+  getWatcher(name: string): Watcher | undefined {
+    const lower = name.toLowerCase();
+    return this.watchers.find((w) => w.name.toLowerCase() === lower);
+  }
+
+  /** Number of running processes across all watchers. */
+  numprocesses(): number {
+    return this.watchers.reduce((sum, w) => sum + w.processes.size, 0);
+  }
+
+  numwatchers(): number {
+    return this.watchers.length;
+  }
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Loads hooks and starts every autostart watcher. */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    for (const watcher of this.watchers) await watcher.prepare();
+    logger.info("Starting master on pid " + process.pid);
+    await this.startWatchers();
+    logger.info("Arbiter now waiting for commands");
+  }
+
+  /** Starts the autostart watchers, by priority, warmup_delay apart. */
+  async startWatchers(watchers = this.iterWatchers()): Promise<void> {
+    let first = true;
+    for (const watcher of watchers) {
+      if (!watcher.config.autostart || this.stopping) continue;
+      if (!first && this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
+      first = false;
+      await watcher.start();
+    }
+  }
+
+  /** Stops every watcher, lowest priority first. */
+  async stopWatchers(): Promise<void> {
+    for (const watcher of this.iterWatchers(true)) await watcher.stop();
+  }
+
+  /** Stops every watcher; the arbiter is done afterwards. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    logger.info("Arbiter exiting");
+    await this.stopWatchers();
+    this.running = false;
+    this.emit("stopped");
+  }
+
+  /** Adds a watcher; starts it when `start` is set and the arbiter runs. */
+  async addWatcher(config: WatcherConfig, start = false): Promise<Watcher> {
+    const watcher = this.attach(new Watcher(config));
+    try {
+      await watcher.prepare();
+    } catch (error) {
+      this.watchers.splice(this.watchers.indexOf(watcher), 1);
+      throw error;
+    }
+    this.notify("add", { name: watcher.name });
+    if (start && this.running) await watcher.start();
+    return watcher;
+  }
+
+  /** Removes a watcher, stopping its processes unless nostop. */
+  async removeWatcher(name: string, nostop = false): Promise<void> {
+    const watcher = this.getWatcher(name);
+    if (!watcher) throw new ArbiterError(`program ${name} not found`);
+    if (!nostop) await watcher.stop();
+    this.watchers.splice(this.watchers.indexOf(watcher), 1);
+    watcher.removeAllListeners("event");
+    this.notify("rm", { name: watcher.name });
+  }
+
+  /** Gracefully reloads every watcher, warmup_delay apart. */
+  async reload(graceful = true, sequential = false): Promise<void> {
+    for (const watcher of this.iterWatchers()) {
+      await watcher.reload(graceful, sequential);
+      if (this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
+    }
+  }
+
+  /**
+   * Applies a new config: removes the watchers it no longer has, adds the new ones, changes
+   * only the watchers whose options changed (a count change is applied in place), and leaves
+   * the rest running untouched.
+   */
+  async reloadConfig(
+    config: CircusConfig | null = this.configLoader?.() ?? null,
+  ): Promise<ReloadSummary> {
+    if (!config) throw new ArbiterError("no config file to reload");
+    const summary: ReloadSummary = { added: [], removed: [], changed: [], unchanged: [] };
+    const wanted = new Map(config.watchers.map((w) => [w.name.toLowerCase(), w]));
+    for (const watcher of [...this.watchers]) {
+      if (!wanted.has(watcher.name.toLowerCase())) {
+        await this.removeWatcher(watcher.name);
+        summary.removed.push(watcher.name);
+      }
+    }
+    for (const next of config.watchers) {
+      const watcher = this.getWatcher(next.name);
+      if (!watcher) {
+        await this.addWatcher(next, next.autostart);
+        summary.added.push(next.name);
+      } else if (sameConfig(watcher.config, next)) {
+        summary.unchanged.push(next.name);
+      } else if (sameConfig(watcher.config, next, ["numprocesses"])) {
+        await watcher.setNumprocesses(next.numprocesses);
+        summary.changed.push(next.name);
+      } else {
+        const wasActive = watcher.isActive();
+        await watcher.stop();
+        await watcher.applyConfig(next);
+        if (wasActive || next.autostart) await watcher.start();
+        summary.changed.push(next.name);
+      }
+    }
+    this.sockets = config.sockets;
+    this.plugins = config.plugins;
+    const { endpoint, pubsubEndpoint } = this.options;
+    this.options = { ...config.circus, endpoint, pubsubEndpoint };
+    logger.info(
+      `config reloaded: added [${summary.added}] removed [${summary.removed}] changed [${summary.changed}]`,
+    );
+    return summary;
+  }
+}

@@ -1,0 +1,244 @@
+import type { ChildProcess, StdioOptions } from "node:child_process";
+import { EventEmitter, once } from "node:events";
+import type { Readable } from "node:stream";
+import { childrenOf, readStat } from "../sys/proc.js";
+import { SpawnError, spawnChild } from "../sys/spawn.js";
+import { sampleProcess, type CpuSample, type ProcessInfo } from "../stats/process-info.js";
+import { formatCommand, type FormatValues } from "./format.js";
+import { shellQuote, shlexSplit } from "./shlex.js";
+
+/** Process status constants, with Circus's values. */
+export const RUNNING = 0;
+export const DEAD_OR_ZOMBIE = 1;
+export const UNEXISTING = 2;
+export const OTHER = 3;
+export type ProcessStatus =
+  typeof RUNNING | typeof DEAD_OR_ZOMBIE | typeof UNEXISTING | typeof OTHER;
+
+/** What one process runs, already resolved (numeric uid/gid, env built). */
+export interface ProcessOptions {
+  /** The watcher's name. */
+  name: string;
+  wid: number;
+  cmd: string;
+  args?: string | string[] | null;
+  shell?: boolean;
+  shellArgs?: string | null;
+  executable?: string | null;
+  workingDir?: string | null;
+  uid?: number | null;
+  gid?: number | null;
+  env?: Record<string, string>;
+  rlimits?: Record<string, number | null>;
+  closeChildStdin?: boolean;
+  closeChildStdout?: boolean;
+  closeChildStderr?: boolean;
+  /** Socket name -> fd number in the child, for `$(circus.sockets.NAME)`. */
+  sockets?: Record<string, number>;
+  /** Other options usable as `$(circus.OPTION)` in cmd and args. */
+  formatOptions?: Record<string, string | number | boolean | null>;
+}
+
+/** How a process ended. */
+export interface ProcessExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/**
+ * Builds the argv of a process as Circus does: cmd and args formatted and split like a shell;
+ * for `shell = true`, one `sh -c` command line followed by shell_args.
+ */
+export function buildArgv(options: ProcessOptions): string[] {
+  const values: FormatValues = {
+    wid: options.wid,
+    env: options.env ?? {},
+    sockets: options.sockets ?? {},
+    options: {
+      name: options.name,
+      shell: options.shell ?? false,
+      working_dir: options.workingDir ?? null,
+      uid: options.uid ?? null,
+      gid: options.gid ?? null,
+      executable: options.executable ?? null,
+      ...options.formatOptions,
+    },
+  };
+  // `$WID` is Circus's deprecated spelling, still found in old configs.
+  const format = (text: string) =>
+    formatCommand(text, values).replaceAll("$WID", String(options.wid));
+  if (options.shell) {
+    // Circus quotes every word here, which turns `|`, `;` and `&&` into literal words; users
+    // who set shell = true want shell syntax, so the command line goes to sh as written.
+    const extra = Array.isArray(options.args) ? options.args.map((a) => shellQuote(format(a))) : [];
+    const line = [
+      format(options.cmd),
+      typeof options.args === "string" ? format(options.args) : "",
+      ...extra,
+    ]
+      .filter(Boolean)
+      .join(" ");
+    return [
+      "/bin/sh",
+      "-c",
+      line,
+      ...(options.shellArgs ? shlexSplit(format(options.shellArgs)) : []),
+    ];
+  }
+  let argv = shlexSplit(format(options.cmd));
+  if (typeof options.args === "string") argv = argv.concat(shlexSplit(format(options.args)));
+  else if (Array.isArray(options.args)) argv = argv.concat(options.args.map(format));
+  return argv;
+}
+
+/**
+ * One OS process of a watcher. Created by {@link Process.spawn}, which resolves once the
+ * program runs (or rejects with a SpawnError when it cannot). Emits `exit` once, with a
+ * {@link ProcessExit}.
+ */
+export class Process extends EventEmitter {
+  readonly name: string;
+  readonly wid: number;
+  readonly pid: number;
+  /** Epoch seconds at spawn. */
+  readonly started: number;
+  readonly argv: string[];
+  readonly stdout: Readable | null;
+  readonly stderr: Readable | null;
+  /** Resolves when the process has exited and been reaped. */
+  readonly exited: Promise<ProcessExit>;
+  /** Set once the process has exited. */
+  exit: ProcessExit | null = null;
+  /** Set by the watcher when it asked this process to stop, so its exit is no crash. */
+  stopping = false;
+  private readonly child: ChildProcess;
+  private readonly cpu: CpuSample = { ticks: 0, at: 0 };
+
+  private constructor(options: ProcessOptions, argv: string[], child: ChildProcess) {
+    super();
+    this.name = options.name;
+    this.wid = options.wid;
+    this.argv = argv;
+    this.child = child;
+    this.pid = child.pid as number;
+    this.started = Date.now() / 1000;
+    this.stdout = child.stdout;
+    this.stderr = child.stderr;
+    this.exited = new Promise((resolve) => {
+      child.once("exit", (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+        this.emit("exit", this.exit);
+      });
+    });
+  }
+
+  /** Starts a process; rejects with a SpawnError when the program cannot run. */
+  static async spawn(options: ProcessOptions): Promise<Process> {
+    const argv = buildArgv(options);
+    const stdio: StdioOptions = [
+      options.closeChildStdin === false ? "inherit" : "ignore",
+      options.closeChildStdout ? "ignore" : "pipe",
+      options.closeChildStderr ? "ignore" : "pipe",
+    ];
+    let child: ChildProcess;
+    try {
+      child = spawnChild({
+        argv,
+        executable: options.executable ?? undefined,
+        cwd: options.workingDir ?? undefined,
+        env: options.env ?? {},
+        uid: options.uid ?? undefined,
+        gid: options.gid ?? undefined,
+        rlimits: options.rlimits,
+        stdio,
+      });
+    } catch (error) {
+      if (error instanceof SpawnError) throw error;
+      const err = error as NodeJS.ErrnoException;
+      throw new SpawnError(`${argv[0]}: ${err.message}`, err.code);
+    }
+    try {
+      await once(child, "spawn");
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      throw new SpawnError(`${argv[0]}: ${err.message}`, err.code);
+    }
+    return new Process(options, argv, child);
+  }
+
+  /** Seconds since the process started. */
+  age(): number {
+    return Date.now() / 1000 - this.started;
+  }
+
+  /** RUNNING, DEAD_OR_ZOMBIE, UNEXISTING or OTHER, read from /proc. */
+  get status(): ProcessStatus {
+    if (this.exit) return UNEXISTING;
+    const stat = readStat(this.pid);
+    if (!stat) return UNEXISTING;
+    if (stat.state === "Z" || stat.state === "X") return DEAD_OR_ZOMBIE;
+    if ("RSDI".includes(stat.state)) return RUNNING;
+    return OTHER;
+  }
+
+  /** CPU, memory and identity figures; CPU is measured since the previous call. */
+  info(): ProcessInfo | null {
+    if (this.exit) return null;
+    return sampleProcess(this.pid, this.cpu);
+  }
+
+  /** Pids of the process's children (every descendant when recursive). */
+  children(recursive = false): number[] {
+    if (this.exit) return [];
+    return childrenOf(this.pid, recursive);
+  }
+
+  /** True when pid is a child of this process. */
+  isChild(pid: number): boolean {
+    return this.children().includes(pid);
+  }
+
+  /** Sends a signal to the process; false when it is already gone. */
+  sendSignal(signum: number): boolean {
+    if (this.exit) return false;
+    return trySignal(this.pid, signum);
+  }
+
+  /** Sends a signal to one of the process's children (or descendants when recursive). */
+  sendSignalChild(pid: number, signum: number, recursive = false): boolean {
+    if (!this.children(recursive).includes(pid)) return false;
+    return trySignal(pid, signum);
+  }
+
+  /** Sends a signal to every child, and to every descendant when recursive. */
+  sendSignalChildren(signum: number, recursive = false): number[] {
+    const pids = this.children(recursive);
+    return pids.filter((pid) => trySignal(pid, signum));
+  }
+
+  /**
+   * Stops the process outside a watcher's graceful sequence: SIGTERM, then SIGKILL after
+   * one second, as Circus's Process.stop does.
+   */
+  async stop(): Promise<ProcessExit> {
+    if (this.exit) return this.exit;
+    this.stopping = true;
+    this.sendSignal(15);
+    const timer = setTimeout(() => this.sendSignal(9), 1000);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function trySignal(pid: number, signum: number): boolean {
+  try {
+    process.kill(pid, signum);
+    return true;
+  } catch {
+    return false;
+  }
+}

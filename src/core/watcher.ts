@@ -1,0 +1,464 @@
+import { EventEmitter } from "node:events";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { HookName, WatcherConfig } from "../config/types.js";
+import { logger } from "../log/logger.js";
+import { ConfigError } from "../config/errors.js";
+import { resolveGid, resolveUid, UnknownIdError, userEntry } from "../sys/users.js";
+import { signalName } from "../sys/signals.js";
+import { buildEnvironment } from "./environment.js";
+import { HookRunner } from "./hooks.js";
+import { Process, type ProcessExit } from "./process.js";
+
+export type WatcherStatus = "stopped" | "starting" | "active" | "stopping";
+
+/** An event of a watcher, published later as `watcher.NAME.TOPIC`. */
+export interface WatcherEvent {
+  watcher: string;
+  topic: string;
+  data: Record<string, unknown>;
+}
+
+/** Options of a signal sent through the watcher (the `signal` command's properties). */
+export interface SignalOptions {
+  pid?: number;
+  childPid?: number;
+  children?: boolean;
+  recursive?: boolean;
+}
+
+/** Numeric uid and gid of a watcher; a ConfigError naming the option when unknown. */
+function resolveIds(config: WatcherConfig): [number | null, number | null] {
+  const where = (option: string) => ({
+    file: config.source?.file ?? null,
+    section: config.source?.section ?? `watcher:${config.name}`,
+    option,
+  });
+  if (config.virtualenv && !config.copyEnv) {
+    throw new ConfigError("virtualenv needs copy_env = true", where("virtualenv"));
+  }
+  try {
+    const uid = config.uid === null ? null : resolveUid(config.uid);
+    // As Circus: a user without a group runs with the user's own primary group.
+    const gid =
+      config.gid !== null
+        ? resolveGid(config.gid)
+        : uid !== null
+          ? (userEntry(uid)?.gid ?? null)
+          : null;
+    return [uid, gid];
+  } catch (error) {
+    if (error instanceof UnknownIdError)
+      throw new ConfigError(error.message, where(error.kind === "user" ? "uid" : "gid"));
+    throw error;
+  }
+}
+
+/** A process that dies younger than this counts as a crash loop and is respawned later. */
+const QUICK_DEATH_SECONDS = 1;
+
+/**
+ * Runs `numprocesses` processes of one command and keeps them alive. Emits `event`
+ * ({@link WatcherEvent}) for spawn, reap, kill, start, stop, updated and hook outcomes.
+ */
+export class Watcher extends EventEmitter {
+  config: WatcherConfig;
+  /** pid -> process. */
+  readonly processes = new Map<number, Process>();
+  /** The arbiter that owns this watcher; handed to hooks. */
+  arbiter: unknown = null;
+  /** Socket name -> fd in the child (bound by the sockets layer). */
+  sockets: Record<string, number> = {};
+  private state: WatcherStatus = "stopped";
+  private hooks: HookRunner;
+  private env: Record<string, string>;
+  private uid: number | null;
+  private gid: number | null;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Wids promised to a respawn not yet done, so another spawn does not take them. */
+  private readonly reservedWids = new Set<number>();
+  private quickDeaths = 0;
+  /** Spawns under way; stop() waits for them so that no process escapes a stop. */
+  private pendingSpawns = 0;
+
+  constructor(config: WatcherConfig) {
+    super();
+    this.config = config;
+    this.hooks = new HookRunner(config.hooks, config.baseDir);
+    this.env = buildEnvironment(config);
+    [this.uid, this.gid] = resolveIds(config);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  get numprocesses(): number {
+    return this.config.singleton ? Math.min(1, this.config.numprocesses) : this.config.numprocesses;
+  }
+
+  /** `active`, `stopped`, `starting` or `stopping`, as the status command reports. */
+  status(): WatcherStatus {
+    return this.state;
+  }
+
+  isActive(): boolean {
+    return this.state === "active" || this.state === "starting";
+  }
+
+  /** Loads the hooks, so that a bad hook reference fails at startup. */
+  async prepare(): Promise<void> {
+    await this.hooks.load();
+  }
+
+  /** Replaces the config (the `set` command, a config reload) and rebuilds what derives from it. */
+  async applyConfig(config: WatcherConfig): Promise<void> {
+    const hooks = new HookRunner(config.hooks, config.baseDir);
+    await hooks.load();
+    [this.uid, this.gid] = resolveIds(config);
+    this.config = config;
+    this.hooks = hooks;
+    this.env = buildEnvironment(config);
+    this.notify("updated", {});
+    if (this.isActive()) await this.manage();
+  }
+
+  /** Starts the processes; false when a hook or the spawns aborted the start. */
+  async start(): Promise<boolean> {
+    if (this.state !== "stopped") return this.isActive();
+    this.state = "starting";
+    this.quickDeaths = 0;
+    if (!(await this.hook("before_start"))) {
+      logger.warning(`${this.name}: before_start hook aborted the start`);
+      this.state = "stopped";
+      return false;
+    }
+    if (!(await this.spawnProcesses()) || this.state !== "starting") {
+      await this.stop();
+      return false;
+    }
+    if (!(await this.hook("after_start"))) {
+      logger.warning(`${this.name}: after_start hook aborted the start`);
+      await this.stop();
+      return false;
+    }
+    this.state = "active";
+    logger.info(`${this.name} started`);
+    this.notify("start", {});
+    return true;
+  }
+
+  /** Stops every process (stop_signal, graceful_timeout, then SIGKILL). */
+  async stop(): Promise<void> {
+    if (this.state === "stopped" || this.state === "stopping") {
+      await this.waitStopped();
+      return;
+    }
+    this.state = "stopping";
+    this.clearTimers();
+    await this.hook("before_stop");
+    do {
+      await Promise.all([...this.processes.values()].map((p) => this.killProcess(p)));
+      if (this.pendingSpawns > 0)
+        await new Promise((resolve) => this.once("spawnSettled", resolve));
+    } while (this.processes.size > 0 || this.pendingSpawns > 0);
+    await this.hook("after_stop");
+    this.state = "stopped";
+    logger.info(`${this.name} stopped`);
+    this.notify("stop", {});
+    this.emit("stopped");
+  }
+
+  private async waitStopped(): Promise<void> {
+    if (this.state === "stopping") await new Promise((resolve) => this.once("stopped", resolve));
+  }
+
+  async restart(): Promise<boolean> {
+    await this.stop();
+    return this.start();
+  }
+
+  /**
+   * Reloads the processes: a restart when not graceful; SIGHUP when send_hup; otherwise new
+   * processes first, then the old ones stopped (one by one when sequential).
+   */
+  async reload(graceful = true, sequential = false): Promise<void> {
+    if (!this.isActive()) return;
+    if (!graceful) {
+      await this.restart();
+      return;
+    }
+    if (this.config.sendHup) {
+      await Promise.all([...this.processes.values()].map((p) => this.signalProcess(p, 1)));
+      return;
+    }
+    const old = [...this.processes.values()];
+    if (sequential) {
+      for (const p of old) {
+        if (!(await this.spawnProcess())) return;
+        await this.killProcess(p);
+      }
+    } else {
+      for (let i = 0; i < this.numprocesses; i++) {
+        if (!(await this.spawnProcess())) return;
+        if (i + 1 < this.numprocesses) await this.warmup();
+      }
+      await Promise.all(old.map((p) => this.killProcess(p)));
+    }
+    logger.info(`${this.name} reloaded`);
+  }
+
+  /** Sets the process count and, when active, spawns or stops to match it. */
+  async setNumprocesses(count: number): Promise<number> {
+    this.config = { ...this.config, numprocesses: Math.max(0, count) };
+    if (this.isActive()) await this.manage();
+    return this.numprocesses;
+  }
+
+  /** Spawns up to numprocesses and stops the oldest extras. */
+  async manage(): Promise<void> {
+    if (!this.isActive()) return;
+    const excess = this.processes.size - this.numprocesses;
+    if (excess > 0) {
+      const oldest = [...this.processes.values()].sort((a, b) => a.started - b.started);
+      await Promise.all(oldest.slice(0, excess).map((p) => this.killProcess(p)));
+    } else if (this.config.respawn || this.state === "starting") {
+      await this.spawnProcesses();
+    }
+  }
+
+  /** Spawns processes until there are numprocesses; false when spawning gave up. */
+  async spawnProcesses(): Promise<boolean> {
+    while (this.isActive() && this.processes.size + this.reservedWids.size < this.numprocesses) {
+      if (!(await this.spawnProcess())) return false;
+      if (this.processes.size < this.numprocesses) await this.warmup();
+    }
+    return true;
+  }
+
+  private async warmup(): Promise<void> {
+    if (this.config.warmupDelay > 0) await sleep(this.config.warmupDelay * 1000);
+  }
+
+  private nextWid(): number {
+    const used = new Set([...this.processes.values()].map((p) => p.wid));
+    for (let wid = 1; ; wid++) if (!used.has(wid) && !this.reservedWids.has(wid)) return wid;
+  }
+
+  /**
+   * Spawns one process, retrying a failed spawn up to max_retry times; when every try fails
+   * the watcher stops. Returns null when the process was not started.
+   */
+  async spawnProcess(wid = this.nextWid()): Promise<Process | null> {
+    this.reservedWids.add(wid);
+    try {
+      if (!(await this.hook("before_spawn"))) {
+        logger.warning(`${this.name}: before_spawn hook aborted the start`);
+        void this.stop();
+        return null;
+      }
+      const tries = this.config.maxRetry < 0 ? Infinity : Math.max(1, this.config.maxRetry);
+      for (let attempt = 1; attempt <= tries && this.isActive(); attempt++) {
+        try {
+          this.pendingSpawns++;
+          let p: Process;
+          try {
+            p = await Process.spawn(this.processOptions(wid));
+            this.adopt(p);
+          } finally {
+            this.pendingSpawns--;
+            this.emit("spawnSettled");
+          }
+          if (!this.isActive()) return null;
+          if (!(await this.hook("after_spawn", { pid: p.pid }))) {
+            logger.warning(`${this.name}: after_spawn hook aborted the start`);
+            void this.stop();
+            return null;
+          }
+          return p;
+        } catch (error) {
+          logger.warning(
+            `${this.name}: cannot spawn process (try ${attempt}): ${(error as Error).message}`,
+          );
+        }
+      }
+      if (this.isActive()) {
+        logger.error(`${this.name}: giving up after ${tries} failed spawns; stopping the watcher`);
+        void this.stop();
+      }
+      return null;
+    } finally {
+      this.reservedWids.delete(wid);
+    }
+  }
+
+  private processOptions(wid: number) {
+    const c = this.config;
+    return {
+      name: c.name,
+      wid,
+      cmd: c.cmd,
+      args: c.args,
+      shell: c.shell,
+      shellArgs: c.shellArgs,
+      executable: c.executable,
+      workingDir: c.workingDir,
+      uid: this.uid,
+      gid: this.gid,
+      env: this.env,
+      rlimits: c.rlimits,
+      closeChildStdin: c.closeChildStdin,
+      closeChildStdout: c.closeChildStdout,
+      closeChildStderr: c.closeChildStderr,
+      sockets: this.sockets,
+      formatOptions: { ...c.options, numprocesses: c.numprocesses, shell_args: c.shellArgs },
+    };
+  }
+
+  /** Takes a freshly spawned process under watch: output, exit, max_age. */
+  private adopt(p: Process): void {
+    this.processes.set(p.pid, p);
+    // Output without a stream is read and dropped: a child must never block on a full pipe.
+    p.stdout?.resume();
+    p.stderr?.resume();
+    p.once("exit", (exit: ProcessExit) => this.reap(p, exit));
+    if (this.config.maxAge > 0) {
+      const life = this.config.maxAge + Math.random() * this.config.maxAgeVariance;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void this.retire(p);
+      }, life * 1000);
+      this.timers.add(timer);
+      p.once("exit", () => {
+        clearTimeout(timer);
+        this.timers.delete(timer);
+      });
+    }
+    logger.debug(`${this.name}: spawned process ${p.pid} (wid ${p.wid}): ${p.argv.join(" ")}`);
+    this.notify("spawn", { process_id: p.wid, process_pid: p.pid, pid: p.pid, wid: p.wid });
+  }
+
+  /** max_age reached: replace the process with a new one. */
+  private async retire(p: Process): Promise<void> {
+    if (!this.isActive() || p.exit) return;
+    logger.info(`${this.name}: process ${p.pid} reached max_age, replacing it`);
+    await this.killProcess(p);
+    await this.manage();
+  }
+
+  private reap(p: Process, exit: ProcessExit): void {
+    this.processes.delete(p.pid);
+    const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
+    logger.debug(`${this.name}: process ${p.pid} exited with ${how}`);
+    this.notify("reap", {
+      process_id: p.wid,
+      process_pid: p.pid,
+      exit_code: exit.code,
+      exit_signal: exit.signal,
+    });
+    if (p.stopping || !this.isActive()) return;
+    if (!this.config.respawn) {
+      if (this.processes.size === 0 && this.state === "active") void this.stop();
+      return;
+    }
+    // A process that dies at once is respawned after a growing pause (capped at 5 s), so
+    // that a crash loop cannot eat the daemon's CPU.
+    this.quickDeaths = p.age() < QUICK_DEATH_SECONDS ? this.quickDeaths + 1 : 0;
+    const delay = this.quickDeaths <= 1 ? 0 : Math.min(5000, 50 * 2 ** (this.quickDeaths - 2));
+    this.reservedWids.add(p.wid);
+    const respawn = () => {
+      this.reservedWids.delete(p.wid);
+      if (this.isActive() && this.processes.size < this.numprocesses) void this.spawnProcess(p.wid);
+    };
+    if (delay === 0) {
+      respawn();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      respawn();
+    }, delay);
+    this.timers.add(timer);
+  }
+
+  /**
+   * Stops one process: stop_signal (to its children too with stop_children), then SIGKILL to
+   * it and its children once graceful_timeout has passed.
+   */
+  async killProcess(p: Process, signum = this.config.stopSignal): Promise<void> {
+    if (p.exit) return;
+    p.stopping = true;
+    await this.signalProcess(p, signum, { children: this.config.stopChildren });
+    this.notify("kill", { process_id: p.wid, process_pid: p.pid });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.config.gracefulTimeout * 1000);
+    });
+    const forced = await Promise.race([p.exited.then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (forced && !p.exit) {
+      logger.info(
+        `${this.name}: process ${p.pid} still alive after ${this.config.gracefulTimeout}s, sending SIGKILL`,
+      );
+      await this.signalProcess(p, 9, { children: true, recursive: true });
+      await p.exited;
+    }
+  }
+
+  /** Sends a signal to one process, through the before_signal / after_signal hooks. */
+  async signalProcess(p: Process, signum: number, options: SignalOptions = {}): Promise<void> {
+    const allowed = await this.hook("before_signal", { pid: p.pid, signum });
+    if (!allowed && signum !== 9) {
+      logger.info(`${this.name}: before_signal hook suppressed ${signalName(signum)} to ${p.pid}`);
+      return;
+    }
+    if (options.childPid !== undefined) {
+      p.sendSignalChild(options.childPid, signum, options.recursive);
+    } else {
+      if (options.children) p.sendSignalChildren(signum, options.recursive);
+      p.sendSignal(signum);
+    }
+    await this.hook("after_signal", { pid: p.pid, signum });
+  }
+
+  /** The `signal` command: to every process, or the one with `pid`, its children or a child. */
+  async sendSignal(signum: number, options: SignalOptions = {}): Promise<number[]> {
+    const targets =
+      options.pid === undefined ? [...this.processes.values()] : [this.processes.get(options.pid)];
+    const found = targets.filter((p): p is Process => p !== undefined);
+    await Promise.all(found.map((p) => this.signalProcess(p, signum, options)));
+    return found.map((p) => p.pid);
+  }
+
+  /** Pids, oldest first. */
+  pids(): number[] {
+    return [...this.processes.values()].sort((a, b) => a.started - b.started).map((p) => p.pid);
+  }
+
+  /** Runs a hook and publishes its outcome; true when the caller may go on. */
+  async hook(name: HookName, extra: { pid?: number; signum?: number } = {}): Promise<boolean> {
+    if (!this.hooks.has(name)) return true;
+    const outcome = await this.hooks.run(name, { watcher: this, arbiter: this.arbiter, ...extra });
+    if (outcome.error) {
+      logger.error(`${this.name}: hook ${name} failed: ${outcome.error.message}`);
+      this.notify("hook_failure", { name, error: outcome.error.message });
+    } else {
+      this.notify("hook_success", { name });
+    }
+    return outcome.result;
+  }
+
+  private notify(topic: string, data: Record<string, unknown>): void {
+    const event: WatcherEvent = {
+      watcher: this.name,
+      topic,
+      data: { ...data, time: Date.now() / 1000 },
+    };
+    this.emit("event", event);
+  }
+
+  private clearTimers(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.reservedWids.clear();
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Circus for TypeScript as a library: `getArbiter` builds the same engine circusd runs.
+ *
+ * ```ts
+ * import { getArbiter } from "circus-ts";
+ * const arbiter = getArbiter([{ cmd: "node worker.js", numprocesses: 4 }]);
+ * await arbiter.start();
+ * // ...
+ * await arbiter.stop();
+ * ```
+ */
+import { watcherConfig } from "./config/load.js";
+import type { CircusOptions, WatcherConfig } from "./config/types.js";
+import { Arbiter } from "./core/arbiter.js";
+
+export { Arbiter, ArbiterError, type ArbiterEvent, type ReloadSummary } from "./core/arbiter.js";
+export {
+  Watcher,
+  type WatcherEvent,
+  type WatcherStatus,
+  type SignalOptions,
+} from "./core/watcher.js";
+export {
+  Process,
+  RUNNING,
+  DEAD_OR_ZOMBIE,
+  UNEXISTING,
+  OTHER,
+  type ProcessOptions,
+  type ProcessExit,
+  type ProcessStatus,
+} from "./core/process.js";
+export type { ProcessInfo } from "./stats/process-info.js";
+export { loadConfig, watcherConfig } from "./config/load.js";
+export { ConfigError } from "./config/errors.js";
+export type * from "./config/types.js";
+export { Logger, logger, type LogLevel } from "./log/logger.js";
+
+/** A watcher as the library takes it: `cmd` plus any WatcherConfig field. */
+export type WatcherInput = Partial<WatcherConfig> & { cmd: string };
+
+/**
+ * Creates an Arbiter for the given watchers, as Circus's `get_arbiter(watchers, **options)`.
+ * Nothing runs until `start()`.
+ */
+export function getArbiter(
+  watchers: WatcherInput[],
+  options: Partial<CircusOptions> = {},
+): Arbiter {
+  return new Arbiter(
+    watchers.map((w) => watcherConfig(w)),
+    options,
+  );
+}

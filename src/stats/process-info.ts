@@ -1,0 +1,79 @@
+import {
+  readCmdline,
+  readStat,
+  readUid,
+  totalMemory,
+  uptimeSeconds,
+  childrenOf,
+} from "../sys/proc.js";
+import { userEntry } from "../sys/users.js";
+
+/** Clock ticks per second on Linux (USER_HZ); fixed at 100 on every architecture we run on. */
+const HZ = 100;
+const PAGE = 4096;
+
+/** A process's figures, keyed as Circus's `info()` / stats reply. */
+export interface ProcessInfo {
+  pid: number;
+  /** % of one CPU since the previous sample (or since start, for the first). */
+  cpu: number;
+  /** % of the machine's memory. */
+  mem: number;
+  /** RSS in bytes. */
+  mem_info1: number;
+  /** VMS in bytes. */
+  mem_info2: number;
+  /** user + system CPU seconds. */
+  ctime: number;
+  nice: number;
+  username: string;
+  cmdline: string;
+  /** Epoch seconds. */
+  create_time: number;
+  children: number[];
+}
+
+/** A CPU-time reading, kept between samples to compute a percentage over an interval. */
+export interface CpuSample {
+  ticks: number;
+  at: number;
+}
+
+/**
+ * Reads a process's figures from /proc. Returns null when it is gone. `previous` is updated in
+ * place so that the next call measures CPU over the interval between the two, as psutil does.
+ */
+export function sampleProcess(pid: number, previous?: CpuSample): ProcessInfo | null {
+  const stat = readStat(pid);
+  if (!stat) return null;
+  const now = Date.now() / 1000;
+  const bootTime = now - uptimeSeconds();
+  const createTime = bootTime + stat.starttime / HZ;
+  const ticks = stat.utime + stat.stime;
+  let cpu: number;
+  if (previous && previous.at > 0 && now > previous.at) {
+    cpu = ((ticks - previous.ticks) / HZ / (now - previous.at)) * 100;
+  } else {
+    cpu = now > createTime ? (ticks / HZ / (now - createTime)) * 100 : 0;
+  }
+  if (previous) {
+    previous.ticks = ticks;
+    previous.at = now;
+  }
+  const rssBytes = stat.rss * PAGE;
+  const total = totalMemory();
+  const uid = readUid(pid);
+  return {
+    pid,
+    cpu: Math.round(Math.max(cpu, 0) * 10) / 10,
+    mem: total ? Math.round((rssBytes / total) * 1000) / 10 : 0,
+    mem_info1: rssBytes,
+    mem_info2: stat.vsize,
+    ctime: Math.round((ticks / HZ) * 100) / 100,
+    nice: stat.nice,
+    username: uid === null ? "?" : (userEntry(uid)?.name ?? String(uid)),
+    cmdline: readCmdline(pid),
+    create_time: createTime,
+    children: childrenOf(pid),
+  };
+}
