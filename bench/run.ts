@@ -141,10 +141,7 @@ function row(system: System, value: number | undefined, detail: string): Row {
   return { system: system.id, isOurs: system.isOurs, isRaw: system.isRaw, value, detail };
 }
 
-function lifecycleTables(
-  opts: Options,
-  results: Map<System, LifecycleResult[] | string>,
-): Table[] {
+function lifecycleTables(opts: Options, results: Map<System, LifecycleResult[] | string>): Table[] {
   const n = opts.n;
   const tables: Table[] = [];
   const rows = (make: (system: System, runs: LifecycleResult[]) => Row): Row[] =>
@@ -161,7 +158,13 @@ function lifecycleTables(
         row(
           system,
           median(runs.map((r) => r.startS)),
-          join(spread(runs.map((r) => r.startS), 3), errors(runs)),
+          join(
+            spread(
+              runs.map((r) => r.startS),
+              3,
+            ),
+            errors(runs),
+          ),
         ),
       ),
     });
@@ -177,7 +180,14 @@ function lifecycleTables(
         return row(
           system,
           median(runs.map((r) => r.stopS)),
-          join(`${what} after ${fmt(cmd, 3, "s")}`, spread(runs.map((r) => r.stopS), 3), errors(runs)),
+          join(
+            `${what} after ${fmt(cmd, 3, "s")}`,
+            spread(
+              runs.map((r) => r.stopS),
+              3,
+            ),
+            errors(runs),
+          ),
         );
       }),
     });
@@ -196,7 +206,10 @@ function lifecycleTables(
             `VmHWM ${fmt(median(runs.map((r) => r.hwmMiB)), 1, "MiB")}`,
             `at all-up ${fmt(median(runs.map((r) => r.rssUpMiB)), 1, "MiB")}`,
             counts.length > 0 ? `only ${counts.join(",")} running when read` : "",
-            spread(runs.map((r) => r.rssMiB), 1),
+            spread(
+              runs.map((r) => r.rssMiB),
+              1,
+            ),
             errors(runs),
           ),
         );
@@ -216,13 +229,19 @@ function responsiveTable(opts: Options, results: Map<System, ResponsiveResult[] 
     rows: [...results].map(([system, runs]) => {
       if (typeof runs === "string") return row(system, undefined, runs);
       const first = runs[0];
-      const line = first?.logLine === undefined ? "no matching line" : `"${first.logLine.trim().slice(0, 70)}"`;
+      const line =
+        first?.logLine === undefined
+          ? "no matching line"
+          : `"${first.logLine.trim().slice(0, 70)}"`;
       const detail = [
         `all gone +${fmt(median(runs.map((r) => r.goneMs)), 0, "ms")}`,
         `exit +${fmt(median(runs.map((r) => r.exitMs)), 0, "ms")}`,
         `up at signal ${first?.atSignal ?? "?"}, peak ${first?.peak ?? "?"}`,
         line,
-        spread(runs.map((r) => r.logMs), 1),
+        spread(
+          runs.map((r) => r.logMs),
+          1,
+        ),
         errors(runs),
       ]
         .filter((p) => p !== "")

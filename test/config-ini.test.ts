@@ -80,7 +80,10 @@ test("option names are case-insensitive (lower-cased)", () => {
 });
 
 test("keys of [env] and [env:...] keep their case", () => {
-  const ini = parseIni("[env]\nPATH = /bin\nFunKy_soUl = scorpio\n[env:a,b]\nHttp_Proxy = x\n", FILE);
+  const ini = parseIni(
+    "[env]\nPATH = /bin\nFunKy_soUl = scorpio\n[env:a,b]\nHttp_Proxy = x\n",
+    FILE,
+  );
   assert.deepEqual(values(ini, "env"), { PATH: "/bin", FunKy_soUl: "scorpio" });
   assert.deepEqual(values(ini, "env:a,b"), { Http_Proxy: "x" });
 });

@@ -153,6 +153,12 @@ export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
 export class ChildTracker {
   /** pid -> starttime of every matching process seen and not yet gone. */
   private readonly live = new Map<number, number>();
+  /**
+   * Pids seen not to descend from the daemon. They never will (re-parenting
+   * only moves a process away from its ancestors) and a pid is not recycled
+   * between two scans, so they are not read again while they stay listed.
+   */
+  private readonly foreign = new Set<number>();
   /** Highest count seen by any scan. */
   peak = 0;
 
@@ -184,9 +190,13 @@ export class ChildTracker {
     for (const pid of [...this.live.keys()]) {
       if (!present.has(pid)) this.live.delete(pid);
     }
+    for (const pid of [...this.foreign]) {
+      if (!present.has(pid)) this.foreign.delete(pid);
+    }
     const stats = new Map<number, ProcStat>();
     let reads = 0;
     for (const pid of pids) {
+      if (this.foreign.has(pid)) continue;
       const known = this.live.get(pid);
       if (known !== undefined && !recheck) continue;
       if (++reads % READS_PER_SLICE === 0) await yieldToLoop();
@@ -203,8 +213,12 @@ export class ChildTracker {
     if (root !== undefined) {
       const memo = new Map<number, boolean>();
       for (const stat of stats.values()) {
-        if (stat.comm !== this.comm || !isLive(stat)) continue;
-        if (descendsFrom(stat, root, stats, memo)) this.live.set(stat.pid, stat.starttime);
+        if (stat.pid === root) continue;
+        if (!descendsFrom(stat, root, stats, memo)) {
+          this.foreign.add(stat.pid);
+        } else if (stat.comm === this.comm && isLive(stat)) {
+          this.live.set(stat.pid, stat.starttime);
+        }
       }
     }
     this.peak = Math.max(this.peak, this.live.size);

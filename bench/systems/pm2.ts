@@ -83,8 +83,7 @@ export const pm2: System = {
     const cli = (args: string[], timeoutMs: number) =>
       run([process.execPath, PM2_BIN, ...args], { timeoutMs, env, cwd: dir });
     let god: number | undefined;
-    const daemonPid = (): number | undefined =>
-      (god ??= readPid(join(home, "pm2.pid")));
+    const daemonPid = (): number | undefined => (god ??= readPid(join(home, "pm2.pid")));
 
     const t0 = now();
     const starter = launch([process.execPath, PM2_BIN, "start", ecosystem], {

@@ -56,9 +56,7 @@ export const supervisor: System = {
 
   async unavailable() {
     const result = await run(["supervisord", "--version"], { timeoutMs: 30_000 });
-    return result.code === 0
-      ? undefined
-      : "supervisord not found (apt-get install -y supervisor)";
+    return result.code === 0 ? undefined : "supervisord not found (apt-get install -y supervisor)";
   },
 
   async version() {

@@ -42,7 +42,7 @@ export class SectionView {
 
   /** Location of an option, or of the section header when the option is absent. */
   where(option?: string): ConfigLocation {
-    const line = option === undefined ? undefined : this.values.get(option)?.line;
+    const line = option === undefined ? undefined : this.section.options.get(option)?.line;
     return {
       file: this.section.file,
       line: line ?? this.section.line,

@@ -113,16 +113,7 @@ export function watcherFromSection(
       }
     } else {
       options[option] = value;
-      if (option === "env") {
-        view.warn(option, `not a watcher option (kept for plugins); use an [env:${name}] section`);
-      } else if (dot < 0) {
-        warnIfMisspelled(view, option, KNOWN_NAMES, "kept for plugins");
-      } else if (closestName(prefix, DOTTED_PREFIXES) !== null) {
-        view.warn(
-          option,
-          `unknown option kept for plugins; did you mean "${closestName(prefix, DOTTED_PREFIXES)}.${rest}"?`,
-        );
-      }
+      warnUnknown(view, option, rest === "" ? null : { prefix, rest }, name);
     }
   }
 
@@ -150,6 +141,31 @@ export function watcherFromSection(
     view.warn("numprocesses", `singleton watchers run at most one process; using 1`);
   }
   return config;
+}
+
+/**
+ * Unknown options stay for plugins, but a likely typo of a known one (`numprocess`,
+ * `hook.before_start`) deserves a warning since it would otherwise do nothing.
+ */
+function warnUnknown(
+  view: SectionView,
+  option: string,
+  dotted: { prefix: string; rest: string } | null,
+  watcherName: string,
+): void {
+  if (option === "env") {
+    view.warn(
+      option,
+      `not a watcher option (kept for plugins); use an [env:${watcherName}] section`,
+    );
+  } else if (dotted === null) {
+    if (!KEPT_RAW.includes(option)) warnIfMisspelled(view, option, KNOWN_NAMES, "kept for plugins");
+  } else {
+    const guess = closestName(dotted.prefix, DOTTED_PREFIXES);
+    if (guess !== null) {
+      view.warn(option, `unknown option kept for plugins; did you mean "${guess}.${dotted.rest}"?`);
+    }
+  }
 }
 
 function hookName(view: SectionView, option: string, name: string): HookName {
@@ -230,11 +246,11 @@ function validate(config: WatcherConfig, where: ConfigLocation): void {
   const fail = (option: string, detail: string): never => {
     throw new ConfigError(detail, { ...where, option });
   };
-  if (typeof config.name !== "string" || config.name.trim() === "") {
-    fail("name", "a watcher needs a name");
-  }
   if (typeof config.cmd !== "string" || config.cmd.trim() === "") {
     fail("cmd", "missing required option (the program to run)");
+  }
+  if (typeof config.name !== "string" || config.name.trim() === "") {
+    fail("name", "a watcher needs a name");
   }
   const integer = (field: keyof WatcherConfig, value: number, min?: number): void => {
     if (!Number.isInteger(value)) fail(field, `expected an integer, got ${String(value)}`);

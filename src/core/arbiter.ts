@@ -55,6 +55,8 @@ export class Arbiter extends EventEmitter {
   configLoader: (() => CircusConfig) | null = null;
   private running = false;
   private stopping = false;
+  /** Children are not Node handles: this keeps the event loop alive while the arbiter runs. */
+  private keepAlive: NodeJS.Timeout | null = null;
 
   constructor(
     watchers: WatcherConfig[],
@@ -112,6 +114,7 @@ export class Arbiter extends EventEmitter {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
+    this.keepAlive = setInterval(() => {}, 2 ** 30);
     for (const watcher of this.watchers) await watcher.prepare();
     logger.info("Starting master on pid " + process.pid);
     await this.startWatchers();
@@ -141,6 +144,8 @@ export class Arbiter extends EventEmitter {
     logger.info("Arbiter exiting");
     await this.stopWatchers();
     this.running = false;
+    if (this.keepAlive) clearInterval(this.keepAlive);
+    this.keepAlive = null;
     this.emit("stopped");
   }
 

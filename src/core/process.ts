@@ -1,11 +1,11 @@
-import type { ChildProcess, StdioOptions } from "node:child_process";
-import { EventEmitter, once } from "node:events";
+import { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import { childrenOf, readStat } from "../sys/proc.js";
-import { SpawnError, spawnChild } from "../sys/spawn.js";
+import { spawnChild, type Child } from "../sys/spawn.js";
 import { sampleProcess, type CpuSample, type ProcessInfo } from "../stats/process-info.js";
 import { formatCommand, type FormatValues } from "./format.js";
 import { shellQuote, shlexSplit } from "./shlex.js";
+import type { ChildExit as ProcessExit } from "../sys/reaper.js";
 
 /** Process status constants, with Circus's values. */
 export const RUNNING = 0;
@@ -40,10 +40,7 @@ export interface ProcessOptions {
 }
 
 /** How a process ended. */
-export interface ProcessExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+export type { ChildExit as ProcessExit } from "../sys/reaper.js";
 
 /**
  * Builds the argv of a process as Circus does: cmd and args formatted and split like a shell;
@@ -111,59 +108,39 @@ export class Process extends EventEmitter {
   exit: ProcessExit | null = null;
   /** Set by the watcher when it asked this process to stop, so its exit is no crash. */
   stopping = false;
-  private readonly child: ChildProcess;
   private readonly cpu: CpuSample = { ticks: 0, at: 0 };
 
-  private constructor(options: ProcessOptions, argv: string[], child: ChildProcess) {
+  private constructor(options: ProcessOptions, argv: string[], child: Child) {
     super();
     this.name = options.name;
     this.wid = options.wid;
     this.argv = argv;
-    this.child = child;
-    this.pid = child.pid as number;
+    this.pid = child.pid;
     this.started = Date.now() / 1000;
     this.stdout = child.stdout;
     this.stderr = child.stderr;
-    this.exited = new Promise((resolve) => {
-      child.once("exit", (code, signal) => {
-        this.exit = { code, signal };
-        resolve(this.exit);
-        this.emit("exit", this.exit);
-      });
+    this.exited = child.exited.then((exit) => {
+      this.exit = exit;
+      this.emit("exit", exit);
+      return exit;
     });
   }
 
-  /** Starts a process; rejects with a SpawnError when the program cannot run. */
+  /** Starts a process; throws a SpawnError when the program cannot run. */
   static async spawn(options: ProcessOptions): Promise<Process> {
     const argv = buildArgv(options);
-    const stdio: StdioOptions = [
-      options.closeChildStdin === false ? "inherit" : "ignore",
-      options.closeChildStdout ? "ignore" : "pipe",
-      options.closeChildStderr ? "ignore" : "pipe",
-    ];
-    let child: ChildProcess;
-    try {
-      child = spawnChild({
-        argv,
-        executable: options.executable ?? undefined,
-        cwd: options.workingDir ?? undefined,
-        env: options.env ?? {},
-        uid: options.uid ?? undefined,
-        gid: options.gid ?? undefined,
-        rlimits: options.rlimits,
-        stdio,
-      });
-    } catch (error) {
-      if (error instanceof SpawnError) throw error;
-      const err = error as NodeJS.ErrnoException;
-      throw new SpawnError(`${argv[0]}: ${err.message}`, err.code);
-    }
-    try {
-      await once(child, "spawn");
-    } catch (error) {
-      const err = error as NodeJS.ErrnoException;
-      throw new SpawnError(`${argv[0]}: ${err.message}`, err.code);
-    }
+    const child = spawnChild({
+      argv,
+      executable: options.executable ?? undefined,
+      cwd: options.workingDir ?? undefined,
+      env: options.env ?? {},
+      uid: options.uid ?? undefined,
+      gid: options.gid ?? undefined,
+      rlimits: options.rlimits,
+      stdin: options.closeChildStdin === false ? "inherit" : "null",
+      stdout: options.closeChildStdout ? "null" : "pipe",
+      stderr: options.closeChildStderr ? "null" : "pipe",
+    });
     return new Process(options, argv, child);
   }
 

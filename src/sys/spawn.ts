@@ -1,7 +1,10 @@
-import { spawn, type ChildProcess, type StdioOptions } from "node:child_process";
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
-import { userEntry } from "./users.js";
+import type { Readable } from "node:stream";
+import { native, type StdioMode } from "./native.js";
+import { waitForExit, type ChildExit } from "./reaper.js";
+import { supplementaryGroups, userEntry } from "./users.js";
 
 /** Linux resource names that `rlimit_*` may name (lower case, without `rlimit_`). */
 export const RLIMIT_NAMES = [
@@ -46,11 +49,22 @@ export interface SpawnSpec {
   gid?: number;
   /** name -> value (null: unlimited), set as both soft and hard limit before exec. */
   rlimits?: Record<string, number | null>;
-  stdio: StdioOptions;
+  stdin: StdioMode;
+  stdout: StdioMode;
+  stderr: StdioMode;
+  /** [fd in the child, fd in circusd]. */
+  fds?: [number, number][];
 }
 
-const PRLIMIT = "/usr/bin/prlimit";
-const SETPRIV = "/usr/bin/setpriv";
+/** A running child started by {@link spawnChild}. */
+export interface Child {
+  pid: number;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** Resolves once the child has exited and been reaped. */
+  exited: Promise<ChildExit>;
+}
+
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 function isExecutableFile(file: string): boolean {
@@ -63,8 +77,8 @@ function isExecutableFile(file: string): boolean {
 }
 
 /**
- * Finds the program the way execvp would, but in the parent, so that a command that cannot
- * run is a spawn failure (counted by max_retry) even when a wrapper execs it.
+ * Finds the program the way execvp would, in the parent, so that the error names the
+ * command rather than a system call.
  */
 export function resolveProgram(program: string, cwd: string, searchPath: string): string {
   if (program.includes("/")) {
@@ -81,56 +95,74 @@ export function resolveProgram(program: string, cwd: string, searchPath: string)
 
 /**
  * "Unlimited" as the kernel allows it: RLIMIT_NOFILE cannot be infinite, so, as Circus does,
- * it becomes circusd's own hard limit.
+ * it becomes circusd's own hard limit. -1 is RLIM_INFINITY for the native spawner.
  */
-function unlimitedValue(name: string): string {
-  if (name !== "nofile") return "unlimited";
-  const row = /^Max open files\s+\S+\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
-  return row?.[1] ?? "unlimited";
+function limitValue(name: string, value: number | null): number {
+  if (value !== null) return value;
+  if (name !== "nofile") return -1;
+  const row = /^Max open files\s+\S+\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+  return row ? Number(row[1]) : -1;
 }
 
-function limitsPrefix(rlimits: Record<string, number | null>): string[] {
-  const entries = Object.entries(rlimits);
-  if (entries.length === 0) return [];
-  const args = entries.map(([name, value]) => {
-    const v = value === null ? unlimitedValue(name) : String(value);
-    return `--${name}=${v}:${v}`;
-  });
-  return [PRLIMIT, ...args, "--"];
-}
-
-function userPrefix(uid: number | undefined, gid: number | undefined): string[] {
-  if (uid === undefined) return [];
-  const args = [SETPRIV, `--reuid=${uid}`];
-  if (gid !== undefined) args.push(`--regid=${gid}`);
-  // As Circus's initgroups: the user's supplementary groups, when it has a passwd entry.
-  args.push(userEntry(uid) ? "--init-groups" : "--clear-groups", "--");
-  return args;
+function pipeReader(fd: number): Readable | null {
+  return fd < 0 ? null : new net.Socket({ fd, readable: true, writable: false });
 }
 
 /**
- * Starts a child. Resource limits go through util-linux's `prlimit`, which sets them and then
- * execs the program: Node has no setrlimit, and a limit must be in force from the child's
- * first instruction. `setpriv` switches user after the limits are raised (an unprivileged user
- * could not raise a hard limit) and sets the user's supplementary groups, which Node cannot.
- * Every child gets its own session, so that a Ctrl-C or a hangup of circusd's terminal reaches
- * circusd only, which then stops the children gracefully.
+ * Starts a child with the native spawner: its own session (a Ctrl-C in circusd's terminal
+ * reaches circusd only, which then stops the children gracefully), rlimits in force from its
+ * first instruction, the user's supplementary groups as Circus's initgroups gives them, and
+ * no fd beyond 0-2 but the ones asked for. Throws a SpawnError when the program cannot run.
  */
-export function spawnChild(spec: SpawnSpec): ChildProcess {
+export function spawnChild(spec: SpawnSpec): Child {
   const cwd = spec.cwd ?? process.cwd();
+  const [argv0] = spec.argv;
+  if (argv0 === undefined) throw new SpawnError("empty command");
+  let file: string;
   try {
-    if (!statSync(cwd).isDirectory()) throw new Error();
-  } catch {
+    if (!statSync(cwd).isDirectory()) throw new Error("not a directory");
+    file = resolveProgram(
+      spec.executable ?? argv0,
+      cwd,
+      spec.env.PATH ?? process.env.PATH ?? DEFAULT_PATH,
+    );
+  } catch (error) {
+    if (error instanceof SpawnError) throw error;
     throw new SpawnError(`working_dir ${cwd}: no such directory`, "ENOENT");
   }
-  const [argv0, ...rest] = spec.argv;
-  if (argv0 === undefined) throw new SpawnError("empty command");
-  const searchPath = spec.env.PATH ?? process.env.PATH ?? DEFAULT_PATH;
-  const program = resolveProgram(spec.executable ?? argv0, cwd, searchPath);
-  const options = { cwd, env: spec.env, stdio: spec.stdio, detached: true };
-  const wrapper = [...limitsPrefix(spec.rlimits ?? {}), ...userPrefix(spec.uid, spec.gid)];
-  if (wrapper.length === 0) return spawn(program, rest, { ...options, argv0, gid: spec.gid });
-  // The wrappers exec the program: argv0 cannot be chosen, the pid stays the same.
-  const gid = spec.uid === undefined ? spec.gid : undefined;
-  return spawn(wrapper[0] as string, [...wrapper.slice(1), program, ...rest], { ...options, gid });
+  const user = spec.uid === undefined ? null : userEntry(spec.uid);
+  let started;
+  try {
+    started = native().spawn({
+      file,
+      argv: spec.argv,
+      env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      cwd,
+      uid: spec.uid,
+      gid: spec.gid,
+      groups:
+        spec.uid === undefined
+          ? undefined
+          : user
+            ? supplementaryGroups(user.name, spec.gid ?? user.gid)
+            : [],
+      rlimits: Object.entries(spec.rlimits ?? {}).map(([name, value]) => [
+        name,
+        limitValue(name, value),
+      ]),
+      stdin: spec.stdin,
+      stdout: spec.stdout,
+      stderr: spec.stderr,
+      fds: spec.fds,
+    });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    throw new SpawnError(`${argv0}: ${err.message}`, err.code);
+  }
+  return {
+    pid: started.pid,
+    stdout: pipeReader(started.stdout),
+    stderr: pipeReader(started.stderr),
+    exited: waitForExit(started.pid),
+  };
 }

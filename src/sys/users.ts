@@ -57,3 +57,20 @@ export function userEntry(uid: number): { name: string; gid: number; home: strin
   const entry = readDb("/etc/passwd").find((e) => e.id === uid);
   return entry ? { name: entry.name, gid: entry.gid, home: entry.home } : null;
 }
+
+/** The groups a user is in (its primary gid and every /etc/group entry naming it). */
+export function supplementaryGroups(user: string, gid: number): number[] {
+  const groups = new Set([gid]);
+  let text = "";
+  try {
+    text = readFileSync("/etc/group", "utf8");
+  } catch {
+    return [...groups];
+  }
+  for (const line of text.split("\n")) {
+    const f = line.split(":");
+    if (f.length < 4 || line.startsWith("#")) continue;
+    if ((f[3] ?? "").split(",").includes(user)) groups.add(Number(f[2]));
+  }
+  return [...groups];
+}

@@ -1,0 +1,55 @@
+import { createRequire } from "node:module";
+
+/** stdio of a child: a pipe to circusd, /dev/null, or circusd's own. */
+export type StdioMode = "pipe" | "null" | "inherit";
+
+/** What the native spawner takes (see native/spawn.c). */
+export interface NativeSpawnOptions {
+  file: string;
+  argv: string[];
+  /** `KEY=value` strings. */
+  env: string[];
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+  /** Supplementary groups, set when given. */
+  groups?: number[];
+  /** [name, value]; value -1 is unlimited. */
+  rlimits?: [string, number][];
+  umask?: number;
+  stdin: StdioMode;
+  stdout: StdioMode;
+  stderr: StdioMode;
+  /** [fd in the child, fd in circusd]: extra fds the child inherits at chosen numbers. */
+  fds?: [number, number][];
+}
+
+/** A started child: its pid and the read ends of its piped stdout and stderr (-1: none). */
+export interface NativeChild {
+  pid: number;
+  stdout: number;
+  stderr: number;
+}
+
+interface NativeModule {
+  spawn(options: NativeSpawnOptions): NativeChild;
+  /** For each pid that has exited: [pid, exit code or -1, signal or 0]. Never blocks. */
+  reap(pids: Int32Array): [number, number, number][];
+}
+
+let loaded: NativeModule | null = null;
+
+/** The native helper, built by `npm install` (node-gyp) into build/Release. */
+export function native(): NativeModule {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
+  try {
+    loaded = require("../../build/Release/circus_native.node") as NativeModule;
+  } catch (error) {
+    throw new Error(
+      `the native helper build/Release/circus_native.node is missing or broken (${(error as Error).message}); ` +
+        "install a C compiler, make and python3, then run `npm rebuild`",
+    );
+  }
+  return loaded;
+}

@@ -1,0 +1,507 @@
+/**
+ * Test helpers that run the real, built circusd on real INI files and look at the real
+ * processes through /proc. Every instance registers itself so that {@link cleanupAll} can
+ * kill circusd and every process it started, even after a failed assertion.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The project root (where package.json lives). */
+export const ROOT = path.resolve(here, "../..");
+/** The built circusd entry point. */
+export const CIRCUSD = path.join(ROOT, "dist/cli/circusd.js");
+/** The configurable child process used by every test. */
+export const WORKER = path.join(ROOT, "test/fixtures/worker.mjs");
+/** `node worker.mjs`: the absolute node path, since children may get no PATH at all. */
+export const NODE_WORKER = `${process.execPath} ${WORKER}`;
+
+// ---------------------------------------------------------------------------------------------
+// Polling
+
+/** Options of {@link waitFor}. */
+export interface WaitOptions {
+  /** Milliseconds before giving up (generous: these waits bound, they do not measure). */
+  timeout?: number;
+  /** Milliseconds between two polls. */
+  interval?: number;
+  /** Said in the error when the condition never held. */
+  message?: string;
+}
+
+/**
+ * Polls `predicate` until it returns a truthy value, and returns that value. Throws after
+ * `timeout` ms, with `message` and the last error the predicate threw, if any.
+ */
+export async function waitFor<T>(
+  predicate: () => T | Promise<T>,
+  { timeout = 15_000, interval = 50, message = "condition" }: WaitOptions = {},
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeout;
+  let lastError: unknown = null;
+  for (;;) {
+    try {
+      const value = await predicate();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      const cause = lastError ? ` (last error: ${String(lastError)})` : "";
+      throw new Error(`timed out after ${timeout} ms waiting for ${message}${cause}`);
+    }
+    await sleep(interval);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+/** The fields of /proc/PID/stat the tests use. */
+export interface ProcEntry {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  pgid: number;
+  sid: number;
+}
+
+/** /proc/PID/stat, or null when the process does not exist. */
+export function procStat(pid: number): ProcEntry | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch {
+    return null;
+  }
+  // comm may hold spaces and parentheses: it ends at the last ")".
+  const close = text.lastIndexOf(")");
+  const rest = text.slice(close + 2).split(" ");
+  return {
+    pid,
+    comm: text.slice(text.indexOf("(") + 1, close),
+    state: rest[0] ?? "?",
+    ppid: Number(rest[1]),
+    pgid: Number(rest[2]),
+    sid: Number(rest[3]),
+  };
+}
+
+/** Every process on the machine, from /proc/ * /stat. */
+export function processTable(): ProcEntry[] {
+  const entries: ProcEntry[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    const entry = procStat(Number(name));
+    if (entry) entries.push(entry);
+  }
+  return entries;
+}
+
+/** True when the process exists and is neither a zombie nor dead. */
+export function isAlive(pid: number): boolean {
+  const stat = procStat(pid);
+  return stat !== null && stat.state !== "Z" && stat.state !== "X";
+}
+
+/** True when the pid names no process at all, not even a zombie. */
+export function isGone(pid: number): boolean {
+  return procStat(pid) === null;
+}
+
+/** The live (non-zombie) children of a pid. */
+export function liveChildren(ppid: number): ProcEntry[] {
+  return processTable().filter((p) => p.ppid === ppid && p.state !== "Z" && p.state !== "X");
+}
+
+/** The zombie children of a pid (exited, not yet reaped by it). */
+export function zombieChildren(ppid: number): ProcEntry[] {
+  return processTable().filter((p) => p.ppid === ppid && p.state === "Z");
+}
+
+/** /proc/PID/cmdline as argv. */
+export function procArgv(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").slice(0, -1);
+  } catch {
+    return [];
+  }
+}
+
+/** One `Name:` field of /proc/PID/status, split on blanks (e.g. Uid gives 4 ids). */
+export function procStatusField(pid: number, field: string): string[] | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/status`, "latin1");
+    const match = new RegExp(`^${field}:\\s*(.*)$`, "m").exec(text);
+    return match ? (match[1] ?? "").trim().split(/\s+/) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A row of /proc/PID/limits: soft and hard limits as text ("unlimited" or a number). */
+export function procLimit(pid: number, label: string): { soft: string; hard: string } | null {
+  try {
+    const text = readFileSync(`/proc/${pid}/limits`, "latin1");
+    const line = text.split("\n").find((l) => l.startsWith(label));
+    if (!line) return null;
+    const [soft, hard] = line.slice(label.length).trim().split(/\s+/);
+    return { soft: soft ?? "", hard: hard ?? "" };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Live processes whose command line or environment holds `marker` (a test's temp folder):
+ * circusd itself, the workers (their --out file is in the folder) and the workers' own
+ * children (which carry it in CIRCUS_IT_MARKER).
+ */
+export function markedProcesses(marker: string): number[] {
+  const pids: number[] = [];
+  for (const entry of processTable()) {
+    if (entry.pid === process.pid || entry.state === "Z" || entry.state === "X") continue;
+    for (const file of ["cmdline", "environ"]) {
+      let text = "";
+      try {
+        text = readFileSync(`/proc/${entry.pid}/${file}`, "latin1");
+      } catch {
+        continue;
+      }
+      if (text.includes(marker)) {
+        pids.push(entry.pid);
+        break;
+      }
+    }
+  }
+  return pids;
+}
+
+/** SIGKILLs every live process carrying `marker`, until none is left. */
+export async function killMarked(marker: string): Promise<void> {
+  for (let round = 0; round < 20; round++) {
+    const pids = markedProcesses(marker);
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await sleep(50);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Temp folders and worker records
+
+const tempDirs = new Set<string>();
+
+/**
+ * A fresh folder under the OS temp dir, world-writable so that workers running as another
+ * user (uid = nobody) can write their records into it.
+ */
+export function makeTempDir(prefix = "circus-it-"): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  chmodSync(dir, 0o777);
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** One JSON line written by worker.mjs. */
+export interface WorkerRecord {
+  pid: number;
+  event: "start" | "signal" | "exit" | "stdin";
+  ppid?: number;
+  wid?: string | null;
+  tag?: string | null;
+  argv?: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+  uid?: number;
+  gid?: number;
+  umask?: string | null;
+  limits?: Record<string, { soft: string; hard: string }>;
+  grandchild?: number | null;
+  pgid?: number;
+  sid?: number;
+  signal?: string;
+  code?: number;
+  data?: string;
+}
+
+/** Every record of a worker output file (none when the file does not exist yet). */
+export function readRecords(file: string): WorkerRecord[] {
+  let text = "";
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => JSON.parse(line) as WorkerRecord);
+}
+
+/** The "start" records of a worker output file. */
+export function starts(file: string): WorkerRecord[] {
+  return readRecords(file).filter((r) => r.event === "start");
+}
+
+/** Waits until the file holds at least `count` start records, and returns them. */
+export async function waitForStarts(
+  file: string,
+  count: number,
+  options: WaitOptions = {},
+): Promise<WorkerRecord[]> {
+  return waitFor(
+    () => {
+      const list = starts(file);
+      return list.length >= count ? list : null;
+    },
+    { message: `${count} worker start record(s) in ${file}`, ...options },
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// circusd
+
+/** How circusd ended. */
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** Options of {@link startCircusd}. */
+export interface StartOptions {
+  /** The folder to write the config into (a new temp folder by default). */
+  dir?: string;
+  /** The config file name inside the folder. */
+  file?: string;
+  /** Extra command-line arguments, placed before the config path. */
+  args?: string[];
+  /** circusd's environment (the test's own by default). */
+  env?: NodeJS.ProcessEnv;
+  /** circusd's current folder (the temp folder by default). */
+  cwd?: string;
+}
+
+const instances = new Set<Circusd>();
+
+/** A running (or finished) circusd started by a test. */
+export class Circusd {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** Every complete stdout line so far. */
+  readonly lines: string[] = [];
+  /** Everything written to stderr so far. */
+  stderr = "";
+  /** Set once circusd has exited. */
+  exitStatus: ExitStatus | null = null;
+  readonly exited: Promise<ExitStatus>;
+  private partial = "";
+
+  constructor(
+    readonly dir: string,
+    readonly configPath: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    cwd: string = dir,
+  ) {
+    this.child = spawn(process.execPath, [CIRCUSD, ...args, configPath], {
+      cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    this.pid = this.child.pid as number;
+    this.child.stdout?.setEncoding("utf8");
+    this.child.stderr?.setEncoding("utf8");
+    this.child.stdout?.on("data", (chunk: string) => this.addOutput(chunk));
+    this.child.stderr?.on("data", (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve) => {
+      this.child.once("close", (code, signal) => {
+        this.exitStatus = { code, signal };
+        resolve(this.exitStatus);
+      });
+    });
+    instances.add(this);
+  }
+
+  private addOutput(chunk: string): void {
+    const parts = (this.partial + chunk).split("\n");
+    this.partial = parts.pop() ?? "";
+    this.lines.push(...parts);
+  }
+
+  /** The whole stdout log so far, for assertion messages. */
+  get log(): string {
+    return this.lines.join("\n") + (this.partial ? `\n${this.partial}` : "");
+  }
+
+  /** A path inside the test folder. */
+  path(name: string): string {
+    return path.join(this.dir, name);
+  }
+
+  /** Waits for a log line matching `regex` and returns it. */
+  async waitForLog(regex: RegExp, options: WaitOptions = {}): Promise<string> {
+    return waitFor(() => this.lines.find((line) => regex.test(line)), {
+      message: `a circusd log line matching ${regex}; log so far:\n${this.log}\nstderr:\n${this.stderr}`,
+      ...options,
+    });
+  }
+
+  /** Live processes whose parent is circusd. */
+  children(): ProcEntry[] {
+    return liveChildren(this.pid);
+  }
+
+  /** Waits until circusd has exactly `count` live children, and returns them. */
+  async waitForChildren(count: number, options: WaitOptions = {}): Promise<ProcEntry[]> {
+    return waitFor(
+      () => {
+        const list = this.children();
+        return list.length === count ? list : null;
+      },
+      { message: `circusd to have ${count} live children`, ...options },
+    );
+  }
+
+  /** Sends a signal to circusd. */
+  kill(signal: NodeJS.Signals): void {
+    if (this.exitStatus === null) this.child.kill(signal);
+  }
+
+  /** Sends `signal` (SIGTERM by default) and waits for circusd to exit. */
+  async stop(signal: NodeJS.Signals = "SIGTERM", timeout = 30_000): Promise<ExitStatus> {
+    this.kill(signal);
+    return this.waitExit(timeout);
+  }
+
+  /** Waits for circusd to exit by itself. */
+  async waitExit(timeout = 30_000): Promise<ExitStatus> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`circusd did not exit within ${timeout} ms`)),
+        timeout,
+      );
+    });
+    try {
+      return await Promise.race([this.exited, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** SIGKILLs circusd and every process carrying this test's folder in its argv or env. */
+  async cleanup(): Promise<void> {
+    if (this.exitStatus === null) {
+      this.child.kill("SIGKILL");
+      await this.exited;
+    }
+    await killMarked(this.dir);
+    instances.delete(this);
+  }
+}
+
+/** Copies a file of test/fixtures into `dir` and returns the copy's path. */
+export function copyFixture(dir: string, name: string): string {
+  const target = path.join(dir, name);
+  copyFileSync(path.join(ROOT, "test/fixtures", name), target);
+  return target;
+}
+
+/** Writes `text` as a config file in `dir` and returns its path. */
+export function writeConfig(dir: string, text: string, file = "circus.ini"): string {
+  const configPath = path.join(dir, file);
+  writeFileSync(configPath, text);
+  return configPath;
+}
+
+/**
+ * Starts the built circusd on a config written into a (new) temp folder; `config` may be a
+ * function of that folder, so that the text can name files inside it.
+ */
+export function startCircusd(
+  config: string | ((dir: string) => string),
+  options: StartOptions = {},
+): Circusd {
+  if (!existsSync(CIRCUSD)) throw new Error(`${CIRCUSD} is missing: run npm run build`);
+  const dir = options.dir ?? makeTempDir();
+  const text = typeof config === "function" ? config(dir) : config;
+  const configPath = writeConfig(dir, text, options.file);
+  return new Circusd(dir, configPath, options.args ?? [], options.env ?? process.env, options.cwd);
+}
+
+/** Runs circusd to completion (for configs and flags that make it exit at once). */
+export async function runCircusd(
+  args: string[],
+  options: { cwd?: string; timeout?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<ExitStatus & { stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [CIRCUSD, ...args], {
+    cwd: options.cwd ?? os.tmpdir(),
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const timeout = options.timeout ?? 30_000;
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeout);
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+    child.once("close", (c, s) => resolve([c, s])),
+  );
+  clearTimeout(timer);
+  return { code, signal, stdout, stderr };
+}
+
+/**
+ * Kills every circusd a test started and every process they left, then removes the temp
+ * folders. Meant for `after` / `afterEach`, so that it runs even when an assertion failed.
+ */
+export async function cleanupAll(): Promise<void> {
+  for (const instance of [...instances]) await instance.cleanup();
+  for (const dir of [...tempDirs]) {
+    await killMarked(dir);
+    rmSync(dir, { recursive: true, force: true });
+    tempDirs.delete(dir);
+  }
+}
+
+/** A `[watcher:NAME]` section running worker.mjs, recording into DIR/NAME.jsonl. */
+export function workerSection(
+  dir: string,
+  name: string,
+  options: Record<string, string | number | boolean> = {},
+  workerArgs = "",
+): string {
+  const out = path.join(dir, `${name}.jsonl`);
+  const lines = [
+    `[watcher:${name}]`,
+    `cmd = ${NODE_WORKER} --out ${out} --wid $(circus.wid) ${workerArgs}`.trimEnd(),
+  ];
+  // Short by default, so that a stop never waits long on a worker that ignores its signal.
+  for (const [key, value] of Object.entries({ graceful_timeout: 2, ...options })) {
+    lines.push(`${key} = ${String(value)}`);
+  }
+  return lines.join("\n") + "\n";
+}
