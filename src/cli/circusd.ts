@@ -8,6 +8,7 @@ import { loadConfig } from "../config/load.js";
 import type { CircusConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
 import { logger, openSink, parseLogLevel } from "../log/logger.js";
+import { checkSupported } from "./unsupported.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
 
 const USAGE = `usage: circusd [-h] [--log-level LEVEL] [--log-output LOGOUTPUT]
@@ -116,8 +117,9 @@ async function main(): Promise<void> {
   }
 
   logger.level = level;
+  const logOutput = values["log-output"] ?? config.circus.logoutput;
   try {
-    logger.setSink(openSink(values["log-output"] ?? config.circus.logoutput));
+    logger.setSink(openSink(logOutput));
   } catch (error) {
     fail(`circusd: cannot open log output: ${(error as Error).message}`);
   }
@@ -163,12 +165,26 @@ async function main(): Promise<void> {
     process.on(signal, () => shutdown(signal));
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
+    reopenLog(logOutput);
     logger.info("Got signal SIG_HUP");
     if (exiting) return;
     reloading = reloading.then(() => reloadAll(arbiter));
   });
 
   await arbiter.start();
+}
+
+/**
+ * SIGHUP: a log file that logrotate moved away is reopened by name, as Circus's reload does,
+ * so that the lines go to the new file. The old file stays in use if the new one cannot open.
+ */
+function reopenLog(output: string): void {
+  if (output === "-" || output === "") return;
+  try {
+    logger.setSink(openSink(output));
+  } catch (error) {
+    logger.error(`cannot reopen log output ${output}: ${(error as Error).message}`);
+  }
 }
 
 /** SIGHUP: re-read the config, apply what changed, and gracefully reload what did not. */

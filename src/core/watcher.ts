@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
 import type { HookName, WatcherConfig } from "../config/types.js";
 import { logger } from "../log/logger.js";
 import { ConfigError } from "../config/errors.js";
@@ -235,8 +235,13 @@ export class Watcher extends EventEmitter {
     return true;
   }
 
+  /**
+   * The pause between two spawns: warmup_delay, or at least one turn of the event loop, so
+   * that a signal or a request is answered at once while a thousand processes start.
+   */
   private async warmup(): Promise<void> {
     if (this.config.warmupDelay > 0) await sleep(this.config.warmupDelay * 1000);
+    else await yieldToLoop();
   }
 
   private nextWid(): number {

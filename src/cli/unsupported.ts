@@ -1,0 +1,42 @@
+import { ConfigError, type ConfigLocation } from "../config/errors.js";
+import type { CircusConfig, ConfigSource } from "../config/types.js";
+
+function at(source: ConfigSource | null, fallback: string, option?: string): ConfigLocation {
+  return { file: source?.file ?? null, section: source?.section ?? fallback, option };
+}
+
+/**
+ * The documented features this release parses but does not run yet. Rather than ignore them
+ * silently, circusd refuses the config with a line naming the section and option.
+ */
+export function checkSupported(config: CircusConfig): ConfigError | null {
+  const later = (what: string) => `${what} is not supported yet by this release`;
+  const circusSource = config.file ? { file: config.file, section: "circus" } : null;
+  if (config.circus.statsd)
+    return new ConfigError(later("circusd-stats"), at(circusSource, "circus", "statsd"));
+  if (config.circus.httpd)
+    return new ConfigError(later("circushttpd"), at(circusSource, "circus", "httpd"));
+  for (const socket of config.sockets) {
+    return new ConfigError(later("binding sockets"), at(socket.source, `socket:${socket.name}`));
+  }
+  for (const plugin of config.plugins) {
+    return new ConfigError(
+      later("running plugins"),
+      at(plugin.source, `plugin:${plugin.name}`, "use"),
+    );
+  }
+  for (const w of config.watchers) {
+    const section = `watcher:${w.name}`;
+    if (w.stdoutStream)
+      return new ConfigError(later("output streams"), at(w.source, section, "stdout_stream.class"));
+    if (w.stderrStream)
+      return new ConfigError(later("output streams"), at(w.source, section, "stderr_stream.class"));
+    if (w.useSockets || w.onDemand || w.stdinSocket) {
+      const option = w.useSockets ? "use_sockets" : w.onDemand ? "on_demand" : "stdin_socket";
+      return new ConfigError(later("sockets"), at(w.source, section, option));
+    }
+    if (w.usePapa)
+      return new ConfigError(later("the Papa process kernel"), at(w.source, section, "use_papa"));
+  }
+  return null;
+}
