@@ -89,8 +89,12 @@ async function main(): Promise<void> {
   const configPath = positionals[0];
   if (!configPath || positionals.length > 1) fail(`circusd: expected one config file\n${USAGE}`);
 
-  const load = (): CircusConfig =>
-    loadConfig(path.resolve(configPath), { warn: (m) => logger.warning(m) });
+  const load = (): CircusConfig => {
+    const loaded = loadConfig(path.resolve(configPath), { warn: (m) => logger.warning(m) });
+    const unsupported = checkSupported(loaded);
+    if (unsupported) throw unsupported;
+    return loaded;
+  };
   let config: CircusConfig;
   try {
     config = load();
