@@ -9,17 +9,20 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
   cleanupAll,
+  makeTempDir,
   NODE_WORKER,
   procArgv,
   procLimit,
   procStat,
   procStatusField,
   readRecords,
+  runCircusd,
   startCircusd,
   WORKER,
   waitFor,
   waitForStarts,
   workerSection,
+  writeConfig,
 } from "./helpers/circusd.ts";
 
 afterEach(cleanupAll);
@@ -195,6 +198,26 @@ describe("user and group", () => {
     assert.ok(r);
     assert.deepEqual(ids(r.pid, "Uid"), [1234, 1234, 1234, 1234]);
     assert.deepEqual(ids(r.pid, "Gid"), [4321, 4321, 4321, 4321]);
+  });
+
+  test("uid alone runs with the user's primary group and groups, never root's", async () => {
+    const d = startCircusd((dir) => workerSection(dir, "uidonly", { uid: 65534 }));
+    const [r] = await waitForStarts(d.path("uidonly.jsonl"), 1);
+    assert.ok(r);
+    assert.deepEqual(ids(r.pid, "Uid"), [65534, 65534, 65534, 65534]);
+    assert.deepEqual(ids(r.pid, "Gid"), [65534, 65534, 65534, 65534], "nobody's group");
+    assert.deepEqual(procStatusField(r.pid, "Groups"), ["65534"], "root's groups are dropped");
+  });
+
+  test("a uid without a passwd entry and no gid is refused rather than run with gid 0", async () => {
+    const dir = makeTempDir();
+    const config = writeConfig(dir, workerSection(dir, "ghost", { uid: 4242 }));
+    const result = await runCircusd([config]);
+    assert.notEqual(result.code, 0);
+    const lines = result.stderr.trimEnd().split("\n");
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0] ?? "", /\[watcher:ghost\] gid: .*4242/);
+    assert.deepEqual(readRecords(`${dir}/ghost.jsonl`), [], "nothing ran");
   });
 
   test("uid with a resource limit: both apply", async () => {

@@ -140,9 +140,9 @@ describe("hooks that say no", () => {
     const { d, log } = startHooked({ after_spawn: "hooks.mjs:refuse" }, { numprocesses: 2 });
     await d.waitForLog(/after_spawn hook aborted the start/);
     await d.waitForLog(/\[INFO\] hooked stopped/);
-    const [call] = hookCalls(log);
-    assert.ok(call?.pid, "after_spawn got the pid");
-    await waitFor(() => isGone(call.pid), { message: "the spawned process to be stopped" });
+    const pid = hookCalls(log)[0]?.pid;
+    assert.ok(pid, "after_spawn got the pid");
+    await waitFor(() => isGone(pid), { message: "the spawned process to be stopped" });
     assert.deepEqual(d.children(), []);
     assert.equal(
       d.lines.filter((l) => /hooked: spawned process/.test(l)).length,

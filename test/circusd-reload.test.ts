@@ -45,7 +45,9 @@ describe("SIGHUP reloads the config file", () => {
         workerSection(dir, "added"),
     );
     d.kill("SIGHUP");
-    await d.waitForLog(/config reloaded: added \[added\] removed \[remove\] changed \[change,scale\]/);
+    await d.waitForLog(
+      /config reloaded: added \[added\] removed \[remove\] changed \[change,scale\]/,
+    );
 
     // A new watcher starts.
     const [added] = await waitForStarts(d.path("added.jsonl"), 1);
@@ -54,7 +56,9 @@ describe("SIGHUP reloads the config file", () => {
     // A removed watcher is stopped with its stop signal.
     await waitFor(() => isGone(remove.pid), { message: "the removed watcher's process to end" });
     assert.ok(
-      readRecords(d.path("remove.jsonl")).some((r) => r.event === "signal" && r.signal === "SIGTERM"),
+      readRecords(d.path("remove.jsonl")).some(
+        (r) => r.event === "signal" && r.signal === "SIGTERM",
+      ),
     );
 
     // A changed watcher is restarted with its new options.
@@ -78,6 +82,35 @@ describe("SIGHUP reloads the config file", () => {
     // Everything adds up: keep 1, scale 3, change 1, added 1.
     await d.waitForChildren(6);
     assert.equal(d.exitStatus, null);
+  });
+
+  test("send_hup = true: an unchanged watcher's processes get SIGHUP and keep their pids", async () => {
+    const dir = makeTempDir();
+    const d = startCircusd(workerSection(dir, "huppy", { numprocesses: 2, send_hup: true }), {
+      dir,
+    });
+    const out = d.path("huppy.jsonl");
+    const first = await waitForStarts(out, 2);
+    await d.waitForLog(/Arbiter now waiting for commands/);
+    d.kill("SIGHUP");
+    await waitFor(
+      () =>
+        first.every((r) =>
+          readRecords(out).some(
+            (s) => s.event === "signal" && s.signal === "SIGHUP" && s.pid === r.pid,
+          ),
+        ),
+      { message: "both processes to receive SIGHUP" },
+    );
+    for (const r of first) assert.ok(isAlive(r.pid));
+    assert.equal(starts(out).length, 2, "no process was replaced");
+    assert.deepEqual(
+      d
+        .children()
+        .map((c) => c.pid)
+        .sort(),
+      first.map((r) => r.pid).sort(),
+    );
   });
 
   test("a config that no longer parses is refused and every process keeps running", async () => {

@@ -51,6 +51,21 @@ describe("circusd's own signals", () => {
   }
 });
 
+describe("stopping during startup", () => {
+  test("SIGTERM during a slow start (warmup_delay) stops without spawning the rest", async () => {
+    const d = startCircusd((dir) =>
+      workerSection(dir, "slow", { numprocesses: 3, warmup_delay: 2 }),
+    );
+    const out = d.path("slow.jsonl");
+    await waitForStarts(out, 1);
+    assert.deepEqual(await d.stop(), { code: 0, signal: null });
+    const started = readRecords(out).filter((r) => r.event === "start");
+    assert.ok(started.length < 3, `all ${started.length} processes were started`);
+    for (const r of started) assert.ok(isGone(r.pid), `process ${r.pid} left behind`);
+    assert.deepEqual(markedProcesses(d.dir), []);
+  });
+});
+
 describe("stop_signal and graceful_timeout", () => {
   test("stop_signal = INT is what the child receives on stop", async () => {
     const d = startCircusd((dir) => workerSection(dir, "inty", { stop_signal: "INT" }));

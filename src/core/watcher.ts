@@ -38,14 +38,19 @@ function resolveIds(config: WatcherConfig): [number | null, number | null] {
   }
   try {
     const uid = config.uid === null ? null : resolveUid(config.uid);
-    // As Circus: a user without a group runs with the user's own primary group.
-    const gid =
-      config.gid !== null
-        ? resolveGid(config.gid)
-        : uid !== null
-          ? (userEntry(uid)?.gid ?? null)
-          : null;
-    return [uid, gid];
+    if (config.gid !== null) return [uid, resolveGid(config.gid)];
+    if (uid === null) return [null, null];
+    // As Circus: a user without a group runs with the user's own primary group. A uid with
+    // no passwd entry has none, and keeping circusd's group (root's) would be a silent
+    // privilege leak: refuse, as Circus does.
+    const primary = userEntry(uid)?.gid;
+    if (primary === undefined) {
+      throw new ConfigError(
+        `uid ${uid} has no entry in /etc/passwd, hence no primary group; set gid`,
+        where("gid"),
+      );
+    }
+    return [uid, primary];
   } catch (error) {
     if (error instanceof UnknownIdError)
       throw new ConfigError(error.message, where(error.kind === "user" ? "uid" : "gid"));

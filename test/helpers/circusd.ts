@@ -39,8 +39,8 @@ export interface WaitOptions {
   timeout?: number;
   /** Milliseconds between two polls. */
   interval?: number;
-  /** Said in the error when the condition never held. */
-  message?: string;
+  /** Said in the error when the condition never held; a function is called at that time. */
+  message?: string | (() => string);
 }
 
 /**
@@ -62,7 +62,8 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const cause = lastError ? ` (last error: ${String(lastError)})` : "";
-      throw new Error(`timed out after ${timeout} ms waiting for ${message}${cause}`);
+      const what = typeof message === "function" ? message() : message;
+      throw new Error(`timed out after ${timeout} ms waiting for ${what}${cause}`);
     }
     await sleep(interval);
   }
@@ -227,6 +228,12 @@ export function makeTempDir(prefix = "circus-it-"): string {
 /** One JSON line written by worker.mjs. */
 export interface WorkerRecord {
   pid: number;
+  /** Date.now() in the worker when it wrote the record. */
+  time: number;
+  /** Seconds since boot when it wrote the record. */
+  uptime: number;
+  /** Seconds since boot when the process was forked (start records). */
+  startedAt?: number;
   event: "start" | "signal" | "exit" | "stdin";
   ppid?: number;
   wid?: string | null;
@@ -363,7 +370,8 @@ export class Circusd {
   /** Waits for a log line matching `regex` and returns it. */
   async waitForLog(regex: RegExp, options: WaitOptions = {}): Promise<string> {
     return waitFor(() => this.lines.find((line) => regex.test(line)), {
-      message: `a circusd log line matching ${regex}; log so far:\n${this.log}\nstderr:\n${this.stderr}`,
+      message: () =>
+        `a circusd log line matching ${regex}; log so far:\n${this.log}\nstderr:\n${this.stderr}`,
       ...options,
     });
   }
@@ -413,11 +421,10 @@ export class Circusd {
 
   /** SIGKILLs circusd and every process carrying this test's folder in its argv or env. */
   async cleanup(): Promise<void> {
-    if (this.exitStatus === null) {
-      this.child.kill("SIGKILL");
-      await this.exited;
-    }
+    if (this.exitStatus === null) this.child.kill("SIGKILL");
     await killMarked(this.dir);
+    // "close" also waits for circusd's stdout to close: bounded, should a child hold it.
+    await this.waitExit(5000).catch(() => undefined);
     instances.delete(this);
   }
 }

@@ -1,0 +1,142 @@
+/**
+ * The library API: getArbiter() runs the same engine as circusd inside the caller's process.
+ */
+import { afterEach, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import { getArbiter, logger, watcherConfig, type Arbiter, type HookContext } from "../src/index.ts";
+import {
+  cleanupAll,
+  isAlive,
+  isGone,
+  liveChildren,
+  makeTempDir,
+  NODE_WORKER,
+  procArgv,
+  starts,
+  waitForStarts,
+} from "./helpers/circusd.ts";
+
+const logLines: string[] = [];
+let arbiter: Arbiter | null = null;
+
+before(() => {
+  // The engine logs through the shared logger; keep its lines out of the test report.
+  logger.setSink({ write: (line) => void logLines.push(line) });
+});
+
+afterEach(async () => {
+  try {
+    await arbiter?.stop();
+  } finally {
+    arbiter = null;
+    await cleanupAll();
+  }
+});
+
+function workerCmd(dir: string, name: string): string {
+  return `${NODE_WORKER} --out ${path.join(dir, `${name}.jsonl`)} --wid $(circus.wid)`;
+}
+
+/**
+ * pids of this test process's live worker children (the library runs workers as our own
+ * children; tsx's esbuild service is one too, hence the filter on the test folder).
+ */
+function ourWorkers(dir: string): number[] {
+  return liveChildren(process.pid)
+    .filter((p) => procArgv(p.pid).join(" ").includes(dir))
+    .map((p) => p.pid)
+    .sort();
+}
+
+describe("getArbiter", () => {
+  test("start, inspect, add and remove watchers, reload and stop", async () => {
+    const dir = makeTempDir();
+    const main = path.join(dir, "lib.jsonl");
+    const a = getArbiter([
+      { name: "lib", cmd: workerCmd(dir, "lib"), numprocesses: 2, gracefulTimeout: 1 },
+    ]);
+    arbiter = a;
+    assert.equal(a.numwatchers(), 1);
+    assert.deepEqual(ourWorkers(dir), [], "nothing runs before start()");
+
+    await a.start();
+    const first = await waitForStarts(main, 2);
+    const firstPids = first.map((r) => r.pid).sort();
+    assert.deepEqual(ourWorkers(dir), firstPids);
+    assert.deepEqual(first.map((r) => r.wid).sort(), ["1", "2"]);
+    const watcher = a.getWatcher("lib");
+    assert.ok(watcher);
+    assert.equal(watcher.numprocesses, 2);
+    assert.equal(watcher.status(), "active");
+    assert.deepEqual([...watcher.pids()].sort(), firstPids);
+    assert.equal(a.numprocesses(), 2);
+    assert.equal(a.getWatcher("LIB"), watcher, "names compare case-insensitively");
+
+    // A watcher added at run time starts; removing it stops its process.
+    const extra = path.join(dir, "extra.jsonl");
+    await a.addWatcher(
+      watcherConfig({ name: "extra", cmd: workerCmd(dir, "extra"), gracefulTimeout: 1 }),
+      true,
+    );
+    const [extraRecord] = await waitForStarts(extra, 1);
+    assert.ok(extraRecord && isAlive(extraRecord.pid));
+    assert.equal(a.numwatchers(), 2);
+    assert.equal(a.numprocesses(), 3);
+    await a.removeWatcher("extra");
+    assert.ok(isGone(extraRecord.pid), "the removed watcher's process is stopped and reaped");
+    assert.equal(a.numwatchers(), 1);
+    assert.equal(a.getWatcher("extra"), undefined);
+    await assert.rejects(a.removeWatcher("extra"), /not found/);
+
+    // reload() replaces every process.
+    await a.reload();
+    const afterReload = [...watcher.pids()].sort();
+    assert.equal(afterReload.length, 2);
+    for (const pid of afterReload) assert.ok(!firstPids.includes(pid), "a new pid");
+    for (const pid of firstPids) assert.ok(isGone(pid), `old process ${pid} still there`);
+    assert.deepEqual(ourWorkers(dir), afterReload);
+    await waitForStarts(main, 4);
+
+    // stop() leaves nothing behind.
+    await a.stop();
+    arbiter = null;
+    for (const r of starts(main)) assert.ok(isGone(r.pid), `process ${r.pid} left behind`);
+    assert.deepEqual(ourWorkers(dir), []);
+    assert.equal(watcher.status(), "stopped");
+    assert.equal(a.numprocesses(), 0);
+  });
+
+  test("hooks given as functions receive the watcher, the arbiter and the pid", async () => {
+    const dir = makeTempDir();
+    const calls: { hook: string; pid?: number; sameArbiter: boolean; name: string }[] = [];
+    const hook = (ctx: HookContext) => {
+      const w = ctx.watcher as { name: string };
+      calls.push({
+        hook: ctx.hookName,
+        pid: ctx.pid,
+        sameArbiter: ctx.arbiter === a,
+        name: w.name,
+      });
+      return true;
+    };
+    const a = getArbiter([
+      {
+        name: "fn",
+        cmd: workerCmd(dir, "fn"),
+        gracefulTimeout: 1,
+        hooks: {
+          before_start: { ref: hook, ignoreErrors: false },
+          after_spawn: { ref: hook, ignoreErrors: false },
+        },
+      },
+    ]);
+    arbiter = a;
+    await a.start();
+    const [r] = await waitForStarts(path.join(dir, "fn.jsonl"), 1);
+    assert.deepEqual(calls, [
+      { hook: "before_start", pid: undefined, sameArbiter: true, name: "fn" },
+      { hook: "after_spawn", pid: r?.pid, sameArbiter: true, name: "fn" },
+    ]);
+  });
+});
