@@ -195,7 +195,9 @@ function reopenLog(output: string): void {
 async function reloadAll(arbiter: Arbiter): Promise<void> {
   try {
     const summary = await arbiter.reloadConfig();
-    for (const name of summary.unchanged) await arbiter.getWatcher(name)?.reload(true);
+    for (const name of [...summary.unchanged, ...summary.resized]) {
+      await arbiter.getWatcher(name)?.reload(true);
+    }
   } catch (error) {
     logger.error(`reload failed, keeping the running config: ${(error as Error).message}`);
   }

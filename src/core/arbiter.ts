@@ -26,7 +26,10 @@ export class ArbiterError extends Error {
 export interface ReloadSummary {
   added: string[];
   removed: string[];
+  /** Restarted with their new options. */
   changed: string[];
+  /** Only numprocesses changed: applied in place. */
+  resized: string[];
   unchanged: string[];
 }
 
@@ -190,7 +193,13 @@ export class Arbiter extends EventEmitter {
     config: CircusConfig | null = this.configLoader?.() ?? null,
   ): Promise<ReloadSummary> {
     if (!config) throw new ArbiterError("no config file to reload");
-    const summary: ReloadSummary = { added: [], removed: [], changed: [], unchanged: [] };
+    const summary: ReloadSummary = {
+      added: [],
+      removed: [],
+      changed: [],
+      resized: [],
+      unchanged: [],
+    };
     const wanted = new Map(config.watchers.map((w) => [w.name.toLowerCase(), w]));
     for (const watcher of [...this.watchers]) {
       if (!wanted.has(watcher.name.toLowerCase())) {
@@ -207,7 +216,7 @@ export class Arbiter extends EventEmitter {
         summary.unchanged.push(next.name);
       } else if (sameConfig(watcher.config, next, ["numprocesses"])) {
         await watcher.setNumprocesses(next.numprocesses);
-        summary.changed.push(next.name);
+        summary.resized.push(next.name);
       } else {
         const wasActive = watcher.isActive();
         await watcher.stop();
@@ -221,7 +230,7 @@ export class Arbiter extends EventEmitter {
     const { endpoint, pubsubEndpoint } = this.options;
     this.options = { ...config.circus, endpoint, pubsubEndpoint };
     logger.info(
-      `config reloaded: added [${summary.added}] removed [${summary.removed}] changed [${summary.changed}]`,
+      `config reloaded: added [${summary.added}] removed [${summary.removed}] changed [${summary.changed}] resized [${summary.resized}]`,
     );
     return summary;
   }

@@ -6,6 +6,8 @@ import type { HookContext, HookFunction, HookName, HookRef } from "../config/typ
 /** A hook that could not be loaded: a missing module or export. */
 export class HookLoadError extends Error {
   override name = "HookLoadError";
+  /** The hook that failed to load, when known. */
+  hook?: HookName;
 }
 
 const TS_EXTENSIONS = [".ts", ".mts", ".cts", ".tsx"];
@@ -70,10 +72,15 @@ export class HookRunner {
   /** Loads every hook now, so a bad reference fails at startup and not at first use. */
   async load(): Promise<void> {
     for (const [name, hook] of Object.entries(this.hooks) as [HookName, HookRef][]) {
-      this.loaded.set(
-        name,
-        typeof hook.ref === "function" ? hook.ref : await loadHook(hook.ref, this.baseDir),
-      );
+      try {
+        this.loaded.set(
+          name,
+          typeof hook.ref === "function" ? hook.ref : await loadHook(hook.ref, this.baseDir),
+        );
+      } catch (error) {
+        if (error instanceof HookLoadError) error.hook = name;
+        throw error;
+      }
     }
   }
 

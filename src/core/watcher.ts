@@ -6,7 +6,7 @@ import { ConfigError } from "../config/errors.js";
 import { resolveGid, resolveUid, UnknownIdError, userEntry } from "../sys/users.js";
 import { signalName } from "../sys/signals.js";
 import { buildEnvironment } from "./environment.js";
-import { HookRunner } from "./hooks.js";
+import { HookLoadError, HookRunner } from "./hooks.js";
 import { Process, type ProcessExit } from "./process.js";
 
 export type WatcherStatus = "stopped" | "starting" | "active" | "stopping";
@@ -55,6 +55,20 @@ function resolveIds(config: WatcherConfig): [number | null, number | null] {
     if (error instanceof UnknownIdError)
       throw new ConfigError(error.message, where(error.kind === "user" ? "uid" : "gid"));
     throw error;
+  }
+}
+
+/** Loads a watcher's hooks; a ConfigError naming the watcher and hook when one cannot load. */
+async function loadHooks(hooks: HookRunner, config: WatcherConfig): Promise<void> {
+  try {
+    await hooks.load();
+  } catch (error) {
+    if (!(error instanceof HookLoadError)) throw error;
+    throw new ConfigError(error.message, {
+      file: config.source?.file ?? null,
+      section: config.source?.section ?? `watcher:${config.name}`,
+      option: error.hook ? `hooks.${error.hook}` : undefined,
+    });
   }
 }
 
@@ -112,13 +126,13 @@ export class Watcher extends EventEmitter {
 
   /** Loads the hooks, so that a bad hook reference fails at startup. */
   async prepare(): Promise<void> {
-    await this.hooks.load();
+    await loadHooks(this.hooks, this.config);
   }
 
   /** Replaces the config (the `set` command, a config reload) and rebuilds what derives from it. */
   async applyConfig(config: WatcherConfig): Promise<void> {
     const hooks = new HookRunner(config.hooks, config.baseDir);
-    await hooks.load();
+    await loadHooks(hooks, config);
     [this.uid, this.gid] = resolveIds(config);
     this.config = config;
     this.hooks = hooks;
