@@ -2,11 +2,10 @@ import { EventEmitter } from "node:events";
 import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
 import type { HookName, WatcherConfig } from "../config/types.js";
 import { logger } from "../log/logger.js";
-import { ConfigError } from "../config/errors.js";
-import { resolveGid, resolveUid, UnknownIdError, userEntry } from "../sys/users.js";
 import { signalName } from "../sys/signals.js";
 import { buildEnvironment } from "./environment.js";
-import { HookLoadError, HookRunner } from "./hooks.js";
+import { HookRunner } from "./hooks.js";
+import { loadHooks, processOptions, resolveIds, type UserIds } from "./watcher-setup.js";
 import { Process, type ProcessExit } from "./process.js";
 
 export type WatcherStatus = "stopped" | "starting" | "active" | "stopping";
@@ -24,52 +23,6 @@ export interface SignalOptions {
   childPid?: number;
   children?: boolean;
   recursive?: boolean;
-}
-
-/** Numeric uid and gid of a watcher; a ConfigError naming the option when unknown. */
-function resolveIds(config: WatcherConfig): [number | null, number | null] {
-  const where = (option: string) => ({
-    file: config.source?.file ?? null,
-    section: config.source?.section ?? `watcher:${config.name}`,
-    option,
-  });
-  if (config.virtualenv && !config.copyEnv) {
-    throw new ConfigError("virtualenv needs copy_env = true", where("virtualenv"));
-  }
-  try {
-    const uid = config.uid === null ? null : resolveUid(config.uid);
-    if (config.gid !== null) return [uid, resolveGid(config.gid)];
-    if (uid === null) return [null, null];
-    // As Circus: a user without a group runs with the user's own primary group. A uid with
-    // no passwd entry has none, and keeping circusd's group (root's) would be a silent
-    // privilege leak: refuse, as Circus does.
-    const primary = userEntry(uid)?.gid;
-    if (primary === undefined) {
-      throw new ConfigError(
-        `uid ${uid} has no entry in /etc/passwd, hence no primary group; set gid`,
-        where("gid"),
-      );
-    }
-    return [uid, primary];
-  } catch (error) {
-    if (error instanceof UnknownIdError)
-      throw new ConfigError(error.message, where(error.kind === "user" ? "uid" : "gid"));
-    throw error;
-  }
-}
-
-/** Loads a watcher's hooks; a ConfigError naming the watcher and hook when one cannot load. */
-async function loadHooks(hooks: HookRunner, config: WatcherConfig): Promise<void> {
-  try {
-    await hooks.load();
-  } catch (error) {
-    if (!(error instanceof HookLoadError)) throw error;
-    throw new ConfigError(error.message, {
-      file: config.source?.file ?? null,
-      section: config.source?.section ?? `watcher:${config.name}`,
-      option: error.hook ? `hooks.${error.hook}` : undefined,
-    });
-  }
 }
 
 /** A process that dies younger than this counts as a crash loop and is respawned later. */
@@ -90,8 +43,7 @@ export class Watcher extends EventEmitter {
   private state: WatcherStatus = "stopped";
   private hooks: HookRunner;
   private env: Record<string, string>;
-  private uid: number | null;
-  private gid: number | null;
+  private ids: UserIds;
   private readonly timers = new Set<NodeJS.Timeout>();
   /** Wids promised to a respawn not yet done, so another spawn does not take them. */
   private readonly reservedWids = new Set<number>();
@@ -104,7 +56,7 @@ export class Watcher extends EventEmitter {
     this.config = config;
     this.hooks = new HookRunner(config.hooks, config.baseDir);
     this.env = buildEnvironment(config);
-    [this.uid, this.gid] = resolveIds(config);
+    this.ids = resolveIds(config);
   }
 
   get name(): string {
@@ -133,7 +85,7 @@ export class Watcher extends EventEmitter {
   async applyConfig(config: WatcherConfig): Promise<void> {
     const hooks = new HookRunner(config.hooks, config.baseDir);
     await loadHooks(hooks, config);
-    [this.uid, this.gid] = resolveIds(config);
+    this.ids = resolveIds(config);
     this.config = config;
     this.hooks = hooks;
     this.env = buildEnvironment(config);
@@ -286,7 +238,9 @@ export class Watcher extends EventEmitter {
           this.pendingSpawns++;
           let p: Process;
           try {
-            p = await Process.spawn(this.processOptions(wid));
+            p = await Process.spawn(
+              processOptions(this.config, wid, this.ids, this.env, this.sockets),
+            );
             this.adopt(p);
           } finally {
             this.pendingSpawns--;
@@ -313,29 +267,6 @@ export class Watcher extends EventEmitter {
     } finally {
       this.reservedWids.delete(wid);
     }
-  }
-
-  private processOptions(wid: number) {
-    const c = this.config;
-    return {
-      name: c.name,
-      wid,
-      cmd: c.cmd,
-      args: c.args,
-      shell: c.shell,
-      shellArgs: c.shellArgs,
-      executable: c.executable,
-      workingDir: c.workingDir,
-      uid: this.uid,
-      gid: this.gid,
-      env: this.env,
-      rlimits: c.rlimits,
-      closeChildStdin: c.closeChildStdin,
-      closeChildStdout: c.closeChildStdout,
-      closeChildStderr: c.closeChildStderr,
-      sockets: this.sockets,
-      formatOptions: { ...c.options, numprocesses: c.numprocesses, shell_args: c.shellArgs },
-    };
   }
 
   /** Takes a freshly spawned process under watch: output, exit, max_age. */
