@@ -27,10 +27,6 @@ function sweep(): void {
       signal: signum > 0 ? (signalName(signum) as NodeJS.Signals) : null,
     });
   }
-  if (waiting.size === 0 && listening) {
-    process.removeListener("SIGCHLD", onSigchld);
-    listening = false;
-  }
 }
 
 function onSigchld(): void {
@@ -39,15 +35,18 @@ function onSigchld(): void {
   setImmediate(sweep);
 }
 
+/**
+ * Installs the SIGCHLD listener; called before the first spawn, since a SIGCHLD that comes
+ * before the listener is lost. It stays: a signal listener does not keep the process alive.
+ */
+export function listenForExits(): void {
+  if (listening) return;
+  process.on("SIGCHLD", onSigchld);
+  listening = true;
+}
+
 /** Resolves when the child `pid` (started by the native spawner) exits, after reaping it. */
 export function waitForExit(pid: number): Promise<ChildExit> {
-  return new Promise((resolve) => {
-    waiting.set(pid, resolve);
-    if (!listening) {
-      process.on("SIGCHLD", onSigchld);
-      listening = true;
-    }
-    // The child may have exited before the listener was there.
-    onSigchld();
-  });
+  listenForExits();
+  return new Promise((resolve) => waiting.set(pid, resolve));
 }

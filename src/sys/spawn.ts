@@ -3,7 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { native, type StdioMode } from "./native.js";
-import { waitForExit, type ChildExit } from "./reaper.js";
+import { listenForExits, waitForExit, type ChildExit } from "./reaper.js";
 import { supplementaryGroups, userEntry } from "./users.js";
 
 /** Linux resource names that `rlimit_*` may name (lower case, without `rlimit_`). */
@@ -131,6 +131,7 @@ export function spawnChild(spec: SpawnSpec): Child {
     throw new SpawnError(`working_dir ${cwd}: no such directory`, "ENOENT");
   }
   const user = spec.uid === undefined ? null : userEntry(spec.uid);
+  listenForExits();
   let started;
   try {
     started = native().spawn({
