@@ -25,6 +25,10 @@ export interface SignalOptions {
   recursive?: boolean;
 }
 
+/** A spawn loop gives the event loop a turn this often (ms), so signals and requests wait little. */
+const YIELD_EVERY_MS = 2;
+let lastYield = 0;
+
 /** A process that dies younger than this counts as a crash loop and is respawned later. */
 const QUICK_DEATH_SECONDS = 1;
 
@@ -211,8 +215,12 @@ export class Watcher extends EventEmitter {
    * that a signal or a request is answered at once while a thousand processes start.
    */
   private async warmup(): Promise<void> {
-    if (this.config.warmupDelay > 0) await sleep(this.config.warmupDelay * 1000);
-    else await yieldToLoop();
+    if (this.config.warmupDelay > 0) {
+      await sleep(this.config.warmupDelay * 1000);
+    } else if (performance.now() - lastYield > YIELD_EVERY_MS) {
+      await yieldToLoop();
+      lastYield = performance.now();
+    }
   }
 
   private nextWid(): number {
@@ -288,7 +296,9 @@ export class Watcher extends EventEmitter {
         this.timers.delete(timer);
       });
     }
-    logger.debug(`${this.name}: spawned process ${p.pid} (wid ${p.wid}): ${p.argv.join(" ")}`);
+    if (logger.enabled("debug")) {
+      logger.debug(`${this.name}: spawned process ${p.pid} (wid ${p.wid}): ${p.argv.join(" ")}`);
+    }
     this.notify("spawn", { process_id: p.wid, process_pid: p.pid, pid: p.pid, wid: p.wid });
   }
 

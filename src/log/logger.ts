@@ -85,6 +85,11 @@ export class Logger {
     this.sink = sink;
   }
 
+  /** Whether a line of that level would be written, to skip building costly messages. */
+  enabled(level: LogLevel): boolean {
+    return RANK[level] >= RANK[this.level];
+  }
+
   log(level: LogLevel, message: string): void {
     if (RANK[level] < RANK[this.level]) return;
     const tag = level.toUpperCase();

@@ -93,6 +93,24 @@ export function resolveProgram(program: string, cwd: string, searchPath: string)
   throw new SpawnError(`${program}: command not found`, "ENOENT");
 }
 
+/** Program lookups, since a watcher spawns the same program again and again. */
+const resolved = new Map<string, string>();
+
+/**
+ * resolveProgram, remembered: when the file goes away later, execve fails with ENOENT and the
+ * cache is cleared, so a stale entry costs one failed spawn at most.
+ */
+function cachedProgram(program: string, cwd: string, searchPath: string): string {
+  const key = `${program}\0${cwd}\0${searchPath}`;
+  let file = resolved.get(key);
+  if (file === undefined) {
+    file = resolveProgram(program, cwd, searchPath);
+    if (resolved.size > 1000) resolved.clear();
+    resolved.set(key, file);
+  }
+  return file;
+}
+
 /**
  * "Unlimited" as the kernel allows it: RLIMIT_NOFILE cannot be infinite, so, as Circus does,
  * it becomes circusd's own hard limit. -1 is RLIM_INFINITY for the native spawner.
@@ -118,18 +136,11 @@ export function spawnChild(spec: SpawnSpec): Child {
   const cwd = spec.cwd ?? process.cwd();
   const [argv0] = spec.argv;
   if (argv0 === undefined) throw new SpawnError("empty command");
-  let file: string;
-  try {
-    if (!statSync(cwd).isDirectory()) throw new Error("not a directory");
-    file = resolveProgram(
-      spec.executable ?? argv0,
-      cwd,
-      spec.env.PATH ?? process.env.PATH ?? DEFAULT_PATH,
-    );
-  } catch (error) {
-    if (error instanceof SpawnError) throw error;
-    throw new SpawnError(`working_dir ${cwd}: no such directory`, "ENOENT");
-  }
+  const file = cachedProgram(
+    spec.executable ?? argv0,
+    cwd,
+    spec.env.PATH ?? process.env.PATH ?? DEFAULT_PATH,
+  );
   const user = spec.uid === undefined ? null : userEntry(spec.uid);
   listenForExits();
   let started;
@@ -158,6 +169,9 @@ export function spawnChild(spec: SpawnSpec): Child {
     });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
+    resolved.clear();
+    if (err.syscall === "chdir")
+      throw new SpawnError(`working_dir ${cwd}: ${err.message}`, err.code);
     throw new SpawnError(`${argv0}: ${err.message}`, err.code);
   }
   return {
