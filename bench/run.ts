@@ -159,6 +159,8 @@ function lifecycleTables(opts: Options, results: Map<System, LifecycleResult[] |
           system,
           median(runs.map((r) => r.startS)),
           join(
+            `first child at ${fmt(median(runs.map((r) => r.firstS)), 3, "s")}`,
+            `daemon CPU ${fmt(median(runs.map((r) => r.daemonCpuS)), 2, "s")}`,
             spread(
               runs.map((r) => r.startS),
               3,
@@ -205,6 +207,7 @@ function lifecycleTables(opts: Options, results: Map<System, LifecycleResult[] |
           join(
             `VmHWM ${fmt(median(runs.map((r) => r.hwmMiB)), 1, "MiB")}`,
             `at all-up ${fmt(median(runs.map((r) => r.rssUpMiB)), 1, "MiB")}`,
+            `${fmt(median(runs.map((r) => r.fds)), 0, "fds")}`,
             counts.length > 0 ? `only ${counts.join(",")} running when read` : "",
             spread(
               runs.map((r) => r.rssMiB),
@@ -229,14 +232,18 @@ function responsiveTable(opts: Options, results: Map<System, ResponsiveResult[] 
     rows: [...results].map(([system, runs]) => {
       if (typeof runs === "string") return row(system, undefined, runs);
       const first = runs[0];
+      const peaks = runs.map((r) => r.peak).filter((p): p is number => p !== undefined);
+      const peak = peaks.length === 0 ? undefined : Math.max(...peaks);
       const line =
         first?.logLine === undefined
           ? "no matching line"
           : `"${first.logLine.trim().slice(0, 70)}"`;
       const detail = [
-        `all gone +${fmt(median(runs.map((r) => r.goneMs)), 0, "ms")}`,
+        first?.leftAtTimeout === undefined
+          ? `all gone +${fmt(median(runs.map((r) => r.goneMs)), 0, "ms")}`
+          : `${first.leftAtTimeout} still running at the time limit`,
         `exit +${fmt(median(runs.map((r) => r.exitMs)), 0, "ms")}`,
-        `up at signal ${first?.atSignal ?? "?"}, peak ${first?.peak ?? "?"}`,
+        `up at signal ${median(runs.map((r) => r.atSignal)) ?? "?"}, peak ${peak ?? "?"}`,
         line,
         spread(
           runs.map((r) => r.logMs),
@@ -293,9 +300,9 @@ async function main(): Promise<number> {
     else unusable.set(system, `unavailable: ${why}`);
   }
   const header = await describeMachine(usable);
-  for (const [system, why] of unusable) header.push(`${`${system.id}:`.padEnd(9)}${why}`);
+  for (const [system, why] of unusable) header.push(`${`${system.id}:`.padEnd(12)}${why}`);
   header.push(
-    `run:     n=${opts.n}, repeat=${opts.repeat}, settle=${opts.settleMs / 1000} s, ` +
+    `run:        n=${opts.n}, repeat=${opts.repeat}, settle=${opts.settleMs / 1000} s, ` +
       `scan interval=${opts.intervalMs} ms, threshold=${opts.threshold}`,
   );
   console.log(header.join("\n"));
@@ -337,7 +344,7 @@ async function main(): Promise<number> {
           n: opts.n,
           threshold: opts.threshold,
           startTimeoutMs: 300_000,
-          stopTimeoutMs: 120_000,
+          stopTimeoutMs: 300_000,
           intervalMs: opts.intervalMs,
         });
         progress(`${system.id}: ${JSON.stringify(result)}`);

@@ -17,16 +17,16 @@ export async function describeMachine(systems: readonly System[]): Promise<strin
   }
   const cpu = cpus();
   const lines = [
-    `date:    ${new Date().toISOString()}`,
-    `machine: ${distro}, kernel ${release()}, ${cpu.length} × ${cpu[0]?.model ?? "?"}, ` +
+    `date:       ${new Date().toISOString()}`,
+    `machine:    ${distro}, kernel ${release()}, ${cpu.length} × ${cpu[0]?.model ?? "?"}, ` +
       `${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `load:    ${loadavg()
+    `load:       ${loadavg()
       .map((value) => value.toFixed(2))
       .join(" ")} (1/5/15 min) at start`,
-    `node:    ${process.version}`,
+    `node:       ${process.version}`,
   ];
   for (const system of systems) {
-    lines.push(`${`${system.id}:`.padEnd(9)}${await system.version()}`);
+    lines.push(`${`${system.id}:`.padEnd(12)}${await system.version()}`);
   }
   return lines;
 }

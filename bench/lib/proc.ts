@@ -14,7 +14,12 @@ export interface ProcStat {
   ppid: number;
   /** Start time in clock ticks since boot: with the pid, identifies a process. */
   starttime: number;
+  /** CPU time used so far (user + system), in clock ticks. */
+  cpuTicks: number;
 }
+
+/** Clock ticks per second of /proc/PID/stat times (USER_HZ, 100 on Linux). */
+export const CLOCK_TICKS = 100;
 
 /** Memory figures of /proc/PID/status, in KiB. */
 export interface MemInfo {
@@ -56,10 +61,11 @@ export function parseStat(text: string): ProcStat | undefined {
   const state = rest[0];
   const ppid = Number(rest[1]);
   const starttime = Number(rest[19]);
+  const cpuTicks = Number(rest[11]) + Number(rest[12]);
   if (state === undefined || !Number.isFinite(ppid) || !Number.isFinite(starttime)) {
     return undefined;
   }
-  return { pid, comm, state, ppid, starttime };
+  return { pid, comm, state, ppid, starttime, cpuTicks };
 }
 
 /** Reads /proc/PID/stat; undefined when the process is gone. */
@@ -85,6 +91,15 @@ export function listPids(): number[] {
 export function isRunning(pid: number): boolean {
   const stat = readStat(pid);
   return stat !== undefined && stat.state !== "Z" && stat.state !== "X";
+}
+
+/** Number of open file descriptors of `pid` (entries of /proc/PID/fd). */
+export function countFds(pid: number): number | undefined {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).length;
+  } catch {
+    return undefined;
+  }
 }
 
 /** VmRSS and VmHWM of `pid` from /proc/PID/status; undefined if it is gone. */

@@ -4,9 +4,9 @@
  *
  * Usage: spawn N PROGRAM [ARGS...]
  *
- * Prints "spawned N" once the loop is done, "stopping" as soon as a stop
- * signal is noticed (also in the middle of the loop), and "exited" after the
- * last child was reaped. Children get /dev/null as stdin/stdout/stderr.
+ * Prints "spawned N" once the loop is done, "stopping (N spawned)" as soon
+ * as a stop signal is noticed (also in the middle of the loop), and "exited"
+ * after the last child was reaped. Children get /dev/null as stdin/stdout/stderr.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -115,7 +115,11 @@ int main(int argc, char **argv) {
   while (!stop_requested) sigsuspend(&old);
   sigprocmask(SIG_SETMASK, &old, NULL);
 
-  say("stopping\n");
+  {
+    char msg[64];
+    snprintf(msg, sizeof msg, "stopping (%ld spawned)\n", spawned);
+    say(msg);
+  }
   for (long i = 0; i < spawned; i++) kill(pids[i], SIGTERM);
   for (long i = 0; i < spawned; i++) {
     while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR) {

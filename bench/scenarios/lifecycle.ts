@@ -4,7 +4,16 @@
  * (timed), clean up.
  */
 import { onCleanup } from "../lib/cleanup.js";
-import { ChildTracker, delay, now, pollUntil, readMem } from "../lib/proc.js";
+import {
+  ChildTracker,
+  CLOCK_TICKS,
+  countFds,
+  delay,
+  now,
+  pollUntil,
+  readMem,
+  readStat,
+} from "../lib/proc.js";
 import type { System } from "../lib/types.js";
 
 /** Knobs of one lifecycle run. */
@@ -22,6 +31,12 @@ export interface LifecycleOptions {
 export interface LifecycleResult {
   /** Launch → all n children run `sleep`, seconds. */
   startS?: number;
+  /** Launch → the first child runs `sleep` (daemon boot), seconds. */
+  firstS?: number;
+  /** CPU time (user + system) the daemon had used when all n were up, seconds. */
+  daemonCpuS?: number;
+  /** Open file descriptors of the daemon after the settle pause. */
+  fds?: number;
   /** Daemon VmRSS right when all n were up, MiB. */
   rssUpMiB?: number;
   /** Daemon VmRSS after the settle pause, MiB. */
@@ -61,6 +76,9 @@ export async function runLifecycle(
       recheck: false,
       timeoutMs: opts.startTimeoutMs,
       intervalMs: opts.intervalMs,
+      onScan: (count, at) => {
+        if (count > 0 && result.firstS === undefined) result.firstS = (at - instance.t0) / 1000;
+      },
     });
     if (!up.ok) {
       result.error = `start: only ${tracker.count}/${opts.n} running after ${opts.startTimeoutMs / 1000} s`;
@@ -72,12 +90,15 @@ export async function runLifecycle(
       result.error = "daemon pid unknown";
       return result;
     }
+    const stat = readStat(pid);
+    if (stat !== undefined) result.daemonCpuS = stat.cpuTicks / CLOCK_TICKS;
     const memUp = readMem(pid);
     if (memUp !== undefined) result.rssUpMiB = memUp.rssKiB / MIB;
 
     await instance.launchSettled(opts.startTimeoutMs);
     await delay(opts.settleMs);
     result.settledCount = await tracker.scan(true);
+    result.fds = countFds(pid);
     const mem = readMem(pid);
     if (mem !== undefined) {
       result.rssMiB = mem.rssKiB / MIB;

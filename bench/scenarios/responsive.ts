@@ -31,6 +31,8 @@ export interface ResponsiveResult {
   goneMs?: number;
   /** SIGTERM → daemon exited. */
   exitMs?: number;
+  /** Managed sleeps still running when stopTimeoutMs ran out (goneMs is then undefined). */
+  leftAtTimeout?: number;
   error?: string;
 }
 
@@ -72,7 +74,7 @@ export async function runResponsive(
     });
     result.peak = tracker.peak;
     if (gone.ok) result.goneMs = gone.at - signalAt;
-    else result.error = `${tracker.count} still running after ${opts.stopTimeoutMs / 1000} s`;
+    else result.leftAtTimeout = tracker.count;
     // Once everything is gone the line is either there or will not come.
     const line = await within(logged, 2_000, undefined);
     if (line !== undefined) {

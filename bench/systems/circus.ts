@@ -1,7 +1,7 @@
 /** This project: `node dist/cli/circusd.js CONFIG.ini` in the foreground. */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launch, within } from "../lib/exec.js";
+import { launch, run, within } from "../lib/exec.js";
 import { LineLog } from "../lib/log.js";
 import { freshWorkDir, REPO_DIR } from "../lib/paths.js";
 import { killTree, now, signalPid } from "../lib/proc.js";
@@ -38,7 +38,13 @@ export const circus: System = {
       name: string;
       version: string;
     };
-    return `${pkg.name} ${pkg.version}`;
+    const commit = await run(["git", "-C", REPO_DIR, "log", "-1", "--format=%h"], {
+      timeoutMs: 10_000,
+    });
+    const built = statSync(CIRCUSD)
+      .mtime.toISOString()
+      .replace(/\.\d+Z$/, "Z");
+    return `${pkg.name} ${pkg.version} (HEAD ${commit.stdout.trim() || "?"}, dist built ${built})`;
   },
 
   async launch(n: number): Promise<Instance> {

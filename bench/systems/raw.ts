@@ -33,7 +33,7 @@ export const raw: System = {
   id: "raw",
   isRaw: true,
   isOurs: false,
-  stopPattern: /^stopping$/,
+  stopPattern: /^stopping/,
 
   unavailable: compile,
 
