@@ -14,6 +14,7 @@ import { formatTable, median, type Row, type Table } from "./lib/table.js";
 import type { System } from "./lib/types.js";
 import { runLifecycle, type LifecycleResult } from "./scenarios/lifecycle.js";
 import { runResponsive, type ResponsiveResult } from "./scenarios/responsive.js";
+import { percentile, runControl, type ControlResult } from "./scenarios/control.js";
 import { circus } from "./systems/circus.js";
 import { pm2 } from "./systems/pm2.js";
 import { raw } from "./systems/raw.js";
@@ -21,7 +22,7 @@ import { supervisor } from "./systems/supervisor.js";
 
 const ALL_SYSTEMS: readonly System[] = [circus, pm2, supervisor, raw];
 const LIFECYCLE = ["start1000", "stop1000", "rss1000"] as const;
-const SCENARIOS = [...LIFECYCLE, "responsive"] as const;
+const SCENARIOS = [...LIFECYCLE, "responsive", "control"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: npm run bench -- SCENARIO... [options]
@@ -31,6 +32,9 @@ scenarios:
   stop1000     stop request -> no such sleep left (target: ours < 1 s)
   rss1000      daemon VmRSS with the N running
   responsive   SIGTERM while starting (at --threshold up) -> "stopping" log line, all gone, exit
+  control      with N running: wall time of each system's status command (circusctl status,
+               supervisorctl status, pm2 jlist); ours: median/p99 of list and status over
+               one persistent client (target: median < 0.5 ms)
   all          every scenario
 
 options:
@@ -258,6 +262,40 @@ function responsiveTable(opts: Options, results: Map<System, ResponsiveResult[] 
   };
 }
 
+function controlTables(opts: Options, results: Map<System, ControlResult>): Table[] {
+  const tables: Table[] = [
+    {
+      title: `control: wall time of one status command, ${opts.n} running (lower is better)`,
+      unit: "s",
+      digits: 3,
+      rows: [...results].map(([system, r]) =>
+        row(
+          system,
+          median(r.statusS ?? []),
+          [spread(r.statusS ?? [], 3), r.error ?? ""].filter((p) => p !== "").join("; "),
+        ),
+      ),
+    },
+  ];
+  for (const [system, r] of results) {
+    for (const [command, samples] of Object.entries(r.latencyMs ?? {})) {
+      tables.push({
+        title: `control: \`${command}\` over one persistent client, ${opts.n} running, ms`,
+        unit: "ms",
+        digits: 3,
+        rows: [
+          row(
+            system,
+            percentile(samples, 50),
+            `p99 ${percentile(samples, 99).toFixed(3)} ms; ${samples.length} calls (target: median < 0.5 ms)`,
+          ),
+        ],
+      });
+    }
+  }
+  return tables;
+}
+
 function targets(opts: Options, lifecycle: Map<System, LifecycleResult[] | string>): string[] {
   const lines: string[] = [];
   const fig = (system: System, pick: (r: LifecycleResult) => number | undefined) => {
@@ -311,6 +349,7 @@ async function main(): Promise<number> {
   const wantsLifecycle = LIFECYCLE.some((s) => opts.scenarios.has(s));
   const lifecycle = new Map<System, LifecycleResult[] | string>();
   const responsive = new Map<System, ResponsiveResult[] | string>();
+  const control = new Map<System, ControlResult>();
   for (const system of opts.systems) {
     const why = unusable.get(system);
     if (why !== undefined) {
@@ -354,10 +393,24 @@ async function main(): Promise<number> {
       }
       responsive.set(system, runs);
     }
+    if (opts.scenarios.has("control") && !system.isRaw) {
+      progress(`${system.id}: control (start ${opts.n}, status commands, client latency)`);
+      const result = await runControl(system, {
+        n: opts.n,
+        runs: 5,
+        calls: 1000,
+        startTimeoutMs: 300_000,
+        intervalMs: opts.intervalMs,
+      });
+      failed ||= result.error !== undefined;
+      control.set(system, result);
+      await delay(PAUSE_BETWEEN_SYSTEMS_MS);
+    }
   }
 
   const tables = wantsLifecycle ? lifecycleTables(opts, lifecycle) : [];
   if (opts.scenarios.has("responsive")) tables.push(responsiveTable(opts, responsive));
+  if (control.size > 0) tables.push(...controlTables(opts, control));
   for (const table of tables) console.log(`\n${formatTable(table)}`);
   const goals = targets(opts, lifecycle);
   if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
@@ -366,6 +419,7 @@ async function main(): Promise<number> {
     header,
     lifecycle: Object.fromEntries([...lifecycle].map(([s, r]) => [s.id, r])),
     responsive: Object.fromEntries([...responsive].map(([s, r]) => [s.id, r])),
+    control: Object.fromEntries([...control].map(([s, r]) => [s.id, r])),
   };
   writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
   return failed ? 1 : 0;

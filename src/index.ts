@@ -35,6 +35,19 @@ export { loadConfig, watcherConfig } from "./config/load.js";
 export { ConfigError } from "./config/errors.js";
 export type * from "./config/types.js";
 export { Logger, logger, type LogLevel } from "./log/logger.js";
+export {
+  Client,
+  Subscriber,
+  CallError,
+  CommandError,
+  TimeoutError,
+  type ClientOptions,
+  type CallOptions,
+  type CircusEvent,
+  type SubscriberOptions,
+  type CircusReply,
+  type CircusRequest,
+} from "./client/index.js";
 
 /** A watcher as the library takes it: `cmd` plus any WatcherConfig field. */
 export type WatcherInput = Partial<WatcherConfig> & { cmd: string };

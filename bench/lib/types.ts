@@ -1,4 +1,5 @@
 /** The contract between scenarios and the systems they compare. */
+import type { RunResult } from "./exec.js";
 import type { LineLog } from "./log.js";
 
 /** How a normal stop ended, as far as the system's own command tells. */
@@ -25,6 +26,10 @@ export interface Instance {
   terminate(): void;
   /** now() when the daemon exited, or undefined if still running after `timeoutMs`. */
   daemonExit(timeoutMs: number): Promise<number | undefined>;
+  /** Runs the system's own "status of everything" command once (none for raw). */
+  status?(timeoutMs: number): Promise<RunResult>;
+  /** The control endpoint, for systems that have one (ours). */
+  readonly endpoint?: string;
   /** Stops and kills whatever is left; never throws, may be called twice. */
   cleanup(): Promise<void>;
 }

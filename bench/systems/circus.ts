@@ -8,11 +8,17 @@ import { killTree, now, signalPid } from "../lib/proc.js";
 import type { Instance, System } from "../lib/types.js";
 
 const CIRCUSD = join(REPO_DIR, "dist", "cli", "circusd.js");
+const CIRCUSCTL = join(REPO_DIR, "dist", "cli", "circusctl.js");
 
-/** The INI config of the scenarios: one watcher of `n` sleeps. */
-export function circusConfig(n: number): string {
+/**
+ * The INI config of the scenarios: one watcher of `n` sleeps. The control sockets are ipc://
+ * files in the work folder, so a bench run never collides with another circusd's ports.
+ */
+export function circusConfig(n: number, dir: string): string {
   return [
     "[circus]",
+    `endpoint = ipc://${join(dir, "control.sock")}`,
+    `pubsub_endpoint = ipc://${join(dir, "pubsub.sock")}`,
     "",
     "[watcher:sleepers]",
     "cmd = sleep 100000",
@@ -50,17 +56,24 @@ export const circus: System = {
   async launch(n: number): Promise<Instance> {
     const dir = freshWorkDir("circus");
     const config = join(dir, "sleepers.ini");
-    writeFileSync(config, circusConfig(n));
+    writeFileSync(config, circusConfig(n, dir));
     const log = new LineLog(join(dir, "circusd.log"));
     const t0 = now();
     const daemon = launch([process.execPath, CIRCUSD, config], { log, cwd: dir });
     const daemonExit = async (timeoutMs: number): Promise<number | undefined> =>
       (await within(daemon.exited, timeoutMs, undefined))?.at;
+    const endpoint = `ipc://${join(dir, "control.sock")}`;
     return {
       t0,
       log,
+      endpoint,
       daemonPid: () => daemon.pid,
       launchSettled: async () => {},
+      status: (timeoutMs) =>
+        run([process.execPath, CIRCUSCTL, "--endpoint", endpoint, "status"], {
+          timeoutMs,
+          cwd: dir,
+        }),
       async stop(timeoutMs) {
         signalPid(daemon.pid, "SIGTERM");
         return { at: await daemonExit(timeoutMs), what: "circusd exited" };

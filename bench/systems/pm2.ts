@@ -101,6 +101,7 @@ export const pm2: System = {
       t0,
       log,
       daemonPid,
+      status: (timeoutMs) => cli(["jlist"], timeoutMs),
       async launchSettled(timeoutMs) {
         await within(starter.exited, timeoutMs, undefined);
       },

@@ -80,6 +80,7 @@ export const supervisor: System = {
       log,
       daemonPid: () => daemon.pid,
       launchSettled: async () => {},
+      status: (timeoutMs) => ctl(["status"], timeoutMs),
       async stop(timeoutMs) {
         const result = await ctl(["stop", "all"], timeoutMs);
         const ok = !result.timedOut && result.code === 0;

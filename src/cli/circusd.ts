@@ -7,6 +7,8 @@ import { ConfigError } from "../config/errors.js";
 import { loadConfig } from "../config/load.js";
 import type { CircusConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
+import { Controller } from "../control/controller.js";
+import { Publisher } from "../control/publisher.js";
 import { logger, openSink, parseLogLevel } from "../log/logger.js";
 import { checkSupported } from "./unsupported.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
@@ -155,15 +157,23 @@ async function main(): Promise<void> {
   );
 
   let exiting = false;
+  let controller: Controller | null = null;
+  let publisher: Publisher | null = null;
+  /** Stops every watcher, lets the last events out, closes the endpoints and leaves with 0. */
+  const exit = async () => {
+    await arbiter.stop();
+    await publisher?.flush();
+    controller?.close();
+    publisher?.close();
+    if (pidfile) releasePidfile(pidfile);
+    logger.info("circusd stopped");
+    process.exit(0);
+  };
   const shutdown = (signal: string) => {
     logger.info(`Got signal SIG_${signal.replace(/^SIG/, "")}`);
     if (exiting) return;
     exiting = true;
-    void arbiter.stop().then(() => {
-      if (pidfile) releasePidfile(pidfile);
-      logger.info("circusd stopped");
-      process.exit(0);
-    });
+    void exit();
   };
   for (const signal of ["SIGTERM", "SIGINT", "SIGQUIT"] as const)
     process.on(signal, () => shutdown(signal));
@@ -174,6 +184,27 @@ async function main(): Promise<void> {
     if (exiting) return;
     reloading = reloading.then(() => reloadAll(arbiter));
   });
+
+  // As Circus, the endpoints are bound before the watchers start: their spawn events are
+  // published, and the daemon answers while a thousand processes start.
+  try {
+    controller = new Controller(arbiter, config.circus.endpoint, {
+      endpointOwner: config.circus.endpointOwner,
+      onQuit: () => {
+        logger.info("Got quit command");
+        exiting = true;
+        return exit();
+      },
+    });
+    await controller.start();
+    publisher = new Publisher(arbiter, config.circus.pubsubEndpoint);
+    await publisher.start();
+  } catch (error) {
+    controller?.close();
+    publisher?.close();
+    if (pidfile) releasePidfile(pidfile);
+    fail(`circusd: cannot bind the control endpoints: ${(error as Error).message}`);
+  }
 
   await arbiter.start();
 }

@@ -11,7 +11,11 @@ import type {
 import { logger } from "../log/logger.js";
 import { Watcher, type WatcherEvent } from "./watcher.js";
 
-/** An event of the arbiter itself (watchers added or removed), published as `arbiter.TOPIC`. */
+/**
+ * An event of the arbiter itself: a watcher added (`add`) or removed (`remove`). Circus
+ * publishes these on the watcher's own topic, `watcher.NAME.add` / `watcher.NAME.remove`,
+ * so `data.name` names the watcher.
+ */
 export interface ArbiterEvent {
   topic: string;
   data: Record<string, unknown>;
@@ -170,10 +174,11 @@ export class Arbiter extends EventEmitter {
   async removeWatcher(name: string, nostop = false): Promise<void> {
     const watcher = this.getWatcher(name);
     if (!watcher) throw new ArbiterError(`program ${name} not found`);
-    if (!nostop) await watcher.stop();
+    // As Circus: the watcher leaves the list (and says so) first, then stops.
     this.watchers.splice(this.watchers.indexOf(watcher), 1);
+    this.notify("remove", { name: watcher.name });
+    if (!nostop) await watcher.stop();
     watcher.removeAllListeners("event");
-    this.notify("rm", { name: watcher.name });
   }
 
   /** Gracefully reloads every watcher, warmup_delay apart. */

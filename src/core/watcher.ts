@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { constants } from "node:os";
 import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
 import type { HookName, WatcherConfig } from "../config/types.js";
 import { logger } from "../log/logger.js";
@@ -21,8 +22,11 @@ export interface WatcherEvent {
 export interface SignalOptions {
   pid?: number;
   childPid?: number;
+  /** Signal the children too (every descendant when recursive). */
   children?: boolean;
   recursive?: boolean;
+  /** With children: the children only, not the process itself (the `signal --children`). */
+  onlyChildren?: boolean;
 }
 
 /** A spawn loop gives the event loop a turn this often (ms), so signals and requests wait little. */
@@ -317,7 +321,8 @@ export class Watcher extends EventEmitter {
     this.notify("reap", {
       process_id: p.wid,
       process_pid: p.pid,
-      exit_code: exit.code,
+      // As Circus: a death by signal is reported as minus the signal number.
+      exit_code: exit.code ?? (exit.signal ? -(constants.signals[exit.signal] ?? 0) : null),
       exit_signal: exit.signal,
     });
     if (p.stopping || !this.isActive()) return;
@@ -349,20 +354,24 @@ export class Watcher extends EventEmitter {
    * Stops one process: stop_signal (to its children too with stop_children), then SIGKILL to
    * it and its children once graceful_timeout has passed.
    */
-  async killProcess(p: Process, signum = this.config.stopSignal): Promise<void> {
+  async killProcess(
+    p: Process,
+    signum = this.config.stopSignal,
+    gracefulTimeout = this.config.gracefulTimeout,
+  ): Promise<void> {
     if (p.exit) return;
     p.stopping = true;
     await this.signalProcess(p, signum, { children: this.config.stopChildren });
     this.notify("kill", { process_id: p.wid, process_pid: p.pid });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.config.gracefulTimeout * 1000);
+      timer = setTimeout(() => resolve(true), gracefulTimeout * 1000);
     });
     const forced = await Promise.race([p.exited.then(() => false), timedOut]);
     clearTimeout(timer);
     if (forced && !p.exit) {
       logger.info(
-        `${this.name}: process ${p.pid} still alive after ${this.config.gracefulTimeout}s, sending SIGKILL`,
+        `${this.name}: process ${p.pid} still alive after ${gracefulTimeout}s, sending SIGKILL`,
       );
       await this.signalProcess(p, 9, { children: true, recursive: true });
       await p.exited;
@@ -380,7 +389,7 @@ export class Watcher extends EventEmitter {
       p.sendSignalChild(options.childPid, signum, options.recursive);
     } else {
       if (options.children) p.sendSignalChildren(signum, options.recursive);
-      p.sendSignal(signum);
+      if (!options.onlyChildren) p.sendSignal(signum);
     }
     await this.hook("after_signal", { pid: p.pid, signum });
   }
@@ -400,7 +409,10 @@ export class Watcher extends EventEmitter {
   }
 
   /** Runs a hook and publishes its outcome; true when the caller may go on. */
-  async hook(name: HookName, extra: { pid?: number; signum?: number } = {}): Promise<boolean> {
+  async hook(
+    name: HookName,
+    extra: { pid?: number; signum?: number; stats?: Record<string, unknown> } = {},
+  ): Promise<boolean> {
     if (!this.hooks.has(name)) return true;
     const outcome = await this.hooks.run(name, { watcher: this, arbiter: this.arbiter, ...extra });
     if (outcome.error) {

@@ -436,10 +436,37 @@ export function copyFixture(dir: string, name: string): string {
   return target;
 }
 
-/** Writes `text` as a config file in `dir` and returns its path. */
+/**
+ * The control and pub/sub endpoints of a test's circusd: ipc sockets in its own folder, so
+ * that tests running side by side never fight over the default tcp ports.
+ */
+export function testEndpoints(dir: string, file = "circus.ini"): Record<string, string> {
+  const stem = path.basename(file, path.extname(file));
+  return {
+    endpoint: `ipc://${path.join(dir, `${stem}-ctl.sock`)}`,
+    pubsub_endpoint: `ipc://${path.join(dir, `${stem}-pub.sock`)}`,
+  };
+}
+
+/**
+ * Adds {@link testEndpoints} to a config that names no endpoint of its own: after its
+ * `[circus]` header, or as a `[circus]` section at the end (so that line numbers in error
+ * messages stay those of the text).
+ */
+export function withTestEndpoints(text: string, dir: string, file = "circus.ini"): string {
+  if (/^\s*(endpoint|pubsub_endpoint)\s*=/m.test(text)) return text;
+  const lines = Object.entries(testEndpoints(dir, file))
+    .map(([key, value]) => `${key} = ${value}`)
+    .join("\n");
+  const header = /^\[circus\][^\n]*\n/m;
+  if (header.test(text)) return text.replace(header, (h) => `${h}${lines}\n`);
+  return `${text}${text.endsWith("\n") || text === "" ? "" : "\n"}\n[circus]\n${lines}\n`;
+}
+
+/** Writes `text` (with {@link withTestEndpoints}) as a config file in `dir`; returns its path. */
 export function writeConfig(dir: string, text: string, file = "circus.ini"): string {
   const configPath = path.join(dir, file);
-  writeFileSync(configPath, text);
+  writeFileSync(configPath, withTestEndpoints(text, dir, file));
   return configPath;
 }
 

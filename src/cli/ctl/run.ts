@@ -1,0 +1,99 @@
+/**
+ * Runs one circusctl command line against the daemon and prints what circusctl prints; shared
+ * by the one-shot `circusctl COMMAND` and the shell. Returns the exit status: 0 ok, 1 the
+ * call failed (timeout, bad arguments), 2 a usage error, 3 an error reply (as Circus 0.19).
+ */
+import { CallError, TimeoutError } from "../../client/errors.js";
+import type { CircusReply } from "../../control/protocol.js";
+import { parseCommandLine, UsageError } from "./args.js";
+import { commandHelp, USAGE } from "./help.js";
+import { runListen } from "./listen.js";
+import { pythonJson } from "./pyjson.js";
+import { getCommand } from "./registry.js";
+import type { Session } from "./session.js";
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+export const EXIT_ERROR_REPLY = 3;
+
+const TIMEOUT_HINT = `
+A time out usually means one of two things:
+  1. circusd could not be reached: check --endpoint (or $CIRCUSCTL_ENDPOINT);
+  2. circusd took too long to do what was asked: raise --timeout (particularly
+     with --waiting).
+`;
+
+/** Runs `name words...`; never throws for what a user can get wrong. */
+export async function runCommand(
+  session: Session,
+  name: string,
+  words: string[],
+  abort: AbortSignal = new AbortController().signal,
+): Promise<number> {
+  const { io } = session;
+  const command = getCommand(name);
+  if (!command) {
+    io.err(`${USAGE}\ncircusctl: error: unknown command: ${name}\n`);
+    return EXIT_USAGE;
+  }
+  try {
+    const line = parseCommandLine(command, words);
+    if (line.help) {
+      io.out(commandHelp(command));
+      return EXIT_OK;
+    }
+    if (command.name === "listen") return await runListen(session, line.args, abort);
+    const properties = command.message({ args: line.args, options: line.options });
+    const client = await session.client();
+    const reply = await client.call(command.name, properties);
+    return printReply(session, reply, (r) => command.consoleOutput(r, properties));
+  } catch (error) {
+    return reportFailure(session, error);
+  }
+}
+
+function printReply(
+  session: Session,
+  reply: CircusReply,
+  consoleOutput: (reply: CircusReply) => string,
+): number {
+  const { io, globals } = session;
+  // Only "error" fails, as Circus's circusctl: `status NAME` replies `"status": "active"`.
+  const failed = reply.status === "error";
+  if (globals.json) {
+    io.out(pythonJson(reply, globals.prettify) + "\n");
+    if (failed) io.err(`error: ${String(reply.reason)}\n`);
+    return failed ? EXIT_ERROR_REPLY : EXIT_OK;
+  }
+  let text: string;
+  try {
+    text = consoleOutput(reply);
+  } catch {
+    // An unexpected reply shape must not hide the reply itself.
+    text = failed ? `error: ${String(reply.reason)}` : pythonJson(reply);
+  }
+  if (failed) io.err(text + "\n");
+  else io.out(text + "\n");
+  return failed ? EXIT_ERROR_REPLY : EXIT_OK;
+}
+
+function reportFailure(session: Session, error: unknown): number {
+  const { io } = session;
+  if (error instanceof UsageError) {
+    io.err(`${USAGE}\ncircusctl: error: ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof TimeoutError) {
+    io.err(`circusctl: ${error.message}\n${TIMEOUT_HINT}`);
+    return EXIT_FAILED;
+  }
+  if (error instanceof CallError) {
+    io.err(`circusctl: ${error.message}\n`);
+    return EXIT_FAILED;
+  }
+  // ArgumentError from a command's message(), a shlex error, ...: the text is for the user.
+  const text = error instanceof Error ? error.message : String(error);
+  io.err(`${text}\n`);
+  return EXIT_FAILED;
+}

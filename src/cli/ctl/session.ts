@@ -1,0 +1,72 @@
+/**
+ * What one circusctl run shares between its commands: the global options, the output
+ * streams, and the connections (opened on first use, through an ssh tunnel with --ssh, and
+ * closed once at the end).
+ */
+import { Client, DEFAULT_ENDPOINT } from "../../client/client.js";
+import { openSshTunnel, type SshTunnel } from "../../client/ssh.js";
+import type { GlobalOptions } from "./args.js";
+
+/** Where circusctl writes. */
+export interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** The process's stdout and stderr. */
+export const STDIO: Output = {
+  out: (text) => void process.stdout.write(text),
+  err: (text) => void process.stderr.write(text),
+};
+
+export class Session {
+  /** True in the shell, where --endpoint names the control socket only (see listen). */
+  interactive = false;
+  private clientPromise: Promise<Client> | null = null;
+  private readonly tunnels: SshTunnel[] = [];
+
+  constructor(
+    readonly globals: GlobalOptions,
+    readonly io: Output = STDIO,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {}
+
+  /** The control endpoint: --endpoint, else $CIRCUSCTL_ENDPOINT, else the default. */
+  get endpoint(): string {
+    return this.globals.endpoint ?? (this.env.CIRCUSCTL_ENDPOINT || DEFAULT_ENDPOINT);
+  }
+
+  /** The client of the control endpoint, created on first use and kept for the session. */
+  client(): Promise<Client> {
+    if (this.clientPromise) return this.clientPromise;
+    const created = this.reach(this.endpoint).then(
+      (endpoint) => new Client({ endpoint, timeout: this.globals.timeout }),
+    );
+    this.clientPromise = created;
+    // A failed ssh tunnel is retried by the shell's next command, not cached.
+    created.catch(() => {
+      if (this.clientPromise === created) this.clientPromise = null;
+    });
+    return created;
+  }
+
+  /** The endpoint to connect to for `endpoint`: itself, or the local end of an ssh tunnel. */
+  async reach(endpoint: string): Promise<string> {
+    if (!this.globals.ssh) return endpoint;
+    const tunnel = await openSshTunnel({
+      server: this.globals.ssh,
+      endpoint,
+      keyfile: this.globals.sshKeyfile,
+    });
+    this.tunnels.push(tunnel);
+    return tunnel.endpoint;
+  }
+
+  /** Closes the client and ends the ssh processes. */
+  async close(): Promise<void> {
+    const pending = this.clientPromise;
+    this.clientPromise = null;
+    if (pending) await pending.then((c) => c.close()).catch(() => undefined);
+    for (const tunnel of this.tunnels.splice(0)) tunnel.close();
+  }
+}

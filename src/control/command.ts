@@ -1,0 +1,56 @@
+import type { Arbiter } from "../core/arbiter.js";
+import type { CircusReply } from "./protocol.js";
+
+/** A circusctl option of a command (`--waiting`, `--nostop`, ...). */
+export interface CommandOption {
+  /** Long name without dashes, as circusctl takes it: `waiting`. */
+  name: string;
+  type: "boolean" | "string";
+  help: string;
+}
+
+/** What circusctl passes to {@link Command.message}: positional args and parsed options. */
+export interface CommandLine {
+  args: string[];
+  options: Record<string, string | boolean | undefined>;
+}
+
+/**
+ * One control command. Its file holds both halves, as Circus's do: the daemon side
+ * (`validate`, `check`, `execute`) and the circusctl side (`message`, `consoleOutput`, `help`).
+ * One registry (`commands/index.ts`) drives the controller, circusctl, its help and completion.
+ *
+ * A state-changing command runs in the controller's queue, one at a time. Without the
+ * `waiting` property (and unless `waits` is set) the reply goes out as soon as `check` has
+ * passed, as Circus replies before the work of its futures is done; with it, after `execute`.
+ */
+export interface Command {
+  name: string;
+  /** circusctl's `help NAME` text (the reference's docstring, adapted). */
+  help: string;
+  /** One line for `help`'s list. */
+  summary: string;
+  /** true: changes state, so it runs one at a time; false: answers at once. */
+  mutating: boolean;
+  /** Mutating commands only: the reply always waits for `execute` (its fields are the outcome). */
+  waits?: boolean;
+  options?: CommandOption[];
+  /** Positional arguments that name a watcher (for tab completion), by index. */
+  watcherArgs?: number[];
+  /** Throws a MessageError when a property is missing or mistyped. */
+  validate(properties: Record<string, unknown>): void;
+  /**
+   * Mutating commands: checks against the arbiter's state before queueing (an unknown watcher
+   * is a MessageError at once). Its fields go into the reply when it does not wait.
+   */
+  check?(arbiter: Arbiter, properties: Record<string, unknown>): Record<string, unknown> | void;
+  /** Runs the command; the result's fields go into the ok reply. */
+  execute(
+    arbiter: Arbiter,
+    properties: Record<string, unknown>,
+  ): Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+  /** Builds the request's properties from a circusctl command line; ArgumentError when wrong. */
+  message(line: CommandLine): Record<string, unknown>;
+  /** What circusctl prints for a reply (without --json); errors print `error: REASON`. */
+  consoleOutput(reply: CircusReply, properties: Record<string, unknown>): string;
+}

@@ -1,0 +1,123 @@
+import { watcherConfig } from "../../config/watcher.js";
+import type { WatcherConfig } from "../../config/types.js";
+import { resolveUid } from "../../sys/users.js";
+import type { Arbiter } from "../../core/arbiter.js";
+import type { Command } from "../command.js";
+import { ArgumentError, MessageError } from "../protocol.js";
+import { validateOption } from "../watcher-options.js";
+import { buildConfig } from "./set.js";
+import { checkTypes, okOutput, requireProps } from "./util.js";
+
+const pending = new WeakMap<object, WatcherConfig>();
+
+function sameUser(a: unknown, b: string): boolean {
+  if (a === undefined || a === null) return false;
+  if (String(a) === b) return true;
+  try {
+    return resolveUid(a as string | number) === resolveUid(b);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * With endpoint_owner on an ipc endpoint, anyone who may write the socket may add
+ * watchers: seed 001 "Security" has them run as that user only.
+ */
+function checkOwner(arbiter: Arbiter, options: Record<string, unknown>): void {
+  const owner = arbiter.options.endpointOwner;
+  if (!owner || !arbiter.options.endpoint.startsWith("ipc://")) return;
+  if (!sameUser(options.uid, owner)) throw new MessageError("uid does not match endpoint_owner");
+}
+
+/** `add [--start] NAME CMD`: a new watcher at run time. */
+export const add: Command = {
+  name: "add",
+  summary: "Add a watcher",
+  help: `Add a watcher
+
+This command adds a watcher dynamically to an arbiter.
+
+ZMQ Message:
+    {
+        "command": "add",
+        "properties": {
+            "cmd": "/path/to/commandline --option",
+            "name": "nameofwatcher",
+            "args": [],
+            "options": {},
+            "start": false
+        }
+    }
+
+A message contains these properties:
+    cmd: full command line to execute in a process
+    args: array, arguments passed to the command (optional)
+    name: name of watcher
+    options: options of a watcher (as the set command takes them)
+    start: start the watcher after the creation
+
+The response returns a status "ok". With endpoint_owner set on an ipc endpoint, the
+watcher must run as that user (options.uid).
+
+Command line:
+    $ circusctl add [--start] <name> <cmd>
+
+Options:
+    <name>: name of the watcher to create
+    <cmd>: full command line to execute in a process
+    --start: start the watcher immediately`,
+  mutating: true,
+  // The reply says whether the watcher could be added (its hooks load, for one).
+  waits: true,
+  options: [{ name: "start", type: "boolean", help: "start immediately the watcher" }],
+  validate(props) {
+    requireProps(props, ["name", "cmd"]);
+    checkTypes(props, { name: "string", cmd: "string", start: "boolean", waiting: "boolean" });
+    const args = props.args;
+    const argsOk =
+      args === undefined ||
+      args === null ||
+      typeof args === "string" ||
+      (Array.isArray(args) && args.every((a) => typeof a === "string"));
+    if (!argsOk) throw new MessageError("'args' should be a list of strings");
+    if (props.options !== undefined) {
+      const options = props.options;
+      if (typeof options !== "object" || options === null || Array.isArray(options))
+        throw new MessageError("'options' property should be an object");
+      for (const [key, value] of Object.entries(options)) validateOption(key, value);
+    }
+  },
+  check(arbiter, props) {
+    const options = (props.options ?? {}) as Record<string, unknown>;
+    checkOwner(arbiter, options);
+    const name = props.name as string;
+    if (name.trim() === "") throw new MessageError("command name shouldn't be empty");
+    if (arbiter.getWatcher(name)) throw new MessageError(`'${name}' already exist`);
+    const base = watcherConfig({
+      name,
+      cmd: props.cmd as string,
+      args: (props.args as string | string[] | null | undefined) ?? null,
+    });
+    pending.set(props, buildConfig(base, options).config);
+  },
+  async execute(arbiter, props) {
+    const config = pending.get(props);
+    pending.delete(props);
+    if (!config) throw new MessageError("internal error: add without check");
+    const watcher = await arbiter.addWatcher(config, false);
+    if (props.start === true) {
+      const started = watcher.start();
+      if (props.waiting === true) await started;
+    }
+  },
+  message(line) {
+    if (line.args.length < 2) throw new ArgumentError("Invalid number of arguments");
+    return {
+      name: line.args[0],
+      cmd: line.args.slice(1).join(" "),
+      start: line.options.start === true,
+    };
+  },
+  consoleOutput: (reply) => okOutput(reply),
+};

@@ -1,0 +1,55 @@
+import type { Arbiter } from "../../core/arbiter.js";
+import type { Command } from "../command.js";
+import { MessageError } from "../protocol.js";
+import { optionLines } from "./options.js";
+import { checkArgs, checkTypes } from "./util.js";
+
+/** Circus 0.19's default multicast endpoint (cluster discovery, which this daemon lacks). */
+const MULTICAST_ENDPOINT = "udp://237.219.251.97:12027";
+
+const GETTERS: Record<string, (a: Arbiter) => unknown> = {
+  endpoint: (a) => a.options.endpoint,
+  stats_endpoint: (a) => a.options.statsEndpoint,
+  pubsub_endpoint: (a) => a.options.pubsubEndpoint,
+  check_delay: (a) => a.options.checkDelay,
+  multicast_endpoint: () => MULTICAST_ENDPOINT,
+};
+
+/** `globaloptions [KEY]`: the arbiter's options. */
+export const globaloptions: Command = {
+  name: "globaloptions",
+  summary: "Get the arbiter options",
+  help: `Get the arbiter options
+
+ZMQ Message:
+    {"command": "globaloptions", "properties": {"option": "<key>"}}
+
+Without "option", every key is returned. The response returns an object with a property
+"options" containing the key/values, e.g. {"status": "ok", "options": {"check_delay": 1, ...}}
+
+Command line:
+    $ circusctl globaloptions [<key>]
+
+Options keys are:
+    endpoint: the controller ZMQ endpoint
+    pubsub_endpoint: the pubsub endpoint
+    check_delay: the delay between two controller points
+    multicast_endpoint: the multicast endpoint for circusd cluster auto-discovery
+    stats_endpoint: the stats endpoint`,
+  mutating: false,
+  validate: (props) => checkTypes(props, { option: "string" }),
+  execute(arbiter, props) {
+    const wanted = props.option as string | undefined;
+    if (wanted && !(wanted in GETTERS))
+      throw new MessageError(`'${wanted}' not an existing option`);
+    const keys = wanted ? [wanted] : Object.keys(GETTERS);
+    return { options: Object.fromEntries(keys.map((k) => [k, GETTERS[k]?.(arbiter)])) };
+  },
+  message(line) {
+    checkArgs(line, 0, 1);
+    return line.args.length === 1 ? { option: line.args[0] } : {};
+  },
+  // The reference prints the bare reason here, without "error: ".
+  consoleOutput: (reply) =>
+    reply.status === "ok" ? optionLines(reply.options) : String(reply.reason),
+};

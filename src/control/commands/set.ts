@@ -1,0 +1,83 @@
+import { ConfigError } from "../../config/errors.js";
+import { watcherConfig } from "../../config/watcher.js";
+import type { WatcherConfig } from "../../config/types.js";
+import type { Command } from "../command.js";
+import { ArgumentError, MessageError } from "../protocol.js";
+import { applyOptions, convertOption, validateOption } from "../watcher-options.js";
+import { checkTypes, getWatcher, okOutput, requireProps, WAITING } from "./util.js";
+
+/** The new config `check` built for the same request, with whether processes must be replaced. */
+const pending = new WeakMap<object, { config: WatcherConfig; restart: boolean }>();
+
+/** Lays wire options over a config and checks the result as the loader would. */
+export function buildConfig(
+  base: WatcherConfig,
+  options: Record<string, unknown>,
+): { config: WatcherConfig; restart: boolean } {
+  const { config, restart } = applyOptions(base, options);
+  try {
+    return { config: watcherConfig(config), restart };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new MessageError(error.message);
+    throw error;
+  }
+}
+
+/** `set NAME KEY VALUE [KEY VALUE...] [--waiting]`. */
+export const set: Command = {
+  name: "set",
+  summary: "Set a watcher option",
+  help: `Set a watcher option
+
+ZMQ Message:
+    {
+        "command": "set",
+        "properties": {"name": "nameofwatcher", "options": {"key1": "val1", ..}, "waiting": false}
+    }
+
+The response returns the status "ok". See the command options for a list of keys to set.
+Setting numprocesses changes the number of running processes; hooks (hooks.NAME or
+hooks = "name:module:export,...") apply to the next hook run; any other option replaces
+the running processes with new ones gracefully.
+
+Command line:
+    $ circusctl set <name> <key1> <value1> <key2> <value2> [--waiting]`,
+  mutating: true,
+  options: [WAITING],
+  watcherArgs: [0],
+  validate(props) {
+    requireProps(props, ["name", "options"]);
+    checkTypes(props, { name: "string", waiting: "boolean" });
+    const options = props.options;
+    if (typeof options !== "object" || options === null || Array.isArray(options))
+      throw new MessageError("'options' property should be an object");
+    for (const [key, value] of Object.entries(options)) validateOption(key, value);
+  },
+  check(arbiter, props) {
+    const watcher = getWatcher(arbiter, props.name);
+    pending.set(props, buildConfig(watcher.config, props.options as Record<string, unknown>));
+  },
+  async execute(arbiter, props) {
+    const watcher = getWatcher(arbiter, props.name);
+    const next =
+      pending.get(props) ?? buildConfig(watcher.config, props.options as Record<string, unknown>);
+    pending.delete(props);
+    // applyConfig publishes `updated` and spawns or stops to the new numprocesses.
+    await watcher.applyConfig({ ...next.config, name: watcher.name });
+    if (next.restart && watcher.isActive()) await watcher.reload(true);
+  },
+  message(line) {
+    if (line.args.length < 3) throw new ArgumentError("Invalid number of arguments");
+    const [name, ...rest] = line.args;
+    if (rest.length % 2 !== 0) throw new ArgumentError("List of key/values is invalid");
+    const options: Record<string, unknown> = {};
+    for (let i = 0; i < rest.length; i += 2) {
+      const key = (rest[i] as string).toLowerCase();
+      options[key] = convertOption(key, rest[i + 1] as string);
+    }
+    const props: Record<string, unknown> = { name, options };
+    if (line.options.waiting === true) props.waiting = true;
+    return props;
+  },
+  consoleOutput: (reply) => okOutput(reply),
+};

@@ -1,0 +1,66 @@
+/**
+ * What start, stop and restart share (Circus's execute_watcher_start_stop_restart): a name
+ * or pattern picks the watchers; one match is handled by the watcher itself, several by the
+ * arbiter in priority order, none named by the arbiter for every watcher.
+ */
+import type { Arbiter } from "../../core/arbiter.js";
+import type { Watcher } from "../../core/watcher.js";
+import type { CommandLine } from "../command.js";
+import { ArgumentError } from "../protocol.js";
+import { checkMatch, checkTypes, matchWatchers } from "./util.js";
+
+export type Action = "start" | "stop" | "restart";
+
+/** Property checks of the three commands. */
+export function validateStartStop(props: Record<string, unknown>): void {
+  checkTypes(props, { name: "string", waiting: "boolean", match: "string" });
+  checkMatch(props);
+}
+
+/** Before queueing: the pattern must match a watcher. */
+export function checkStartStop(arbiter: Arbiter, props: Record<string, unknown>): void {
+  if (props.name !== undefined) matchWatchers(arbiter, props);
+}
+
+async function startAll(arbiter: Arbiter, watchers: Watcher[]): Promise<void> {
+  // As Circus's start_watchers: by priority, autostart watchers only.
+  await arbiter.startWatchers(watchers);
+}
+
+async function stopAll(watchers: Watcher[]): Promise<void> {
+  await Promise.all(watchers.map((w) => w.stop()));
+}
+
+/** Runs the action; a single named watcher answers `{"info": null}` when waited for. */
+export async function runStartStop(
+  arbiter: Arbiter,
+  props: Record<string, unknown>,
+  action: Action,
+): Promise<Record<string, unknown> | void> {
+  if (props.name === undefined) {
+    if (action !== "start") await arbiter.stopWatchers();
+    if (action !== "stop") await arbiter.startWatchers();
+    return;
+  }
+  const watchers = matchWatchers(arbiter, props);
+  if (watchers.length === 1) {
+    const watcher = watchers[0] as Watcher;
+    if (action === "start") await watcher.start();
+    else if (action === "stop") await watcher.stop();
+    else await watcher.restart();
+    return props.waiting ? { info: null } : undefined;
+  }
+  const byPriority = [...watchers].sort((a, b) => b.config.priority - a.config.priority);
+  if (action !== "start") await stopAll(byPriority.reverse());
+  if (action !== "stop") await startAll(arbiter, byPriority);
+}
+
+/** `[name] [--waiting] [--match=...]` into properties. */
+export function startStopMessage(line: CommandLine): Record<string, unknown> {
+  if (line.args.length > 1) throw new ArgumentError("Invalid number of arguments");
+  const props: Record<string, unknown> = {};
+  if (line.args[0] !== undefined) props.name = line.args[0];
+  if (line.options.waiting === true) props.waiting = true;
+  if (typeof line.options.match === "string") props.match = line.options.match;
+  return props;
+}

@@ -1,0 +1,150 @@
+/**
+ * What many commands share: property checks (each throws the MessageError Circus would),
+ * watcher lookup by name or pattern, and the circusctl option lists.
+ */
+import type { Arbiter } from "../../core/arbiter.js";
+import type { Watcher } from "../../core/watcher.js";
+import { parseSignal } from "../../sys/signals.js";
+import type { CommandLine, CommandOption } from "../command.js";
+import { ArgumentError, MessageError } from "../protocol.js";
+
+/** The watcher of that name; MessageError `program NAME not found` otherwise, as Circus. */
+export function getWatcher(arbiter: Arbiter, name: unknown): Watcher {
+  const watcher = typeof name === "string" ? arbiter.getWatcher(name) : undefined;
+  if (!watcher) throw new MessageError(`program ${String(name)} not found`);
+  return watcher;
+}
+
+/** Throws unless every name is present (Circus's `message invalid 'x' is missing`). */
+export function requireProps(props: Record<string, unknown>, names: string[]): void {
+  for (const name of names)
+    if (!(name in props)) throw new MessageError(`message invalid '${name}' is missing`);
+}
+
+type Check = "string" | "boolean" | "integer" | "number" | "object" | "array";
+
+const CHECKS: Record<Check, (v: unknown) => boolean> = {
+  string: (v) => typeof v === "string",
+  boolean: (v) => typeof v === "boolean",
+  integer: (v) => Number.isInteger(v),
+  number: (v) => typeof v === "number" && Number.isFinite(v),
+  object: (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+  array: (v) => Array.isArray(v),
+};
+
+/** Throws when a present property has the wrong JSON type (null counts as absent). */
+export function checkTypes(props: Record<string, unknown>, types: Record<string, Check>): void {
+  for (const [name, type] of Object.entries(types)) {
+    const value = props[name];
+    if (value === undefined || value === null) continue;
+    if (!CHECKS[type](value)) throw new MessageError(`'${name}' should be of type ${type}`);
+  }
+}
+
+/** A signal from a number or a name (`HUP`, `SIGHUP`, `1`); MessageError `signal invalid`. */
+export function toSignum(value: unknown): number {
+  const signum = typeof value === "number" || typeof value === "string" ? parseSignal(value) : null;
+  if (signum === null) throw new MessageError("signal invalid");
+  return signum;
+}
+
+/** Checks `match` and throws for an unknown method before anything runs. */
+export function checkMatch(props: Record<string, unknown>): void {
+  const match = props.match ?? "glob";
+  if (match !== "simple" && match !== "glob" && match !== "regex")
+    throw new MessageError(`unknown match method ${String(match)}`);
+}
+
+/** fnmatch.translate: `*`, `?`, `[seq]`, `[!seq]`, anchored at both ends. */
+function globToRegExp(pattern: string): RegExp {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string;
+    if (c === "*") out += ".*";
+    else if (c === "?") out += ".";
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end < 0) out += "\\[";
+      else {
+        let body = pattern.slice(i + 1, end).replace(/\\/g, "\\\\");
+        if (body.startsWith("!")) body = "^" + body.slice(1);
+        out += `[${body}]`;
+        i = end;
+      }
+    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  return new RegExp(`^(?:${out})$`, "s");
+}
+
+/**
+ * The watchers a start/stop/restart `name` designates: `match` simple (exact name), glob
+ * (the default) or regex (Python's re.match: anchored at the start only), case-insensitive.
+ * MessageError `program NAME not found` when none matches.
+ */
+export function matchWatchers(arbiter: Arbiter, props: Record<string, unknown>): Watcher[] {
+  const name = String(props.name);
+  const match = props.match ?? "glob";
+  let watchers: Watcher[];
+  if (match === "simple") {
+    watchers = [getWatcher(arbiter, name)];
+  } else {
+    let regex: RegExp;
+    try {
+      regex =
+        match === "regex"
+          ? new RegExp(`^(?:${name.toLowerCase()})`)
+          : globToRegExp(name.toLowerCase());
+    } catch {
+      throw new MessageError(`invalid pattern ${name}`);
+    }
+    watchers = arbiter.iterWatchers().filter((w) => regex.test(w.name.toLowerCase()));
+  }
+  if (watchers.length === 0) throw new MessageError(`program ${name} not found`);
+  return watchers;
+}
+
+/** `--waiting`, which most state-changing commands take. */
+export const WAITING: CommandOption = {
+  name: "waiting",
+  type: "boolean",
+  help: "Waiting the real end of the process",
+};
+
+/** `--match=simple|glob|regex` of start, stop and restart. */
+export const MATCH: CommandOption = {
+  name: "match",
+  type: "string",
+  help: "Watcher name matching method (simple, glob or regex)",
+};
+
+/** Throws unless the command line has between min and max positional arguments. */
+export function checkArgs(line: CommandLine, min: number, max: number): void {
+  const n = line.args.length;
+  if (n < min || n > max) throw new ArgumentError("Invalid number of arguments");
+}
+
+/** The options given on the command line that are set (true or a value). */
+export function givenOptions(line: CommandLine, names: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of names) {
+    const value = line.options[name];
+    if (value !== undefined && value !== false) out[name] = value;
+  }
+  return out;
+}
+
+/** An integer argument; ArgumentError otherwise. */
+export function intArg(text: string, what: string): number {
+  if (!/^-?\d+$/.test(text.trim())) throw new ArgumentError(`${what} should be an integer`);
+  return Number(text);
+}
+
+/** circusctl's `error: REASON`. */
+export function consoleError(reply: Record<string, unknown>): string {
+  return `error: ${String(reply.reason)}`;
+}
+
+/** Circus's default console output: `ok`, or the error. */
+export function okOutput(reply: Record<string, unknown>): string {
+  return reply.status === "ok" ? "ok" : consoleError(reply);
+}

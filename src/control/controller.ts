@@ -1,0 +1,241 @@
+/**
+ * The control endpoint: a ROUTER that decodes Circus's JSON requests, runs the commands of
+ * the registry against the arbiter and answers each with a reply of the same id. Reads
+ * answer at once; state-changing commands go one at a time through a queue.
+ */
+import { chownSync } from "node:fs";
+import { Router } from "zeromq";
+import { ConfigError } from "../config/errors.js";
+import { ArbiterError, type Arbiter } from "../core/arbiter.js";
+import { logger } from "../log/logger.js";
+import { resolveUid } from "../sys/users.js";
+import type { Command } from "./command.js";
+import { getCommand } from "./commands/index.js";
+import {
+  ERRNO,
+  errorReply,
+  MAX_MESSAGE_BYTES,
+  MessageError,
+  okReply,
+  type CircusReply,
+} from "./protocol.js";
+import { SerialQueue } from "./queue.js";
+import { SendQueue } from "./send-queue.js";
+
+/** Frames between the identity and the payload that a reply may carry back (REQ's ""). */
+const MAX_ENVELOPE = 8;
+/** A peer sending more than this is cut off by ZeroMQ itself, before we ever see it. */
+const HARD_MESSAGE_LIMIT = 64 * 1024 * 1024;
+
+/** Options of a {@link Controller}. */
+export interface ControllerOptions {
+  /** `[circus] endpoint_owner`: the user an ipc:// socket file is given to. */
+  endpointOwner?: string | null;
+  /** Called after the reply to `quit` went out: stop the arbiter, then leave. */
+  onQuit?: () => void | Promise<void>;
+}
+
+/** A request that could be decoded far enough to run. */
+interface Decoded {
+  id: unknown;
+  command: Command;
+  properties: Record<string, unknown>;
+  cast: boolean;
+}
+
+/** The ROUTER side of Circus's control protocol. */
+export class Controller {
+  private readonly socket = new Router({ linger: 0, maxMessageSize: HARD_MESSAGE_LIMIT });
+  private readonly out = new SendQueue((frames) => this.socket.send(frames));
+  private readonly queue = new SerialQueue();
+  private closed = false;
+  private quitting = false;
+
+  constructor(
+    private readonly arbiter: Arbiter,
+    readonly endpoint: string,
+    private readonly options: ControllerOptions = {},
+  ) {}
+
+  /** Binds the endpoint (chowning an ipc socket file to endpoint_owner) and starts serving. */
+  async start(): Promise<void> {
+    await this.socket.bind(this.endpoint);
+    const owner = this.options.endpointOwner;
+    if (owner && this.endpoint.startsWith("ipc://")) {
+      chownSync(this.endpoint.slice("ipc://".length), resolveUid(owner), -1);
+    }
+    void this.serve();
+  }
+
+  /** Stops serving and closes the socket. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.out.close();
+    this.socket.close();
+  }
+
+  private async serve(): Promise<void> {
+    try {
+      for await (const frames of this.socket) {
+        try {
+          this.handle(frames);
+        } catch (error) {
+          // Nothing a client sends may stop the loop.
+          logger.error(`controller: ${(error as Error).stack ?? String(error)}`);
+        }
+      }
+    } catch (error) {
+      if (!this.closed) logger.error(`controller socket failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** One message: [identity, payload] from a DEALER, [identity, "", payload] from a REQ. */
+  private handle(frames: Buffer[]): void {
+    if (frames.length < 2) return;
+    const envelope = frames.slice(0, -1);
+    const payload = frames[frames.length - 1] as Buffer;
+    const reply = (body: CircusReply) => this.reply(envelope, body);
+    if (envelope.length > MAX_ENVELOPE) {
+      this.reply(frames.slice(0, 1), errorReply(null, "message invalid: too many frames"));
+      return;
+    }
+    if (payload.length > MAX_MESSAGE_BYTES) {
+      const reason = `message too big: ${payload.length} bytes (at most ${MAX_MESSAGE_BYTES})`;
+      reply(errorReply(peekId(payload), reason, ERRNO.MESSAGE_ERROR));
+      return;
+    }
+    const decoded = this.decode(payload, reply);
+    if (decoded) this.run(decoded, reply);
+  }
+
+  /** Parses and checks the request's frame; on error, replies and returns null. */
+  private decode(payload: Buffer, reply: (body: CircusReply) => void): Decoded | null {
+    const text = payload.toString("utf8").trim();
+    if (text === "") {
+      reply(errorReply(null, "empty command"));
+      return null;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      reply(errorReply(null, "json invalid", ERRNO.INVALID_JSON));
+      return null;
+    }
+    if (typeof json !== "object" || json === null || Array.isArray(json)) {
+      reply(errorReply(null, "json invalid: a request is an object", ERRNO.INVALID_JSON));
+      return null;
+    }
+    const request = json as Record<string, unknown>;
+    const id = request.id ?? null;
+    const cast = request.msg_type === "cast";
+    const name = request.command;
+    const command = typeof name === "string" ? getCommand(name) : undefined;
+    const fail = (reason: string, errno: number) => {
+      if (!cast) reply(errorReply(id as string | null, reason, errno));
+      return null;
+    };
+    if (!command) return fail(`unknown command: ${pyRepr(name)}`, ERRNO.UNKNOWN_COMMAND);
+    const properties = request.properties ?? {};
+    if (typeof properties !== "object" || properties === null || Array.isArray(properties))
+      return fail("'properties' should be an object", ERRNO.MESSAGE_ERROR);
+    return { id, command, properties: properties as Record<string, unknown>, cast };
+  }
+
+  private run(request: Decoded, reply: (body: CircusReply) => void): void {
+    const { id, command, properties, cast } = request;
+    const answer = (body: CircusReply) => {
+      if (!cast) reply(body);
+    };
+    const ok = (fields: Record<string, unknown> | void) =>
+      answer(okReply(id as string | null, fields ?? {}));
+    const fail = (error: unknown) => answer(this.errorFor(id, command, error));
+    try {
+      command.validate(properties);
+      if (command.name === "quit") {
+        void this.quit(properties.waiting === true, ok);
+        return;
+      }
+      if (!command.mutating) {
+        const result = command.execute(this.arbiter, properties);
+        if (result instanceof Promise) result.then(ok, fail);
+        else ok(result);
+        return;
+      }
+      const early = command.check?.(this.arbiter, properties);
+      const done = this.queue.push(() => command.execute(this.arbiter, properties));
+      if (command.waits || properties.waiting === true) {
+        done.then(ok, fail);
+      } else {
+        ok(early);
+        done.catch((error: unknown) =>
+          logger.error(`${command.name}: ${(error as Error).message ?? String(error)}`),
+        );
+      }
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  /** quit: reply (after the stop when waiting), then hand over to circusd to leave. */
+  private async quit(
+    waiting: boolean,
+    ok: (fields?: Record<string, unknown>) => void,
+  ): Promise<void> {
+    if (this.quitting) {
+      ok();
+      return;
+    }
+    this.quitting = true;
+    if (waiting) await this.arbiter.stop();
+    ok();
+    await this.out.drain();
+    await this.options.onQuit?.();
+  }
+
+  /** The error reply for what a command threw, with Circus's errno classes. */
+  private errorFor(id: unknown, command: Command, error: unknown): CircusReply {
+    const message = error instanceof Error ? error.message : String(error);
+    const mid = id as string | null;
+    if (error instanceof MessageError || error instanceof ArbiterError)
+      return errorReply(mid, message, ERRNO.MESSAGE_ERROR);
+    if (error instanceof ConfigError) return errorReply(mid, message, ERRNO.MESSAGE_ERROR);
+    if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string")
+      return errorReply(mid, message, ERRNO.OS_ERROR);
+    logger.debug(`error: command ${command.name}: ${(error as Error)?.stack ?? message}`);
+    return errorReply(mid, `command '${command.name}': ${message}`, ERRNO.COMMAND_ERROR);
+  }
+
+  private reply(envelope: Buffer[], body: CircusReply): void {
+    if (this.closed) return;
+    let text: string;
+    try {
+      text = JSON.stringify(body);
+    } catch (error) {
+      text = JSON.stringify(
+        errorReply(null, `server error: ${(error as Error).message}`, ERRNO.BAD_MSG_DATA_ERROR),
+      );
+    }
+    this.out.push([...envelope, Buffer.from(text)]);
+  }
+}
+
+/** Python's repr of a JSON value, for error texts shaped like Circus's. */
+function pyRepr(value: unknown): string {
+  if (value === undefined || value === null) return "None";
+  if (typeof value === "string") return `'${value}'`;
+  return JSON.stringify(value);
+}
+
+/** The id of a request too big to parse, when it shows near the start of the frame. */
+function peekId(payload: Buffer): string | null {
+  const head = payload.subarray(0, 4096).toString("utf8");
+  const match = /"id"\s*:\s*"((?:[^"\\]|\\.){0,256})"/.exec(head);
+  if (!match) return null;
+  try {
+    return JSON.parse(`"${match[1]}"`) as string;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * `circusctl --ssh user@host:port --ssh_keyfile KEY` through a real OpenSSH: an sshd of the
+ * test's own (generated host and user keys, a free loopback port, no PAM, no passwords),
+ * the real `ssh` client making the tunnel, a real circusd at the other end. Skipped when
+ * Debian's openssh-server is not installed.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import {
+  cleanupAll,
+  makeTempDir,
+  markedProcesses,
+  waitFor,
+  workerSection,
+} from "./helpers/circusd.ts";
+import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
+
+const SSHD = "/usr/sbin/sshd";
+const skip =
+  !existsSync(SSHD) || !existsSync("/usr/bin/ssh") ? "openssh-server is not installed" : false;
+
+let d: Daemon;
+let dir: string;
+let sshd: ChildProcess | null = null;
+let server: string;
+let key: string;
+/** The ssh client must trust the test's throwaway host key without a known_hosts entry. */
+const SSH_COMMAND =
+  "ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
+
+before(async () => {
+  if (skip) return;
+  d = await startDaemon((dir) => workerSection(dir, "remote", { numprocesses: 1 }));
+  dir = makeTempDir("circusctl-ssh-");
+  key = path.join(dir, "user_key");
+  const hostKey = path.join(dir, "host_key");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+  execFileSync("cp", [`${key}.pub`, path.join(dir, "authorized_keys")]);
+  const port = await freePort();
+  const user = os.userInfo().username;
+  writeFileSync(
+    path.join(dir, "sshd_config"),
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${hostKey}`,
+      `PidFile ${path.join(dir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin prohibit-password",
+      // The temp folder is world-writable (see makeTempDir): sshd would refuse its keys.
+      "StrictModes no",
+      "AllowTcpForwarding yes",
+      "UsePAM no",
+      "",
+    ].join("\n"),
+  );
+  // sshd insists on its privilege separation folder.
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  sshd = spawn(SSHD, ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let log = "";
+  sshd.stderr?.setEncoding("utf8").on("data", (c: string) => (log += c));
+  await waitFor(() => log.includes("Server listening"), {
+    message: () => `sshd to listen; log: ${log}`,
+  });
+  server = `${user}@127.0.0.1:${port}`;
+});
+after(async () => {
+  sshd?.kill("SIGTERM");
+  await cleanupAll();
+});
+
+/** circusctl --ssh SERVER --ssh_keyfile KEY ARGS */
+const viaSsh = (...args: string[]) =>
+  runCtl(["--ssh", server, "--ssh_keyfile", key, ...args], {
+    env: { CIRCUS_SSH_COMMAND: SSH_COMMAND },
+  });
+
+describe("circusctl --ssh", { skip }, () => {
+  test("runs commands through an ssh tunnel and ends the ssh process", async () => {
+    const r = await viaSsh("--endpoint", d.endpoint, "status");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "remote: active\n");
+    const list = await viaSsh("--endpoint", d.endpoint, "--json", "list");
+    assert.deepEqual((JSON.parse(list.stdout) as { watchers: string[] }).watchers, ["remote"]);
+    // The ssh processes named the key in their argv: none may be left.
+    await waitFor(() => markedProcesses(key).filter((pid) => pid !== sshd?.pid).length === 0, {
+      message: "the ssh client processes to be gone",
+    });
+  });
+
+  test("a key the server does not accept: the ssh failure on stderr, exit status 1", async () => {
+    const other = path.join(dir, "other_key");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", other]);
+    const r = await runCtl(
+      ["--ssh", server, "--ssh_keyfile", other, "--endpoint", d.endpoint, "status"],
+      {
+        env: { CIRCUS_SSH_COMMAND: `${SSH_COMMAND} -o BatchMode=yes` },
+      },
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^circusctl: ssh tunnel to .* failed: .*Permission denied/);
+  });
+
+  test("listen through the tunnel prints the remote daemon's events", async () => {
+    const child = spawn(
+      process.execPath,
+      [CIRCUSCTL, "--ssh", server, "--ssh_keyfile", key, "listen", d.pubsub],
+      { env: ctlEnv({ CIRCUS_SSH_COMMAND: SSH_COMMAND }), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => (out += c));
+    const closed = new Promise((resolve) => child.once("close", resolve));
+    try {
+      await waitFor(
+        async () => {
+          await runCtl(["--endpoint", d.endpoint, "incr", "remote"]);
+          await new Promise((r) => setTimeout(r, 300));
+          return out.includes("watcher.remote.spawn: {");
+        },
+        { timeout: 20_000, message: () => `a spawn line; got ${JSON.stringify(out)}` },
+      );
+      child.kill("SIGINT");
+      assert.equal(await closed, 0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  });
+});
