@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../config/errors.js";
+import { packageVersion } from "../version.js";
 import { loadConfig } from "../config/load.js";
 import type { CircusConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
@@ -33,11 +33,6 @@ options:
   --pidfile PIDFILE     the location of the pid file
   --version             display the version and exit
 `;
-
-function version(): string {
-  const pkg = new URL("../../package.json", import.meta.url);
-  return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
-}
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -85,7 +80,7 @@ async function main(): Promise<void> {
     return;
   }
   if (values.version) {
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${packageVersion()}\n`);
     return;
   }
   const configPath = positionals[0];
