@@ -313,3 +313,27 @@ describe("endpoint_owner", () => {
     assert.equal(statSync(`/proc/${pid}`).uid, 65534);
   });
 });
+
+describe("restart of several watchers", () => {
+  test("stops them all, then starts them highest priority first", async () => {
+    const d = startCircusd(
+      (dir) =>
+        sleeperSection(dir, "wlow", { priority: 1 }) +
+        sleeperSection(dir, "whigh", { priority: 2 }),
+    );
+    const c = await connect(d);
+    await count(c, "wlow", 1);
+    await count(c, "whigh", 1);
+    const from = d.lines.length;
+    const reply = await c.call("restart", { name: "w*", match: "glob", waiting: true });
+    assert.equal(reply.status, "ok");
+    const order = d.lines
+      .slice(from)
+      .map((line) => /\] (wlow|whigh) (started|stopped)$/.exec(line))
+      .filter((m) => m !== null)
+      .map((m) => `${m[1]} ${m[2]}`);
+    // The stops run together, as Circus's; the starts follow the priority order.
+    assert.deepEqual(order.slice(0, 2).sort(), ["whigh stopped", "wlow stopped"]);
+    assert.deepEqual(order.slice(2), ["whigh started", "wlow started"]);
+  });
+});

@@ -1,44 +1,7 @@
-import type { Command } from "../command.js";
-import { checkStartStop, runStartStop, startStopMessage, validateStartStop } from "./start-stop.js";
-import { MATCH, okOutput, WAITING } from "./util.js";
+import { startStopCommand } from "./start-stop.js";
 
 /** `restart [NAME] [--waiting] [--match=simple|glob|regex]`. */
-export const restart: Command = {
-  name: "restart",
-  summary: "Restart watchers",
-  help: `Restart watchers
-
-This command restarts all the processes in a watcher or all watchers: it stops them, then starts them again.
-
-ZMQ Message:
-    {
-        "command": "restart",
-        "properties": {"name": "<name>", "waiting": false, "match": "[simple|glob|regex]"}
-    }
-
-The response returns the status "ok".
-
-If the "name" property is present, the restart applies to the watcher(s) of that name or
-pattern; otherwise to every watcher.
-
-If "waiting" is false (default), the call returns immediately; if true, only when the
-restart is completely ended (which can take up to graceful_timeout).
-
-The "match" parameter can have the value "simple" for string compare, "glob" for
-wildcard matching (default) or "regex" for regex matching.
-
-Command line:
-    $ circusctl restart [name] [--waiting] [--match=simple|glob|regex]
-
-Options:
-    <name>: name or pattern of the watcher(s)
-    <match>: watcher match method`,
-  mutating: true,
-  options: [WAITING, MATCH],
-  watcherArgs: [0],
-  validate: validateStartStop,
-  check: checkStartStop,
-  execute: (arbiter, props) => runStartStop(arbiter, props, "restart"),
-  message: startStopMessage,
-  consoleOutput: (reply) => okOutput(reply),
-};
+export const restart = startStopCommand(
+  "restart",
+  "restarts all the processes in a watcher or all watchers: it stops them, then starts them again.",
+);

@@ -5,9 +5,9 @@
  */
 import type { Arbiter } from "../../core/arbiter.js";
 import type { Watcher } from "../../core/watcher.js";
-import type { CommandLine } from "../command.js";
+import type { Command, CommandLine } from "../command.js";
 import { ArgumentError } from "../protocol.js";
-import { checkMatch, checkTypes, matchWatchers } from "./util.js";
+import { checkMatch, checkTypes, MATCH, matchWatchers, okOutput, WAITING } from "./util.js";
 
 export type Action = "start" | "stop" | "restart";
 
@@ -51,7 +51,7 @@ export async function runStartStop(
     return props.waiting ? { info: null } : undefined;
   }
   const byPriority = [...watchers].sort((a, b) => b.config.priority - a.config.priority);
-  if (action !== "start") await stopAll(byPriority.reverse());
+  if (action !== "start") await stopAll([...byPriority].reverse());
   if (action !== "stop") await startAll(arbiter, byPriority);
 }
 
@@ -63,4 +63,51 @@ export function startStopMessage(line: CommandLine): Record<string, unknown> {
   if (line.options.waiting === true) props.waiting = true;
   if (typeof line.options.match === "string") props.match = line.options.match;
   return props;
+}
+
+/**
+ * The start, stop or restart command: the three differ only in their action and words.
+ * `does` completes "This command ..." in the help.
+ */
+export function startStopCommand(action: Action, does: string): Command {
+  const title = `${action[0]?.toUpperCase()}${action.slice(1)} watchers`;
+  return {
+    name: action,
+    summary: title,
+    help: `${title}
+
+This command ${does}
+
+ZMQ Message:
+    {
+        "command": "${action}",
+        "properties": {"name": "<name>", "waiting": false, "match": "[simple|glob|regex]"}
+    }
+
+The response returns the status "ok".
+
+If the "name" property is present, the ${action} applies to the watcher(s) of that name or
+pattern; otherwise to every watcher.
+
+If "waiting" is false (default), the call returns immediately; if true, only when the
+${action} is completely ended (which can take up to graceful_timeout).
+
+The "match" parameter can have the value "simple" for string compare, "glob" for
+wildcard matching (default) or "regex" for regex matching.
+
+Command line:
+    $ circusctl ${action} [name] [--waiting] [--match=simple|glob|regex]
+
+Options:
+    <name>: name or pattern of the watcher(s)
+    <match>: watcher match method`,
+    mutating: true,
+    options: [WAITING, MATCH],
+    watcherArgs: [0],
+    validate: validateStartStop,
+    check: checkStartStop,
+    execute: (arbiter, props) => runStartStop(arbiter, props, action),
+    message: startStopMessage,
+    consoleOutput: (reply) => okOutput(reply),
+  };
 }
