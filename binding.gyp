@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "circus_native",
-      "sources": ["native/spawn.c"],
+      "sources": ["native/spawn.c", "native/sockets.c"],
       "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     }
   ]

@@ -452,12 +452,16 @@ static napi_value js_reap(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* native/sockets.c */
+void circus_sockets_init(napi_env env, napi_value exports);
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value spawn_fn, reap_fn;
   napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, js_spawn, NULL, &spawn_fn);
   napi_create_function(env, "reap", NAPI_AUTO_LENGTH, js_reap, NULL, &reap_fn);
   napi_set_named_property(env, exports, "spawn", spawn_fn);
   napi_set_named_property(env, exports, "reap", reap_fn);
+  circus_sockets_init(env, exports);
   return exports;
 }
 

@@ -13,6 +13,7 @@ import { watcherConfig } from "./config/load.js";
 import type { CircusOptions, WatcherConfig } from "./config/types.js";
 import { Arbiter } from "./core/arbiter.js";
 
+export { CircusSocket, bindAll, type SocketInfo } from "./sockets/index.js";
 export { Arbiter, ArbiterError, type ArbiterEvent, type ReloadSummary } from "./core/arbiter.js";
 export {
   Watcher,

@@ -201,7 +201,16 @@ async function main(): Promise<void> {
     fail(`circusd: cannot bind the control endpoints: ${(error as Error).message}`);
   }
 
-  await arbiter.start();
+  try {
+    await arbiter.start();
+  } catch (error) {
+    // A socket that cannot bind (or a watcher naming one that does not exist): the arbiter
+    // closed what it had bound; leave with the one line naming section and option.
+    controller?.close();
+    publisher?.close();
+    if (pidfile) releasePidfile(pidfile);
+    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
+  }
 }
 
 /**

@@ -17,7 +17,16 @@ export function checkSupported(config: CircusConfig): ConfigError | null {
   if (config.circus.httpd)
     return new ConfigError(later("circushttpd"), at(circusSource, "circus", "httpd"));
   for (const socket of config.sockets) {
-    return new ConfigError(later("binding sockets"), at(socket.source, `socket:${socket.name}`));
+    if (socket.soReuseport)
+      return new ConfigError(
+        later("so_reuseport"),
+        at(socket.source, `socket:${socket.name}`, "so_reuseport"),
+      );
+    if (socket.usePapa)
+      return new ConfigError(
+        later("the Papa process kernel"),
+        at(socket.source, `socket:${socket.name}`, "use_papa"),
+      );
   }
   for (const plugin of config.plugins) {
     return new ConfigError(
@@ -31,10 +40,7 @@ export function checkSupported(config: CircusConfig): ConfigError | null {
       return new ConfigError(later("output streams"), at(w.source, section, "stdout_stream.class"));
     if (w.stderrStream)
       return new ConfigError(later("output streams"), at(w.source, section, "stderr_stream.class"));
-    if (w.useSockets || w.onDemand || w.stdinSocket) {
-      const option = w.useSockets ? "use_sockets" : w.onDemand ? "on_demand" : "stdin_socket";
-      return new ConfigError(later("sockets"), at(w.source, section, option));
-    }
+    if (w.onDemand) return new ConfigError(later("on_demand"), at(w.source, section, "on_demand"));
     if (w.usePapa)
       return new ConfigError(later("the Papa process kernel"), at(w.source, section, "use_papa"));
   }

@@ -9,6 +9,8 @@ import type {
   WatcherConfig,
 } from "../config/types.js";
 import { logger } from "../log/logger.js";
+import { bindAll, type CircusSocket } from "../sockets/index.js";
+import { checkSocketNames } from "./watcher-setup.js";
 import { Watcher, type WatcherEvent } from "./watcher.js";
 
 /**
@@ -58,6 +60,8 @@ export class Arbiter extends EventEmitter {
   options: CircusOptions;
   sockets: SocketConfig[];
   plugins: PluginConfig[];
+  /** The sockets bound at start, closed at stop (empty before and after). */
+  boundSockets: CircusSocket[] = [];
   /** Returns the config to apply on reloadConfig (circusd re-reads its file). */
   configLoader: (() => CircusConfig) | null = null;
   private running = false;
@@ -117,12 +121,45 @@ export class Arbiter extends EventEmitter {
     return this.running;
   }
 
-  /** Loads hooks and starts every autostart watcher. */
+  /** Socket name -> fd, for `$(circus.sockets.NAME)` and the handover to children. */
+  socketFds(): Record<string, number> {
+    return Object.fromEntries(this.boundSockets.map((s) => [s.name, s.fd]));
+  }
+
+  /** Checks the socket names the watcher uses and gives it the bound fds. */
+  private giveSockets(watcher: Watcher): void {
+    checkSocketNames(
+      watcher.config,
+      this.sockets.map((s) => s.name),
+    );
+    watcher.sockets = this.socketFds();
+  }
+
+  /**
+   * Binds every socket, loads hooks and starts every autostart watcher. When a bind or a
+   * hook fails, nothing stays bound and the error (a ConfigError naming the section and
+   * option) is thrown.
+   */
   async start(): Promise<void> {
     if (this.running) return;
+    for (const watcher of this.watchers)
+      checkSocketNames(
+        watcher.config,
+        this.sockets.map((s) => s.name),
+      );
+    // Sockets before any watcher: the workers inherit them at spawn.
+    this.boundSockets = await bindAll(this.sockets);
+    try {
+      for (const watcher of this.watchers) {
+        this.giveSockets(watcher);
+        await watcher.prepare();
+      }
+    } catch (error) {
+      this.closeSockets();
+      throw error;
+    }
     this.running = true;
     this.keepAlive = setInterval(() => {}, 2 ** 30);
-    for (const watcher of this.watchers) await watcher.prepare();
     logger.info("Starting master on pid " + process.pid);
     await this.startWatchers();
     logger.info("Arbiter now waiting for commands");
@@ -150,16 +187,24 @@ export class Arbiter extends EventEmitter {
     this.stopping = true;
     logger.info("Arbiter exiting");
     await this.stopWatchers();
+    this.closeSockets();
     this.running = false;
     if (this.keepAlive) clearInterval(this.keepAlive);
     this.keepAlive = null;
     this.emit("stopped");
   }
 
+  /** Closes the bound sockets (and removes unix socket files). */
+  private closeSockets(): void {
+    for (const socket of this.boundSockets) socket.close();
+    this.boundSockets = [];
+  }
+
   /** Adds a watcher; starts it when `start` is set and the arbiter runs. */
   async addWatcher(config: WatcherConfig, start = false): Promise<Watcher> {
     const watcher = this.attach(new Watcher(config));
     try {
+      this.giveSockets(watcher);
       await watcher.prepare();
     } catch (error) {
       this.watchers.splice(this.watchers.indexOf(watcher), 1);
@@ -190,6 +235,26 @@ export class Arbiter extends EventEmitter {
   }
 
   /**
+   * Refuses a config that reloadConfig cannot apply, before anything changes: binding,
+   * changing or closing sockets at run time is not built yet, and its watchers must name
+   * existing sockets only.
+   *
+   * @throws ArbiterError, or ConfigError naming a watcher's section and option.
+   */
+  checkReload(config: CircusConfig): void {
+    const key = (list: SocketConfig[]) =>
+      JSON.stringify(
+        list.map((s) => ({ ...s, source: null })).sort((a, b) => (a.name < b.name ? -1 : 1)),
+      );
+    if (key(config.sockets) !== key(this.sockets))
+      throw new ArbiterError(
+        "adding, changing or removing sockets at run time is not supported yet",
+      );
+    const names = this.sockets.map((s) => s.name);
+    for (const next of config.watchers) checkSocketNames(next, names);
+  }
+
+  /**
    * Applies a new config: removes the watchers it no longer has, adds the new ones, changes
    * only the watchers whose options changed (a count change is applied in place), and leaves
    * the rest running untouched.
@@ -198,6 +263,7 @@ export class Arbiter extends EventEmitter {
     config: CircusConfig | null = this.configLoader?.() ?? null,
   ): Promise<ReloadSummary> {
     if (!config) throw new ArbiterError("no config file to reload");
+    this.checkReload(config);
     const summary: ReloadSummary = {
       added: [],
       removed: [],

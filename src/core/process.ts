@@ -35,6 +35,8 @@ export interface ProcessOptions {
   closeChildStderr?: boolean;
   /** Socket name -> fd number in the child, for `$(circus.sockets.NAME)`. */
   sockets?: Record<string, number>;
+  /** [fd in the child, fd in circusd]: the sockets handed over (fd 0 for stdin_socket). */
+  fds?: [number, number][];
   /** Other options usable as `$(circus.OPTION)` in cmd and args. */
   formatOptions?: Record<string, string | number | boolean | null>;
 }
@@ -140,6 +142,7 @@ export class Process extends EventEmitter {
       stdin: options.closeChildStdin === false ? "inherit" : "null",
       stdout: options.closeChildStdout ? "null" : "pipe",
       stderr: options.closeChildStderr ? "null" : "pipe",
+      fds: options.fds,
     });
     return new Process(options, argv, child);
   }

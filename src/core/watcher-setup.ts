@@ -56,6 +56,50 @@ export async function loadHooks(hooks: HookRunner, config: WatcherConfig): Promi
   }
 }
 
+/**
+ * The fds a watcher's processes inherit: every socket at its own number with use_sockets
+ * (the number `$(circus.sockets.NAME)` gives, as in Circus), and the stdin_socket on fd 0.
+ * Nothing beyond 0-2 otherwise.
+ */
+export function socketFds(c: WatcherConfig, sockets: Record<string, number>): [number, number][] {
+  const fds: [number, number][] = c.useSockets
+    ? Object.values(sockets).map((fd): [number, number] => [fd, fd])
+    : [];
+  const stdin = c.stdinSocket === null ? undefined : sockets[c.stdinSocket.toLowerCase()];
+  if (stdin !== undefined) fds.push([0, stdin]);
+  return fds;
+}
+
+const SOCKET_REF = /\$\(circus\.sockets\.([\w.-]+)\)|\(\(circus\.sockets\.([\w.-]+)\)\)/gi;
+
+/**
+ * Refuses a watcher naming a socket that does not exist, in cmd, args or stdin_socket: the
+ * process would otherwise run with `$(circus.sockets.X)` left as written.
+ *
+ * @throws ConfigError naming the watcher's section and option.
+ */
+export function checkSocketNames(c: WatcherConfig, names: string[]): void {
+  const known = new Set(names.map((n) => n.toLowerCase()));
+  const where = (option: string) => ({
+    file: c.source?.file ?? null,
+    section: c.source?.section ?? `watcher:${c.name}`,
+    option,
+  });
+  if (c.stdinSocket !== null && !known.has(c.stdinSocket.toLowerCase()))
+    throw new ConfigError(`no [socket:${c.stdinSocket}] section`, where("stdin_socket"));
+  const args = Array.isArray(c.args) ? c.args.join(" ") : (c.args ?? "");
+  for (const [option, text] of [
+    ["cmd", c.cmd],
+    ["args", args],
+  ] as const) {
+    for (const match of text.matchAll(SOCKET_REF)) {
+      const name = (match[1] ?? match[2] ?? "").toLowerCase();
+      if (!known.has(name))
+        throw new ConfigError(`no [socket:${name}] section for ${match[0]}`, where(option));
+    }
+  }
+}
+
 /** What one process of the watcher runs with: the watcher's options for one wid. */
 export function processOptions(
   c: WatcherConfig,
@@ -81,6 +125,7 @@ export function processOptions(
     closeChildStdout: c.closeChildStdout,
     closeChildStderr: c.closeChildStderr,
     sockets,
+    fds: socketFds(c, sockets),
     formatOptions: { ...c.options, numprocesses: c.numprocesses, shell_args: c.shellArgs },
   };
 }

@@ -31,7 +31,29 @@ export interface NativeChild {
   stderr: number;
 }
 
+/** What the native socket binder takes (see native/sockets.c). */
+export interface NativeSocketOptions {
+  family: "AF_INET" | "AF_INET6" | "AF_UNIX";
+  type: "SOCK_STREAM" | "SOCK_DGRAM" | "SOCK_SEQPACKET";
+  /** A numeric address (resolved in JS) for AF_INET and AF_INET6. */
+  address?: string;
+  port?: number;
+  /** The file of an AF_UNIX socket. */
+  path?: string;
+  /** Applied around bind only, so it shapes the unix socket file's mode. */
+  umask?: number;
+  /** Unlink an existing unix socket file instead of failing. */
+  replace?: boolean;
+  /** SO_BINDTODEVICE. */
+  interface?: string;
+  reuseport?: boolean;
+  backlog?: number;
+  blocking?: boolean;
+}
+
 interface NativeModule {
+  /** A bound (and, for stream and seqpacket, listening) CLOEXEC socket and its real port. */
+  bindSocket(options: NativeSocketOptions): { fd: number; port: number };
   spawn(options: NativeSpawnOptions): NativeChild;
   /** For each pid that has exited: [pid, exit code or -1, signal or 0]. Never blocks. */
   reap(pids: Int32Array): [number, number, number][];

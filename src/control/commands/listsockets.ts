@@ -1,17 +1,8 @@
 import type { Command } from "../command.js";
+import type { SocketInfo } from "../../sockets/index.js";
 import { consoleError } from "./util.js";
 
-/** One socket as the reply lists it: fd, name, backlog, and host/port or path. */
-interface SocketInfo {
-  fd: number;
-  name: string;
-  backlog: number;
-  host?: string;
-  port?: number;
-  path?: string;
-}
-
-/** `listsockets`: the sockets circusd bound. None yet: binding sockets comes later. */
+/** `listsockets`: the sockets circusd bound, as Circus lists them. */
 export const listsockets: Command = {
   name: "listsockets",
   summary: "Get the list of sockets",
@@ -27,8 +18,9 @@ Command line:
     $ circusctl listsockets`,
   mutating: false,
   validate: () => {},
-  // Sockets are not bound by this daemon yet: the list is empty until they are.
-  execute: () => ({ sockets: [] as SocketInfo[] }),
+  execute: (arbiter) => ({
+    sockets: arbiter.boundSockets.map((s) => s.info()).sort((a, b) => a.fd - b.fd),
+  }),
   message: () => ({}),
   consoleOutput(reply) {
     if (!Array.isArray(reply.sockets)) return consoleError(reply);

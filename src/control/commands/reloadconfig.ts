@@ -29,7 +29,9 @@ Command line:
   // The file is read before queueing, so that a broken file is an error reply at once.
   check(arbiter, props) {
     if (!arbiter.configLoader) throw new MessageError("no config file to reload");
-    loaded.set(props, arbiter.configLoader());
+    const config = arbiter.configLoader();
+    arbiter.checkReload(config);
+    loaded.set(props, config);
   },
   async execute(arbiter, props) {
     const config = loaded.get(props);

@@ -1,0 +1,115 @@
+import { ConfigError } from "../config/errors.js";
+import type { SocketConfig } from "../config/types.js";
+import { bindSocket, closeFd, removeFile, resolveHost } from "../sys/sockets.js";
+
+/** One socket as `listsockets` reports it, with Circus's keys. */
+export interface SocketInfo {
+  fd: number;
+  name: string;
+  backlog: number;
+  host?: string;
+  port?: number;
+  path?: string;
+}
+
+/** The option of the section a bind error is about, so the one-line error names it. */
+function optionOf(config: SocketConfig, error: NodeJS.ErrnoException): string {
+  if (error.syscall === "setsockopt SO_BINDTODEVICE") return "interface";
+  if (error.syscall === "setsockopt SO_REUSEPORT") return "so_reuseport";
+  if (error.syscall === "listen") return "backlog";
+  if (config.family === "AF_UNIX") return "path";
+  if (error.syscall === "getaddrinfo" || error.code === "EADDRNOTAVAIL") return "host";
+  return error.code === "EAFNOSUPPORT" ? "family" : "port";
+}
+
+/**
+ * A `[socket:NAME]` bound by circusd and handed to the watchers that use it. The fd stays
+ * CLOEXEC in circusd: only the children it is given to at spawn see it.
+ */
+export class CircusSocket {
+  readonly name: string;
+  readonly config: SocketConfig;
+  /** The bound fd; -1 before bind and after close. */
+  fd = -1;
+  /** The port actually bound (port 0 asks the kernel for one); 0 for a unix socket. */
+  port = 0;
+
+  constructor(config: SocketConfig) {
+    this.name = config.name;
+    this.config = config;
+  }
+
+  /**
+   * Binds (and listens for stream and seqpacket types).
+   *
+   * @throws ConfigError naming the section and the option at fault.
+   */
+  async bind(): Promise<void> {
+    const c = this.config;
+    const where = (option: string) => ({
+      file: c.source?.file ?? null,
+      section: c.source?.section ?? `socket:${c.name}`,
+      option,
+    });
+    if (c.type !== "SOCK_STREAM" && c.type !== "SOCK_DGRAM" && c.type !== "SOCK_SEQPACKET") {
+      throw new ConfigError(`socket type ${c.type} is not supported`, where("type"));
+    }
+    try {
+      const family = c.family;
+      const bound = bindSocket({
+        family,
+        type: c.type,
+        ...(family === "AF_UNIX"
+          ? { path: c.path ?? "", umask: c.umask ?? undefined, replace: c.replace }
+          : { address: await resolveHost(c.host, family), port: c.port }),
+        interface: c.interface ?? undefined,
+        reuseport: c.soReuseport,
+        backlog: c.backlog,
+        blocking: c.blocking,
+      });
+      this.fd = bound.fd;
+      this.port = bound.port;
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      const what =
+        err.code === "EEXIST" && c.path
+          ? `${c.path} already exists; set replace = true, or remove it if it is a stale socket file`
+          : `cannot bind: ${err.message}`;
+      throw new ConfigError(what, where(optionOf(c, err)), { cause: error });
+    }
+  }
+
+  /** Closes the fd and removes the unix socket file. */
+  close(): void {
+    if (this.fd < 0) return;
+    closeFd(this.fd);
+    this.fd = -1;
+    if (this.config.family === "AF_UNIX" && this.config.path) removeFile(this.config.path);
+  }
+
+  /** What `listsockets` reports: host and port, or path for a unix socket. */
+  info(): SocketInfo {
+    const base = { fd: this.fd, name: this.name, backlog: this.config.backlog };
+    if (this.config.family === "AF_UNIX") return { ...base, path: this.config.path ?? "" };
+    return { ...base, host: this.config.host, port: this.port };
+  }
+}
+
+/**
+ * Binds every socket, in order; when one fails, closes the ones already bound (nothing
+ * half-bound stays behind) and rethrows its error.
+ */
+export async function bindAll(configs: SocketConfig[]): Promise<CircusSocket[]> {
+  const bound: CircusSocket[] = [];
+  try {
+    for (const config of configs) {
+      const socket = new CircusSocket(config);
+      await socket.bind();
+      bound.push(socket);
+    }
+  } catch (error) {
+    for (const socket of bound) socket.close();
+    throw error;
+  }
+  return bound;
+}

@@ -1,0 +1,1 @@
+export { CircusSocket, bindAll, type SocketInfo } from "./circus-socket.js";

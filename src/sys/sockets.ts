@@ -1,0 +1,37 @@
+import { lookup } from "node:dns/promises";
+import { closeSync, unlinkSync } from "node:fs";
+import { native, type NativeSocketOptions } from "./native.js";
+
+export type { NativeSocketOptions } from "./native.js";
+
+/**
+ * The numeric address of a host for an inet family, as Circus's getaddrinfo gives it
+ * (the first answer). Numeric hosts come back as they are.
+ */
+export async function resolveHost(host: string, family: "AF_INET" | "AF_INET6"): Promise<string> {
+  const found = await lookup(host, { family: family === "AF_INET6" ? 6 : 4 });
+  return found.address;
+}
+
+/** Binds a socket with the native helper; throws an Error with code, errno and syscall. */
+export function bindSocket(options: NativeSocketOptions): { fd: number; port: number } {
+  return native().bindSocket(options);
+}
+
+/** Closes a bare fd, ignoring one already closed (close must not fail a stop). */
+export function closeFd(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // EBADF: already closed.
+  }
+}
+
+/** Removes a unix socket file, ignoring one already gone. */
+export function removeFile(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // ENOENT: someone removed it already.
+  }
+}

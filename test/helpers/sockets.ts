@@ -1,0 +1,64 @@
+/**
+ * Helpers of the socket tests: the HTTP worker fixture's watcher section, plain HTTP
+ * requests (one connection each, so the kernel spreads them over the workers), and the
+ * sockets circusd reports.
+ */
+import http from "node:http";
+import path from "node:path";
+import { ROOT } from "./circusd.ts";
+import type { RawClient } from "./control.ts";
+
+/** The HTTP / datagram worker that serves on a handed-over fd. */
+export const HTTP_WORKER = path.join(ROOT, "test/fixtures/http-worker.mjs");
+
+/** A socket as listsockets reports it. */
+export interface ListedSocket {
+  fd: number;
+  name: string;
+  backlog: number;
+  host?: string;
+  port?: number;
+  path?: string;
+}
+
+/** Where to send a request: host and port, or a unix socket path. */
+export type Target = { host: string; port: number } | { socketPath: string };
+
+/** One GET on a fresh connection; resolves with the body (the worker's pid). */
+export function get(target: Target, timeout = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ ...target, path: "/", agent: false, timeout }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve(body));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error("request timed out")));
+    req.on("error", reject);
+  });
+}
+
+/**
+ * Sends `total` requests, `concurrency` at a time; returns the pid each was answered by.
+ * Rejects on the first failed request.
+ */
+export async function load(target: Target, total: number, concurrency = 16): Promise<string[]> {
+  const pids: string[] = [];
+  let sent = 0;
+  const lane = async () => {
+    while (sent < total) {
+      sent++;
+      pids.push(await get(target));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  return pids;
+}
+
+/** The sockets circusd reports, by name. */
+export async function listSockets(client: RawClient): Promise<Map<string, ListedSocket>> {
+  const reply = await client.call("listsockets");
+  if (reply.status !== "ok") throw new Error(`listsockets: ${JSON.stringify(reply)}`);
+  return new Map((reply.sockets as ListedSocket[]).map((s) => [s.name, s]));
+}
