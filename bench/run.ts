@@ -15,6 +15,7 @@ import type { System } from "./lib/types.js";
 import { runLifecycle, type LifecycleResult } from "./scenarios/lifecycle.js";
 import { runResponsive, type ResponsiveResult } from "./scenarios/responsive.js";
 import { percentile, runControl, type ControlResult } from "./scenarios/control.js";
+import { reloadTables, reloadVersions, runReload } from "./scenarios/reload.js";
 import { circus } from "./systems/circus.js";
 import { pm2 } from "./systems/pm2.js";
 import { raw } from "./systems/raw.js";
@@ -22,7 +23,7 @@ import { supervisor } from "./systems/supervisor.js";
 
 const ALL_SYSTEMS: readonly System[] = [circus, pm2, supervisor, raw];
 const LIFECYCLE = ["start1000", "stop1000", "rss1000"] as const;
-const SCENARIOS = [...LIFECYCLE, "responsive", "control"] as const;
+const SCENARIOS = [...LIFECYCLE, "responsive", "control", "reload"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: npm run bench -- SCENARIO... [options]
@@ -35,6 +36,10 @@ scenarios:
   control      with N running: wall time of each system's status command (circusctl status,
                supervisorctl status, pm2 jlist); ours: median/p99 of list and status over
                one persistent client (target: median < 0.5 ms)
+  reload       HTTP req/s through a circusd socket vs the worker binding the port itself
+               (target: within 5%); failed requests during 5 reloads under load, circusctl
+               reload vs pm2 reload in cluster mode (target: ours 0); --repeat gives the rate
+               runs per setup; ignores --systems and --n
   all          every scenario
 
 options:
@@ -411,6 +416,18 @@ async function main(): Promise<number> {
   const tables = wantsLifecycle ? lifecycleTables(opts, lifecycle) : [];
   if (opts.scenarios.has("responsive")) tables.push(responsiveTable(opts, responsive));
   if (control.size > 0) tables.push(...controlTables(opts, control));
+  // Not per system: it compares HTTP serving setups, with its own processes.
+  let reload;
+  if (opts.scenarios.has("reload")) {
+    const reloadOpts = { durationS: 5, connections: 32, reloads: 5, rounds: opts.repeat };
+    progress(`reload (${reloadVersions()})`);
+    reload = await runReload(reloadOpts);
+    progress(`reload: ${JSON.stringify(reload)}`);
+    failed ||= [...Object.values(reload.rps), ...Object.values(reload.failed)].some(
+      (f) => f.error !== undefined,
+    );
+    tables.push(...reloadTables(reload, reloadOpts));
+  }
   for (const table of tables) console.log(`\n${formatTable(table)}`);
   const goals = targets(opts, lifecycle);
   if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
@@ -420,6 +437,7 @@ async function main(): Promise<number> {
     lifecycle: Object.fromEntries([...lifecycle].map(([s, r]) => [s.id, r])),
     responsive: Object.fromEntries([...responsive].map(([s, r]) => [s.id, r])),
     control: Object.fromEntries([...control].map(([s, r]) => [s.id, r])),
+    reload,
   };
   writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
   return failed ? 1 : 0;

@@ -97,7 +97,7 @@ static int get_flag(napi_env env, napi_value obj, const char *name) {
 
 /* bindSocket({family: "AF_INET"|"AF_INET6"|"AF_UNIX", type: "SOCK_STREAM"|"SOCK_DGRAM"|
  *   "SOCK_SEQPACKET", address?, port?, path?, umask?, replace?, interface?, reuseport?,
- *   backlog?, blocking?}) -> {fd, port} */
+ *   backlog?, blocking?, nolisten?}) -> {fd, port} */
 static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -195,7 +195,10 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
     close(fd);
     return throw_sock(env, err, "bind", family == AF_UNIX ? path : address);
   }
-  if ((type == SOCK_STREAM || type == SOCK_SEQPACKET) && listen(fd, backlog) < 0) {
+  /* nolisten: bound only, to hold the address for SO_REUSEPORT siblings; a listening one
+   * would take its share of the connections and nobody would accept them. */
+  if ((type == SOCK_STREAM || type == SOCK_SEQPACKET) && !get_flag(env, o, "nolisten") &&
+      listen(fd, backlog) < 0) {
     err = errno;
     close(fd);
     if (family == AF_UNIX) unlink(path);

@@ -95,33 +95,34 @@ describe("sockets that cannot be bound", () => {
     );
   });
 
-  test("reloadconfig adding a socket at run time gets an error reply", async () => {
+  test("reloadconfig changing a socket, or adding one that cannot bind, gets an error reply", async () => {
     const dir = makeTempDir();
     const d = startCircusd(`[socket:a]\nhost = 127.0.0.1\nport = 0\n\n${watcher(dir)}`, { dir });
     const client = await connect(d);
+    writeConfig(dir, `[socket:a]\nhost = 127.0.0.1\nport = 0\nbacklog = 5\n\n${watcher(dir)}`);
+    const changed = await client.call("reloadconfig");
+    assert.equal(changed.status, "error");
+    assert.match(String(changed.reason), /changing \[socket:a\] at run time is not supported yet/);
     writeConfig(
       dir,
-      `[socket:a]\nhost = 127.0.0.1\nport = 0\n\n[socket:b]\npath = ${dir}/b.sock\n\n${watcher(dir)}`,
+      `[socket:a]\nhost = 127.0.0.1\nport = 0\n\n[socket:b]\npath = ${dir}/b.sock\n\n` +
+        `[socket:c]\npath = ${dir}/missing/c.sock\n\n${watcher(dir)}`,
     );
-    const reply = await client.call("reloadconfig");
-    assert.equal(reply.status, "error");
-    assert.match(String(reply.reason), /sockets at run time is not supported yet/);
+    const failed = await client.call("reloadconfig", { waiting: true });
+    assert.equal(failed.status, "error");
+    assert.match(String(failed.reason), /\[socket:c\] path/);
     assert.deepEqual([...(await listSockets(client)).keys()], ["a"]);
-    assert.equal(existsSync(`${dir}/b.sock`), false);
+    assert.equal(existsSync(`${dir}/b.sock`), false, "nothing half-bound");
     assert.equal((await d.stop()).code, 0);
   });
 
-  test("on_demand and so_reuseport are refused as not supported yet", async () => {
+  test("on_demand on a so_reuseport socket is refused as not supported yet", async () => {
     const dir = makeTempDir();
     await refuses(
       dir,
-      `[socket:web]\nhost = 127.0.0.1\nport = 0\nso_reuseport = true\n\n${watcher(dir)}`,
-      /\[socket:web\] so_reuseport: .*not supported yet/,
-    );
-    await refuses(
-      dir,
-      `[socket:web]\nhost = 127.0.0.1\nport = 0\n\n${watcher(dir, "use_sockets = true\non_demand = true")}`,
-      /\[watcher:w\] on_demand: .*not supported yet/,
+      `[socket:web]\nhost = 127.0.0.1\nport = 0\nso_reuseport = true\n\n` +
+        `[watcher:w]\ncmd = /bin/sleep $(circus.sockets.web)\nuse_sockets = true\non_demand = true\n`,
+      /\[watcher:w\] on_demand: on_demand with the so_reuseport socket web is not supported yet/,
     );
   });
 });

@@ -1,5 +1,6 @@
 import { ConfigError, type ConfigLocation } from "../config/errors.js";
 import type { CircusConfig, ConfigSource } from "../config/types.js";
+import { usesSocket } from "../core/watcher-setup.js";
 
 function at(source: ConfigSource | null, fallback: string, option?: string): ConfigLocation {
   return { file: source?.file ?? null, section: source?.section ?? fallback, option };
@@ -17,11 +18,6 @@ export function checkSupported(config: CircusConfig): ConfigError | null {
   if (config.circus.httpd)
     return new ConfigError(later("circushttpd"), at(circusSource, "circus", "httpd"));
   for (const socket of config.sockets) {
-    if (socket.soReuseport)
-      return new ConfigError(
-        later("so_reuseport"),
-        at(socket.source, `socket:${socket.name}`, "so_reuseport"),
-      );
     if (socket.usePapa)
       return new ConfigError(
         later("the Papa process kernel"),
@@ -40,9 +36,18 @@ export function checkSupported(config: CircusConfig): ConfigError | null {
       return new ConfigError(later("output streams"), at(w.source, section, "stdout_stream.class"));
     if (w.stderrStream)
       return new ConfigError(later("output streams"), at(w.source, section, "stderr_stream.class"));
-    if (w.onDemand) return new ConfigError(later("on_demand"), at(w.source, section, "on_demand"));
     if (w.usePapa)
       return new ConfigError(later("the Papa process kernel"), at(w.source, section, "use_papa"));
+    // The shared so_reuseport socket does not listen (its workers' siblings do): there is
+    // no connection to wait for on it.
+    const reused = config.sockets.find(
+      (s) => s.soReuseport && s.family !== "AF_UNIX" && usesSocket(w, s.name),
+    );
+    if (w.onDemand && reused)
+      return new ConfigError(
+        later(`on_demand with the so_reuseport socket ${reused.name}`),
+        at(w.source, section, "on_demand"),
+      );
   }
   return null;
 }

@@ -10,6 +10,7 @@ import type {
 } from "../config/types.js";
 import { logger } from "../log/logger.js";
 import { bindAll, type CircusSocket } from "../sockets/index.js";
+import { planSockets } from "./socket-plan.js";
 import { checkSocketNames } from "./watcher-setup.js";
 import { Watcher, type WatcherEvent } from "./watcher.js";
 
@@ -132,7 +133,15 @@ export class Arbiter extends EventEmitter {
       watcher.config,
       this.sockets.map((s) => s.name),
     );
+    this.handSockets(watcher);
+  }
+
+  /** Gives the watcher the bound fds (and so_reuseport binders) for its next spawns. */
+  private handSockets(watcher: Watcher): void {
     watcher.sockets = this.socketFds();
+    watcher.siblings = Object.fromEntries(
+      this.boundSockets.filter((s) => s.hasSiblings()).map((s) => [s.name, () => s.bindSibling()]),
+    );
   }
 
   /**
@@ -169,7 +178,13 @@ export class Arbiter extends EventEmitter {
   async startWatchers(watchers = this.iterWatchers()): Promise<void> {
     let first = true;
     for (const watcher of watchers) {
-      if (!watcher.config.autostart || this.stopping) continue;
+      if (this.stopping) break;
+      // on_demand: the first connection to its sockets starts it, as in Circus.
+      if (watcher.config.onDemand) {
+        watcher.onDemand.enable();
+        continue;
+      }
+      if (!watcher.config.autostart) continue;
       if (!first && this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
       first = false;
       await watcher.start();
@@ -186,6 +201,7 @@ export class Arbiter extends EventEmitter {
     if (this.stopping) return;
     this.stopping = true;
     logger.info("Arbiter exiting");
+    for (const watcher of this.watchers) watcher.onDemand.disable();
     await this.stopWatchers();
     this.closeSockets();
     this.running = false;
@@ -211,7 +227,8 @@ export class Arbiter extends EventEmitter {
       throw error;
     }
     this.notify("add", { name: watcher.name });
-    if (start && this.running) await watcher.start();
+    if (this.running && config.onDemand) watcher.onDemand.enable();
+    else if (start && this.running) await watcher.start();
     return watcher;
   }
 
@@ -222,6 +239,7 @@ export class Arbiter extends EventEmitter {
     // As Circus: the watcher leaves the list (and says so) first, then stops.
     this.watchers.splice(this.watchers.indexOf(watcher), 1);
     this.notify("remove", { name: watcher.name });
+    watcher.onDemand.disable();
     if (!nostop) await watcher.stop();
     watcher.removeAllListeners("event");
   }
@@ -235,22 +253,40 @@ export class Arbiter extends EventEmitter {
   }
 
   /**
-   * Refuses a config that reloadConfig cannot apply, before anything changes: binding,
-   * changing or closing sockets at run time is not built yet, and its watchers must name
-   * existing sockets only.
+   * Takes the reloaded socket list: the newly bound sockets join, the removed ones leave
+   * (returned, for the caller to close once their watchers are gone), and every watcher
+   * gets the new fds for its next spawns (an on_demand one waits on them from now on).
+   */
+  private swapSockets(
+    configs: SocketConfig[],
+    added: CircusSocket[],
+    removed: string[],
+  ): CircusSocket[] {
+    const gone = this.boundSockets.filter((s) => removed.includes(s.name.toLowerCase()));
+    this.boundSockets = [...this.boundSockets.filter((s) => !gone.includes(s)), ...added];
+    this.sockets = configs;
+    for (const watcher of this.watchers) {
+      this.handSockets(watcher);
+      watcher.onDemand.refresh();
+    }
+    return gone;
+  }
+
+  /**
+   * Refuses a config that reloadConfig cannot apply, before anything changes: a socket whose
+   * options changed (its workers hold the old one), or a watcher naming a socket the new
+   * config does not have.
    *
    * @throws ArbiterError, or ConfigError naming a watcher's section and option.
    */
   checkReload(config: CircusConfig): void {
-    const key = (list: SocketConfig[]) =>
-      JSON.stringify(
-        list.map((s) => ({ ...s, source: null })).sort((a, b) => (a.name < b.name ? -1 : 1)),
-      );
-    if (key(config.sockets) !== key(this.sockets))
+    const { changed } = planSockets(this.sockets, config.sockets);
+    if (changed.length > 0)
       throw new ArbiterError(
-        "adding, changing or removing sockets at run time is not supported yet",
+        `changing [socket:${changed[0]}] at run time is not supported yet: ` +
+          "remove it in one reload and add it back in the next",
       );
-    const names = this.sockets.map((s) => s.name);
+    const names = config.sockets.map((s) => s.name);
     for (const next of config.watchers) checkSocketNames(next, names);
   }
 
@@ -264,6 +300,9 @@ export class Arbiter extends EventEmitter {
   ): Promise<ReloadSummary> {
     if (!config) throw new ArbiterError("no config file to reload");
     this.checkReload(config);
+    const sockets = planSockets(this.sockets, config.sockets);
+    // New sockets first: a bind error leaves everything as it was (bindAll closes its own).
+    const added = this.running ? await bindAll(sockets.added) : [];
     const summary: ReloadSummary = {
       added: [],
       removed: [],
@@ -278,6 +317,7 @@ export class Arbiter extends EventEmitter {
         summary.removed.push(watcher.name);
       }
     }
+    const gone = this.swapSockets(config.sockets, added, sockets.removed);
     for (const next of config.watchers) {
       const watcher = this.getWatcher(next.name);
       if (!watcher) {
@@ -290,16 +330,23 @@ export class Arbiter extends EventEmitter {
         summary.resized.push(next.name);
       } else {
         const wasActive = watcher.isActive();
+        watcher.onDemand.disable();
         await watcher.stop();
         await watcher.applyConfig(next);
-        if (wasActive || next.autostart) await watcher.start();
+        if (next.onDemand) watcher.onDemand.enable();
+        else if (wasActive || next.autostart) await watcher.start();
         summary.changed.push(next.name);
       }
     }
-    this.sockets = config.sockets;
+    // Closed last: a changed watcher that used one has stopped above.
+    for (const socket of gone) socket.close();
     this.plugins = config.plugins;
     const { endpoint, pubsubEndpoint } = this.options;
     this.options = { ...config.circus, endpoint, pubsubEndpoint };
+    if (sockets.added.length > 0 || gone.length > 0)
+      logger.info(
+        `sockets reloaded: added [${sockets.added.map((s) => s.name)}] removed [${gone.map((s) => s.name)}]`,
+      );
     logger.info(
       `config reloaded: added [${summary.added}] removed [${summary.removed}] changed [${summary.changed}] resized [${summary.resized}]`,
     );

@@ -61,9 +61,14 @@ export async function loadHooks(hooks: HookRunner, config: WatcherConfig): Promi
  * (the number `$(circus.sockets.NAME)` gives, as in Circus), and the stdin_socket on fd 0.
  * Nothing beyond 0-2 otherwise.
  */
-export function socketFds(c: WatcherConfig, sockets: Record<string, number>): [number, number][] {
+export function socketFds(
+  c: WatcherConfig,
+  sockets: Record<string, number>,
+  fresh: Record<string, number> = {},
+): [number, number][] {
+  // A so_reuseport sibling takes the number of the shared socket it stands for.
   const fds: [number, number][] = c.useSockets
-    ? Object.values(sockets).map((fd): [number, number] => [fd, fd])
+    ? Object.entries(sockets).map(([name, fd]): [number, number] => [fd, fresh[name] ?? fd])
     : [];
   const stdin = c.stdinSocket === null ? undefined : sockets[c.stdinSocket.toLowerCase()];
   if (stdin !== undefined) fds.push([0, stdin]);
@@ -100,6 +105,16 @@ export function checkSocketNames(c: WatcherConfig, names: string[]): void {
   }
 }
 
+/**
+ * Whether the watcher's processes use that socket as Circus tells for so_reuseport: they
+ * get the sockets (use_sockets) and cmd or args name `circus.sockets.NAME`.
+ */
+export function usesSocket(c: WatcherConfig, name: string): boolean {
+  if (!c.useSockets) return false;
+  const args = Array.isArray(c.args) ? c.args.join(" ") : (c.args ?? "");
+  return `${c.cmd} ${args}`.toLowerCase().includes(`circus.sockets.${name.toLowerCase()}`);
+}
+
 /** What one process of the watcher runs with: the watcher's options for one wid. */
 export function processOptions(
   c: WatcherConfig,
@@ -107,6 +122,7 @@ export function processOptions(
   ids: UserIds,
   env: Record<string, string>,
   sockets: Record<string, number>,
+  fresh: Record<string, number> = {},
 ): ProcessOptions {
   return {
     name: c.name,
@@ -125,7 +141,7 @@ export function processOptions(
     closeChildStdout: c.closeChildStdout,
     closeChildStderr: c.closeChildStderr,
     sockets,
-    fds: socketFds(c, sockets),
+    fds: socketFds(c, sockets, fresh),
     formatOptions: { ...c.options, numprocesses: c.numprocesses, shell_args: c.shellArgs },
   };
 }

@@ -6,7 +6,15 @@ import { logger } from "../log/logger.js";
 import { signalName } from "../sys/signals.js";
 import { buildEnvironment } from "./environment.js";
 import { HookRunner } from "./hooks.js";
-import { loadHooks, processOptions, resolveIds, type UserIds } from "./watcher-setup.js";
+import { closeFd } from "../sys/sockets.js";
+import {
+  loadHooks,
+  processOptions,
+  resolveIds,
+  usesSocket,
+  type UserIds,
+} from "./watcher-setup.js";
+import { OnDemand } from "./on-demand.js";
 import { Process, type ProcessExit } from "./process.js";
 
 export type WatcherStatus = "stopped" | "starting" | "active" | "stopping";
@@ -48,6 +56,8 @@ export class Watcher extends EventEmitter {
   arbiter: unknown = null;
   /** Socket name -> fd in the child (bound by the sockets layer). */
   sockets: Record<string, number> = {};
+  /** so_reuseport socket name -> binds a fresh sibling for one process (set by the arbiter). */
+  siblings: Record<string, () => number> = {};
   private state: WatcherStatus = "stopped";
   private hooks: HookRunner;
   private env: Record<string, string>;
@@ -58,10 +68,13 @@ export class Watcher extends EventEmitter {
   private quickDeaths = 0;
   /** Spawns under way; stop() waits for them so that no process escapes a stop. */
   private pendingSpawns = 0;
+  /** The on_demand trigger; enabled by the arbiter for an on_demand watcher. */
+  readonly onDemand: OnDemand;
 
   constructor(config: WatcherConfig) {
     super();
     this.config = config;
+    this.onDemand = new OnDemand(this);
     this.hooks = new HookRunner(config.hooks, config.baseDir);
     this.env = buildEnvironment(config);
     this.ids = resolveIds(config);
@@ -105,6 +118,7 @@ export class Watcher extends EventEmitter {
   async start(): Promise<boolean> {
     if (this.state !== "stopped") return this.isActive();
     this.state = "starting";
+    this.emit("starting");
     this.quickDeaths = 0;
     if (!(await this.hook("before_start"))) {
       logger.warning(`${this.name}: before_start hook aborted the start`);
@@ -249,12 +263,16 @@ export class Watcher extends EventEmitter {
         try {
           this.pendingSpawns++;
           let p: Process;
+          let fresh: Record<string, number> = {};
           try {
+            fresh = this.bindSiblings();
             p = await Process.spawn(
-              processOptions(this.config, wid, this.ids, this.env, this.sockets),
+              processOptions(this.config, wid, this.ids, this.env, this.sockets, fresh),
             );
             this.adopt(p);
           } finally {
+            // The child has its own copy now: circusd keeps only the shared socket.
+            for (const fd of Object.values(fresh)) closeFd(fd);
             this.pendingSpawns--;
             this.emit("spawnSettled");
           }
@@ -279,6 +297,19 @@ export class Watcher extends EventEmitter {
     } finally {
       this.reservedWids.delete(wid);
     }
+  }
+
+  /** so_reuseport: a fresh socket for each shared one the process uses (name -> fd). */
+  private bindSiblings(): Record<string, number> {
+    const fresh: Record<string, number> = {};
+    try {
+      for (const [name, bind] of Object.entries(this.siblings))
+        if (usesSocket(this.config, name)) fresh[name] = bind();
+    } catch (error) {
+      for (const fd of Object.values(fresh)) closeFd(fd);
+      throw error;
+    }
+    return fresh;
   }
 
   /** Takes a freshly spawned process under watch: output, exit, max_age. */

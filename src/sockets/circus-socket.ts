@@ -33,6 +33,8 @@ export class CircusSocket {
   fd = -1;
   /** The port actually bound (port 0 asks the kernel for one); 0 for a unix socket. */
   port = 0;
+  /** The numeric address bound, kept for the so_reuseport siblings. */
+  private address = "";
 
   constructor(config: SocketConfig) {
     this.name = config.name;
@@ -56,14 +58,19 @@ export class CircusSocket {
     }
     try {
       const family = c.family;
+      if (family !== "AF_UNIX") this.address = await resolveHost(c.host, family);
       const bound = bindSocket({
         family,
         type: c.type,
         ...(family === "AF_UNIX"
           ? { path: c.path ?? "", umask: c.umask ?? undefined, replace: c.replace }
-          : { address: await resolveHost(c.host, family), port: c.port }),
+          : { address: this.address, port: c.port }),
         interface: c.interface ?? undefined,
         reuseport: c.soReuseport,
+        // With so_reuseport the workers get siblings that listen; this one only holds the
+        // address (and the port 0 picked): listening, it would take a share of the
+        // connections that nobody accepts.
+        nolisten: this.hasSiblings(),
         backlog: c.backlog,
         blocking: c.blocking,
       });
@@ -77,6 +84,34 @@ export class CircusSocket {
           : `cannot bind: ${err.message}`;
       throw new ConfigError(what, where(optionOf(c, err)), { cause: error });
     }
+  }
+
+  /** Whether each worker gets its own SO_REUSEPORT socket (inet stream sockets only). */
+  hasSiblings(): boolean {
+    return this.config.soReuseport && this.config.family !== "AF_UNIX";
+  }
+
+  /**
+   * so_reuseport: a fresh socket bound to the same address and port, for one worker. The
+   * caller closes it once the worker has it.
+   *
+   * @throws Error with code, errno and syscall when the bind fails.
+   */
+  bindSibling(): number {
+    const c = this.config;
+    if (c.family === "AF_UNIX") throw new Error("so_reuseport does not apply to unix sockets");
+    // bind() refused the other types already.
+    const type = c.type === "SOCK_DGRAM" || c.type === "SOCK_SEQPACKET" ? c.type : "SOCK_STREAM";
+    return bindSocket({
+      family: c.family,
+      type,
+      address: this.address,
+      port: this.port,
+      interface: c.interface ?? undefined,
+      reuseport: true,
+      backlog: c.backlog,
+      blocking: c.blocking,
+    }).fd;
   }
 
   /** Closes the fd and removes the unix socket file. */

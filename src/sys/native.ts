@@ -49,6 +49,8 @@ export interface NativeSocketOptions {
   reuseport?: boolean;
   backlog?: number;
   blocking?: boolean;
+  /** Bind without listen (a stream socket only holding its address). */
+  nolisten?: boolean;
 }
 
 interface NativeModule {
@@ -57,6 +59,10 @@ interface NativeModule {
   spawn(options: NativeSpawnOptions): NativeChild;
   /** For each pid that has exited: [pid, exit code or -1, signal or 0]. Never blocks. */
   reap(pids: Int32Array): [number, number, number][];
+  /** Calls back once (with the fd) when one of the fds is readable; never accepts. */
+  watchReadable(fds: number[], callback: (fd: number) => void): object;
+  /** Stops a watchReadable: no callback after it returns. */
+  unwatch(handle: object): void;
 }
 
 let loaded: NativeModule | null = null;

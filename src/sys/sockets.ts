@@ -35,3 +35,20 @@ export function removeFile(path: string): void {
     // ENOENT: someone removed it already.
   }
 }
+
+/**
+ * Calls `callback` once when one of the listening fds has a connection (or datagram)
+ * waiting, without taking it: the process started for it accepts it. A thread of the
+ * native helper polls; it does not keep the event loop alive.
+ *
+ * @returns a function that stops the watch (no callback after it returns); idempotent.
+ */
+export function watchReadable(fds: number[], callback: (fd: number) => void): () => void {
+  const handle = native().watchReadable(fds, callback);
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    native().unwatch(handle);
+  };
+}
