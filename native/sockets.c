@@ -8,6 +8,7 @@
  * The host is resolved to a numeric address in JS (dns.lookup) before it gets here.
  */
 #define _GNU_SOURCE
+#include "napi-util.h"
 #include <node_api.h>
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,62 +22,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static const char *errno_code(int err) {
-  switch (err) {
-    case EADDRINUSE: return "EADDRINUSE";
-    case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOENT: return "ENOENT";
-    case ENOTDIR: return "ENOTDIR";
-    case EEXIST: return "EEXIST";
-    case ENODEV: return "ENODEV";
-    case EINVAL: return "EINVAL";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT";
-    case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
-    case EOPNOTSUPP: return "EOPNOTSUPP";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EMFILE: return "EMFILE";
-    case ENOMEM: return "ENOMEM";
-    default: return "EOTHER";
-  }
-}
 
-/* Throws an Error {code, errno, syscall} as spawn() does; `what` goes into the message. */
-static napi_value throw_sock(napi_env env, int err, const char *syscall_name, const char *what) {
-  char msg[512];
-  if (what)
-    snprintf(msg, sizeof msg, "%s %s: %s", syscall_name, what, strerror(err));
-  else
-    snprintf(msg, sizeof msg, "%s: %s", syscall_name, strerror(err));
-  napi_value message, error, code, sys, errnum;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, NULL, message, &error);
-  napi_create_string_utf8(env, errno_code(err), NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &sys);
-  napi_create_int32(env, err, &errnum);
-  napi_set_named_property(env, error, "code", code);
-  napi_set_named_property(env, error, "syscall", sys);
-  napi_set_named_property(env, error, "errno", errnum);
-  napi_throw(env, error);
-  return NULL;
-}
 
-static int prop(napi_env env, napi_value obj, const char *name, napi_value *out) {
-  bool has = false;
-  napi_has_named_property(env, obj, name, &has);
-  if (!has) return 0;
-  napi_get_named_property(env, obj, name, out);
-  napi_valuetype t;
-  napi_typeof(env, *out, &t);
-  return t != napi_undefined && t != napi_null;
-}
 
 static int get_str(napi_env env, napi_value obj, const char *name, char *buf, size_t size) {
   napi_value v;
   size_t len = 0;
-  if (!prop(env, obj, name, &v)) return 0;
+  if (!napi_prop(env, obj, name, &v)) return 0;
   if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) return -1;
   return len + 1 < size ? 1 : -1; /* -1: too long, refused rather than truncated */
 }
@@ -84,14 +36,14 @@ static int get_str(napi_env env, napi_value obj, const char *name, char *buf, si
 static int get_num(napi_env env, napi_value obj, const char *name, int def) {
   napi_value v;
   double d;
-  if (!prop(env, obj, name, &v) || napi_get_value_double(env, v, &d) != napi_ok) return def;
+  if (!napi_prop(env, obj, name, &v) || napi_get_value_double(env, v, &d) != napi_ok) return def;
   return (int)d;
 }
 
 static int get_flag(napi_env env, napi_value obj, const char *name) {
   napi_value v;
   bool b = false;
-  if (prop(env, obj, name, &v)) napi_get_value_bool(env, v, &b);
+  if (napi_prop(env, obj, name, &v)) napi_get_value_bool(env, v, &b);
   return b;
 }
 
@@ -124,20 +76,20 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int has_path = family == AF_UNIX ? get_str(env, o, "path", path, sizeof path) : 0;
-  if (family == AF_UNIX && has_path != 1) return throw_sock(env, ENAMETOOLONG, "bind", "path");
+  if (family == AF_UNIX && has_path != 1) return throw_errno(env, ENAMETOOLONG, "bind", "path");
   if (family != AF_UNIX && get_str(env, o, "address", address, sizeof address) != 1) {
     napi_throw_type_error(env, NULL, "bindSocket: a numeric address is required");
     return NULL;
   }
   int has_if = get_str(env, o, "interface", ifname, sizeof ifname);
-  if (has_if < 0) return throw_sock(env, ENAMETOOLONG, "setsockopt SO_BINDTODEVICE", NULL);
+  if (has_if < 0) return throw_errno(env, ENAMETOOLONG, "setsockopt SO_BINDTODEVICE", NULL);
   int port = get_num(env, o, "port", 0);
   int backlog = get_num(env, o, "backlog", 128);
   int mask = get_num(env, o, "umask", -1);
   int blocking = get_flag(env, o, "blocking");
 
   int fd = socket(family, type | SOCK_CLOEXEC | (blocking ? 0 : SOCK_NONBLOCK), 0);
-  if (fd < 0) return throw_sock(env, errno, "socket", NULL);
+  if (fd < 0) return throw_errno(env, errno, "socket", NULL);
   int one = 1, err = 0;
   const char *stage = NULL;
   if (family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
@@ -151,7 +103,7 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   if (stage) {
     err = errno;
     close(fd);
-    return throw_sock(env, err, stage, has_if == 1 ? ifname : NULL);
+    return throw_errno(env, err, stage, has_if == 1 ? ifname : NULL);
   }
 
   struct sockaddr_storage ss;
@@ -183,7 +135,7 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   }
   if (err) {
     close(fd);
-    return throw_sock(env, err, "bind", family == AF_UNIX ? path : address);
+    return throw_errno(env, err, "bind", family == AF_UNIX ? path : address);
   }
   /* umask is process-wide: set only around bind, which creates the unix socket file. */
   mode_t old = 0;
@@ -193,7 +145,7 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   if (family == AF_UNIX && mask >= 0) umask(old);
   if (r < 0) {
     close(fd);
-    return throw_sock(env, err, "bind", family == AF_UNIX ? path : address);
+    return throw_errno(env, err, "bind", family == AF_UNIX ? path : address);
   }
   /* nolisten: bound only, to hold the address for SO_REUSEPORT siblings; a listening one
    * would take its share of the connections and nobody would accept them. */
@@ -202,7 +154,7 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
     err = errno;
     close(fd);
     if (family == AF_UNIX) unlink(path);
-    return throw_sock(env, err, "listen", NULL);
+    return throw_errno(env, err, "listen", NULL);
   }
   int bound_port = 0;
   if (family != AF_UNIX) {

@@ -9,6 +9,7 @@
  * set*id wrappers, which would signal the parent's threads).
  */
 #define _GNU_SOURCE
+#include "napi-util.h"
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -126,23 +127,6 @@ static void child_main(struct spawn_plan *p, int errpipe) {
 
 /* ---- N-API plumbing ---- */
 
-static napi_value throw_errno(napi_env env, int err, const char *syscall_name) {
-  char msg[256];
-  snprintf(msg, sizeof msg, "%s: %s", syscall_name, strerror(err));
-  napi_value message, error, code, sys;
-  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
-  napi_create_error(env, NULL, message, &error);
-  const char *name = err == ENOENT ? "ENOENT" : err == EACCES ? "EACCES" : err == EPERM ? "EPERM" : err == ENOTDIR ? "ENOTDIR" : err == EINVAL ? "EINVAL" : err == ENOEXEC ? "ENOEXEC" : err == E2BIG ? "E2BIG" : err == ENOMEM ? "ENOMEM" : err == EAGAIN ? "EAGAIN" : err == EMFILE ? "EMFILE" : "EOTHER";
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code);
-  napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &sys);
-  napi_set_named_property(env, error, "code", code);
-  napi_set_named_property(env, error, "syscall", sys);
-  napi_value errnum;
-  napi_create_int32(env, err, &errnum);
-  napi_set_named_property(env, error, "errno", errnum);
-  napi_throw(env, error);
-  return NULL;
-}
 
 static napi_value throw_type(napi_env env, const char *msg) {
   napi_throw_type_error(env, NULL, msg);
@@ -158,15 +142,6 @@ static char *get_string(napi_env env, napi_value value) {
   return s;
 }
 
-static int has_prop(napi_env env, napi_value obj, const char *name, napi_value *out) {
-  bool has = false;
-  napi_has_named_property(env, obj, name, &has);
-  if (!has) return 0;
-  napi_get_named_property(env, obj, name, out);
-  napi_valuetype t;
-  napi_typeof(env, *out, &t);
-  return t != napi_undefined && t != napi_null;
-}
 
 static char **get_string_array(napi_env env, napi_value arr) {
   uint32_t n = 0;
@@ -194,7 +169,7 @@ static void free_string_array(char **arr) {
 
 static int get_int(napi_env env, napi_value obj, const char *name, int64_t *out) {
   napi_value v;
-  if (!has_prop(env, obj, name, &v)) return 0;
+  if (!napi_prop(env, obj, name, &v)) return 0;
   double d;
   if (napi_get_value_double(env, v, &d) != napi_ok) return -1;
   *out = (int64_t)d;
@@ -203,7 +178,7 @@ static int get_int(napi_env env, napi_value obj, const char *name, int64_t *out)
 
 static int stdio_mode(napi_env env, napi_value obj, const char *name) {
   napi_value v;
-  if (!has_prop(env, obj, name, &v)) return STDIO_NULL;
+  if (!napi_prop(env, obj, name, &v)) return STDIO_NULL;
   char buf[16] = {0};
   size_t len;
   napi_get_value_string_utf8(env, v, buf, sizeof buf, &len);
@@ -243,23 +218,23 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   napi_value v, result = NULL;
   int64_t n;
 
-  if (!has_prop(env, opts, "file", &v) || !(p.file = get_string(env, v))) {
+  if (!napi_prop(env, opts, "file", &v) || !(p.file = get_string(env, v))) {
     throw_type(env, "spawn: file is required");
     goto done;
   }
-  if (!has_prop(env, opts, "argv", &v) || !(p.argv = get_string_array(env, v))) {
+  if (!napi_prop(env, opts, "argv", &v) || !(p.argv = get_string_array(env, v))) {
     throw_type(env, "spawn: argv is required");
     goto done;
   }
-  if (!has_prop(env, opts, "env", &v) || !(p.envp = get_string_array(env, v))) {
+  if (!napi_prop(env, opts, "env", &v) || !(p.envp = get_string_array(env, v))) {
     throw_type(env, "spawn: env is required");
     goto done;
   }
-  if (has_prop(env, opts, "cwd", &v)) p.cwd = get_string(env, v);
+  if (napi_prop(env, opts, "cwd", &v)) p.cwd = get_string(env, v);
   if (get_int(env, opts, "uid", &n) == 1) p.has_uid = 1, p.uid = (uid_t)n;
   if (get_int(env, opts, "gid", &n) == 1) p.has_gid = 1, p.gid = (gid_t)n;
   if (get_int(env, opts, "umask", &n) == 1) p.umask_value = (int)n;
-  if (has_prop(env, opts, "groups", &v)) {
+  if (napi_prop(env, opts, "groups", &v)) {
     uint32_t len;
     napi_get_array_length(env, v, &len);
     if (len > MAX_GROUPS) len = MAX_GROUPS;
@@ -273,7 +248,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
       p.groups[i] = (gid_t)g;
     }
   }
-  if (has_prop(env, opts, "rlimits", &v)) {
+  if (napi_prop(env, opts, "rlimits", &v)) {
     uint32_t len;
     napi_get_array_length(env, v, &len);
     for (uint32_t i = 0; i < len && p.nlimits < MAX_LIMITS; i++) {
@@ -305,7 +280,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   p.stdio[1] = stdio_mode(env, opts, "stdout");
   p.stdio[2] = stdio_mode(env, opts, "stderr");
   if (p.stdio[0] == STDIO_PIPE) p.stdio[0] = STDIO_NULL;
-  if (has_prop(env, opts, "fds", &v)) {
+  if (napi_prop(env, opts, "fds", &v)) {
     uint32_t len;
     napi_get_array_length(env, v, &len);
     int top = 3;
@@ -326,7 +301,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     for (int i = 0; i < p.nfds; i++) {
       int fd = fcntl(p.fd_source[i], F_DUPFD_CLOEXEC, top);
       if (fd < 0) {
-        throw_errno(env, errno, "fcntl");
+        throw_errno(env, errno, "fcntl", NULL);
         goto done;
       }
       moved[nmoved++] = fd;
@@ -337,7 +312,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     if (p.stdio[fd] != STDIO_PIPE) continue;
     int ends[2];
     if (pipe2(ends, O_CLOEXEC) < 0) {
-      throw_errno(env, errno, "pipe2");
+      throw_errno(env, errno, "pipe2", NULL);
       goto done;
     }
     /* Keep both ends off 0-2, which may be closed in a daemon. */
@@ -354,7 +329,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
 
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0) {
-    throw_errno(env, errno, "pipe2");
+    throw_errno(env, errno, "pipe2", NULL);
     goto done;
   }
   sigset_t all, old;
@@ -367,7 +342,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
   close(errpipe[1]);
   if (pid < 0) {
     close(errpipe[0]);
-    throw_errno(env, vfork_errno, "vfork");
+    throw_errno(env, vfork_errno, "vfork", NULL);
     goto done;
   }
   struct child_error ce;
@@ -380,7 +355,7 @@ static napi_value js_spawn(napi_env env, napi_callback_info info) {
     int status;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
-    throw_errno(env, ce.err, STAGES[ce.stage]);
+    throw_errno(env, ce.err, STAGES[ce.stage], NULL);
     goto done;
   }
 
