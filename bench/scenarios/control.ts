@@ -3,9 +3,9 @@
  * user runs it (a fresh process each time), and for ours the median and p99 of `list` and
  * `status` over one persistent client.
  */
+import { launchTracked } from "../lib/launch-tracked.js";
 import { Client } from "../../src/client/index.ts";
-import { onCleanup } from "../lib/cleanup.js";
-import { ChildTracker, delay, now, pollUntil } from "../lib/proc.js";
+import { delay, now, pollUntil } from "../lib/proc.js";
 import type { System } from "../lib/types.js";
 
 export interface ControlOptions {
@@ -29,13 +29,7 @@ export interface ControlResult {
 /** Runs the control scenario against one system. */
 export async function runControl(system: System, opts: ControlOptions): Promise<ControlResult> {
   const result: ControlResult = {};
-  const instance = await system.launch(opts.n);
-  const tracker = new ChildTracker("sleep", () => instance.daemonPid());
-  const release = onCleanup(async () => {
-    await instance.cleanup();
-    await tracker.scan(true);
-    tracker.signalAll("SIGKILL");
-  });
+  const { instance, tracker, release } = await launchTracked(system, opts.n);
   try {
     const up = await pollUntil(tracker, {
       done: (count) => count >= opts.n,

@@ -3,17 +3,8 @@
  * sleeps (timed), let it settle and read the daemon's memory, stop them
  * (timed), clean up.
  */
-import { onCleanup } from "../lib/cleanup.js";
-import {
-  ChildTracker,
-  CLOCK_TICKS,
-  countFds,
-  delay,
-  now,
-  pollUntil,
-  readMem,
-  readStat,
-} from "../lib/proc.js";
+import { launchTracked } from "../lib/launch-tracked.js";
+import { CLOCK_TICKS, countFds, delay, now, pollUntil, readMem, readStat } from "../lib/proc.js";
 import type { System } from "../lib/types.js";
 
 /** Knobs of one lifecycle run. */
@@ -63,13 +54,7 @@ export async function runLifecycle(
   opts: LifecycleOptions,
 ): Promise<LifecycleResult> {
   const result: LifecycleResult = {};
-  const instance = await system.launch(opts.n);
-  const tracker = new ChildTracker("sleep", () => instance.daemonPid());
-  const release = onCleanup(async () => {
-    await instance.cleanup();
-    await tracker.scan(true);
-    tracker.signalAll("SIGKILL");
-  });
+  const { instance, tracker, release } = await launchTracked(system, opts.n);
   try {
     const up = await pollUntil(tracker, {
       done: (count) => count >= opts.n,

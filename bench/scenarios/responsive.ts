@@ -2,9 +2,9 @@
  * responsive: SIGTERM the daemon while it is starting the n sleeps (once a
  * threshold of them run) and time its reaction.
  */
-import { onCleanup } from "../lib/cleanup.js";
+import { launchTracked } from "../lib/launch-tracked.js";
 import { within } from "../lib/exec.js";
-import { ChildTracker, now, pollUntil } from "../lib/proc.js";
+import { now, pollUntil } from "../lib/proc.js";
 import type { System } from "../lib/types.js";
 
 /** Knobs of one responsive run. */
@@ -42,13 +42,7 @@ export async function runResponsive(
   opts: ResponsiveOptions,
 ): Promise<ResponsiveResult> {
   const result: ResponsiveResult = {};
-  const instance = await system.launch(opts.n);
-  const tracker = new ChildTracker("sleep", () => instance.daemonPid());
-  const release = onCleanup(async () => {
-    await instance.cleanup();
-    await tracker.scan(true);
-    tracker.signalAll("SIGKILL");
-  });
+  const { instance, tracker, release } = await launchTracked(system, opts.n);
   try {
     const up = await pollUntil(tracker, {
       done: (count) => count >= opts.threshold,

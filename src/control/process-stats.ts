@@ -3,8 +3,13 @@
  * `dstats`: memory as `3M`, CPU time as `0:00.41`, plus age, started, children and wid.
  */
 import type { Process } from "../core/process.js";
-import { sampleProcess, type CpuSample } from "../stats/process-info.js";
-import { childrenOf } from "../sys/proc.js";
+import {
+  sampleContext,
+  sampleProcess,
+  type CpuSample,
+  type ProcessInfo,
+  type SampleContext,
+} from "../stats/process-info.js";
 
 const SYMBOLS = ["K", "M", "G", "T", "P", "E", "Z", "Y"];
 
@@ -26,10 +31,8 @@ export function formatCtime(seconds: number): string {
   return `${mins}:${String(whole % 60).padStart(2, "0")}.${String(micro).slice(0, 2)}`;
 }
 
-/** One process's figures; `previous` carries CPU samples between calls. */
-export function getInfo(pid: number, previous?: CpuSample, withChildren = false): Info {
-  const info = sampleProcess(pid, previous);
-  if (!info) return { pid, error: "No such process" } as unknown as Info;
+/** A sample in Circus's shape; children are sampled too when asked. */
+function shape(pid: number, info: ProcessInfo, ctx: SampleContext, withChildren: boolean): Info {
   return {
     pid,
     username: info.username,
@@ -41,8 +44,23 @@ export function getInfo(pid: number, previous?: CpuSample, withChildren = false)
     ctime: formatCtime(info.ctime),
     cmdline: info.cmdline,
     create_time: info.create_time,
-    children: withChildren ? childrenOf(pid).map((child) => getInfo(child)) : [],
+    children: withChildren
+      ? info.children.map((child) => getInfo(child, undefined, false, ctx))
+      : [],
   };
+}
+
+const GONE = (pid: number) => ({ pid, error: "No such process" }) as unknown as Info;
+
+/** One process's figures; `previous` carries CPU samples between calls. */
+export function getInfo(
+  pid: number,
+  previous?: CpuSample,
+  withChildren = false,
+  ctx: SampleContext = sampleContext(),
+): Info {
+  const info = sampleProcess(pid, previous, ctx);
+  return info ? shape(pid, info, ctx, withChildren) : GONE(pid);
 }
 
 /** The shape of one info mapping in a stats reply. */
@@ -64,25 +82,10 @@ export interface Info {
 }
 
 /** A watcher's process as `stats` reports it (Circus's `Process.info()`). */
-export function processInfo(p: Process): Info {
-  const sampled = p.info();
-  if (!sampled) return { pid: p.pid, error: "No such process" } as unknown as Info;
-  return {
-    pid: p.pid,
-    username: sampled.username,
-    nice: sampled.nice,
-    mem_info1: bytes2human(sampled.mem_info1),
-    mem_info2: bytes2human(sampled.mem_info2),
-    cpu: sampled.cpu,
-    mem: sampled.mem,
-    ctime: formatCtime(sampled.ctime),
-    cmdline: sampled.cmdline,
-    create_time: sampled.create_time,
-    age: p.age(),
-    started: p.started,
-    children: sampled.children.map((child) => getInfo(child)),
-    wid: p.wid,
-  };
+export function processInfo(p: Process, ctx: SampleContext = sampleContext()): Info {
+  const sampled = p.info(ctx);
+  if (!sampled) return GONE(p.pid);
+  return { ...shape(p.pid, sampled, ctx, true), age: p.age(), started: p.started, wid: p.wid };
 }
 
 const INFOLINE = (i: Info): string =>

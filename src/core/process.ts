@@ -2,7 +2,12 @@ import { EventEmitter } from "node:events";
 import type { Readable } from "node:stream";
 import { childrenOf, readStat } from "../sys/proc.js";
 import { spawnChild, type Child } from "../sys/spawn.js";
-import { sampleProcess, type CpuSample, type ProcessInfo } from "../stats/process-info.js";
+import {
+  sampleProcess,
+  type CpuSample,
+  type ProcessInfo,
+  type SampleContext,
+} from "../stats/process-info.js";
 import { formatCommand, type FormatValues } from "./format.js";
 import { shellQuote, shlexSplit } from "./shlex.js";
 import type { ChildExit as ProcessExit } from "../sys/reaper.js";
@@ -28,6 +33,8 @@ export interface ProcessOptions {
   workingDir?: string | null;
   uid?: number | null;
   gid?: number | null;
+  /** Supplementary groups, set with uid. */
+  groups?: number[] | null;
   env?: Record<string, string>;
   rlimits?: Record<string, number | null>;
   closeChildStdin?: boolean;
@@ -138,6 +145,7 @@ export class Process extends EventEmitter {
       env: options.env ?? {},
       uid: options.uid ?? undefined,
       gid: options.gid ?? undefined,
+      groups: options.groups ?? undefined,
       rlimits: options.rlimits,
       stdin: options.closeChildStdin === false ? "inherit" : "null",
       stdout: options.closeChildStdout ? "null" : "pipe",
@@ -162,10 +170,13 @@ export class Process extends EventEmitter {
     return OTHER;
   }
 
-  /** CPU, memory and identity figures; CPU is measured since the previous call. */
-  info(): ProcessInfo | null {
+  /**
+   * CPU, memory and identity figures; CPU is measured since the previous call. Pass one
+   * SampleContext when sampling many processes at once.
+   */
+  info(ctx?: SampleContext): ProcessInfo | null {
     if (this.exit) return null;
-    return sampleProcess(this.pid, this.cpu);
+    return sampleProcess(this.pid, this.cpu, ctx);
   }
 
   /** Pids of the process's children (every descendant when recursive). */

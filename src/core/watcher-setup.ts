@@ -1,6 +1,12 @@
 import { ConfigError } from "../config/errors.js";
 import type { WatcherConfig } from "../config/types.js";
-import { resolveGid, resolveUid, UnknownIdError, userEntry } from "../sys/users.js";
+import {
+  resolveGid,
+  resolveUid,
+  supplementaryGroups,
+  UnknownIdError,
+  userEntry,
+} from "../sys/users.js";
 import { HookLoadError, type HookRunner } from "./hooks.js";
 import type { ProcessOptions } from "./process.js";
 
@@ -8,10 +14,19 @@ import type { ProcessOptions } from "./process.js";
 export interface UserIds {
   uid: number | null;
   gid: number | null;
+  /** With a uid: the user's supplementary groups (Circus's initgroups), read once here. */
+  groups: number[] | null;
 }
 
 /** Numeric uid and gid of a watcher; a ConfigError naming the option when unknown. */
 export function resolveIds(config: WatcherConfig): UserIds {
+  const { uid, gid } = resolveUidGid(config);
+  if (uid === null) return { uid, gid, groups: null };
+  const user = userEntry(uid);
+  return { uid, gid, groups: user ? supplementaryGroups(user.name, gid ?? user.gid) : [] };
+}
+
+function resolveUidGid(config: WatcherConfig): Omit<UserIds, "groups"> {
   const where = (option: string) => ({
     file: config.source?.file ?? null,
     section: config.source?.section ?? `watcher:${config.name}`,
@@ -135,6 +150,7 @@ export function processOptions(
     workingDir: c.workingDir,
     uid: ids.uid,
     gid: ids.gid,
+    groups: ids.groups,
     env,
     rlimits: c.rlimits,
     closeChildStdin: c.closeChildStdin,

@@ -5,6 +5,7 @@ import {
   totalMemory,
   uptimeSeconds,
   childrenOf,
+  processTable,
 } from "../sys/proc.js";
 import { userEntry } from "../sys/users.js";
 
@@ -40,14 +41,48 @@ export interface CpuSample {
 }
 
 /**
+ * What every sample of one request shares, read once: the process table (for children) and
+ * user names. A stats request over 1000 processes would otherwise scan /proc 1000 times.
+ */
+export interface SampleContext {
+  table: Map<number, number>;
+  users: Map<number, string>;
+  /** Epoch seconds of the boot, and the machine's memory: fixed while it runs. */
+  bootTime: number;
+  totalMemory: number;
+}
+
+let machine: { bootTime: number; totalMemory: number } | null = null;
+
+/** A fresh context for one round of samples. */
+export function sampleContext(): SampleContext {
+  machine ??= { bootTime: Date.now() / 1000 - uptimeSeconds(), totalMemory: totalMemory() };
+  return { table: processTable(), users: new Map(), ...machine };
+}
+
+function userName(uid: number | null, users: Map<number, string>): string {
+  if (uid === null) return "?";
+  let name = users.get(uid);
+  if (name === undefined) {
+    name = userEntry(uid)?.name ?? String(uid);
+    users.set(uid, name);
+  }
+  return name;
+}
+
+/**
  * Reads a process's figures from /proc. Returns null when it is gone. `previous` is updated in
  * place so that the next call measures CPU over the interval between the two, as psutil does.
  */
-export function sampleProcess(pid: number, previous?: CpuSample): ProcessInfo | null {
+export function sampleProcess(
+  pid: number,
+  previous?: CpuSample,
+  ctx: SampleContext = sampleContext(),
+): ProcessInfo | null {
   const stat = readStat(pid);
   if (!stat) return null;
   const now = Date.now() / 1000;
-  const bootTime = now - uptimeSeconds();
+  const bootTime = ctx.bootTime;
   const createTime = bootTime + stat.starttime / HZ;
   const ticks = stat.utime + stat.stime;
   let cpu: number;
@@ -61,8 +96,7 @@ export function sampleProcess(pid: number, previous?: CpuSample): ProcessInfo | 
     previous.at = now;
   }
   const rssBytes = stat.rss * PAGE;
-  const total = totalMemory();
-  const uid = readUid(pid);
+  const total = ctx.totalMemory;
   return {
     pid,
     cpu: Math.round(Math.max(cpu, 0) * 10) / 10,
@@ -71,9 +105,9 @@ export function sampleProcess(pid: number, previous?: CpuSample): ProcessInfo | 
     mem_info2: stat.vsize,
     ctime: Math.round((ticks / HZ) * 100) / 100,
     nice: stat.nice,
-    username: uid === null ? "?" : (userEntry(uid)?.name ?? String(uid)),
+    username: userName(readUid(pid), ctx.users),
     cmdline: readCmdline(pid),
     create_time: createTime,
-    children: childrenOf(pid),
+    children: childrenOf(pid, false, ctx.table),
   };
 }

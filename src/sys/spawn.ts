@@ -4,27 +4,6 @@ import path from "node:path";
 import type { Readable } from "node:stream";
 import { native, type StdioMode } from "./native.js";
 import { listenForExits, waitForExit, type ChildExit } from "./reaper.js";
-import { supplementaryGroups, userEntry } from "./users.js";
-
-/** Linux resource names that `rlimit_*` may name (lower case, without `rlimit_`). */
-export const RLIMIT_NAMES = [
-  "as",
-  "core",
-  "cpu",
-  "data",
-  "fsize",
-  "locks",
-  "memlock",
-  "msgqueue",
-  "nice",
-  "nofile",
-  "nproc",
-  "rss",
-  "rtprio",
-  "rttime",
-  "sigpending",
-  "stack",
-] as const;
 
 /** A spawn that failed before the program ran (bad command, folder, user...). */
 export class SpawnError extends Error {
@@ -47,6 +26,8 @@ export interface SpawnSpec {
   env: Record<string, string>;
   uid?: number;
   gid?: number;
+  /** Supplementary groups to set (with uid); resolved once per watcher, not per spawn. */
+  groups?: number[];
   /** name -> value (null: unlimited), set as both soft and hard limit before exec. */
   rlimits?: Record<string, number | null>;
   stdin: StdioMode;
@@ -141,7 +122,6 @@ export function spawnChild(spec: SpawnSpec): Child {
     cwd,
     spec.env.PATH ?? process.env.PATH ?? DEFAULT_PATH,
   );
-  const user = spec.uid === undefined ? null : userEntry(spec.uid);
   listenForExits();
   let started;
   try {
@@ -152,12 +132,7 @@ export function spawnChild(spec: SpawnSpec): Child {
       cwd,
       uid: spec.uid,
       gid: spec.gid,
-      groups:
-        spec.uid === undefined
-          ? undefined
-          : user
-            ? supplementaryGroups(user.name, spec.gid ?? user.gid)
-            : [],
+      groups: spec.uid === undefined ? undefined : (spec.groups ?? []),
       rlimits: Object.entries(spec.rlimits ?? {}).map(([name, value]) => [
         name,
         limitValue(name, value),

@@ -1,6 +1,14 @@
 import type { Command } from "../command.js";
-import { ArgumentError, MessageError } from "../protocol.js";
-import { checkTypes, getWatcher, okOutput, requireProps, toSignum, WAITING } from "./util.js";
+import { ArgumentError } from "../protocol.js";
+import {
+  checkPid,
+  checkTypes,
+  getWatcher,
+  okOutput,
+  requireProps,
+  toSignum,
+  WAITING,
+} from "./util.js";
 
 /** `kill NAME [PID] [--signum S] [--graceful_timeout T]`: stops processes; they are respawned. */
 export const kill: Command = {
@@ -49,11 +57,7 @@ Options:
     });
     if (props.signum !== undefined && props.signum !== null) props.signum = toSignum(props.signum);
   },
-  check(arbiter, props) {
-    const watcher = getWatcher(arbiter, props.name);
-    if (props.pid !== undefined && !watcher.processes.has(props.pid as number))
-      throw new MessageError(`process ${String(props.pid)} not found in '${watcher.name}'`);
-  },
+  check: checkPid,
   async execute(arbiter, props) {
     const watcher = getWatcher(arbiter, props.name);
     const targets = [...watcher.processes.values()].filter(

@@ -1,6 +1,14 @@
 import type { Command } from "../command.js";
 import { ArgumentError, MessageError } from "../protocol.js";
-import { checkTypes, getWatcher, intArg, okOutput, requireProps, toSignum } from "./util.js";
+import {
+  checkPid,
+  checkTypes,
+  getWatcher,
+  intArg,
+  okOutput,
+  requireProps,
+  toSignum,
+} from "./util.js";
 
 /**
  * The signal number of a request: `signum` as Circus 0.19 names it, or `signal` as the
@@ -67,11 +75,7 @@ Options:
       throw new MessageError("cannot specify childpid without pid");
     props.signum = toSignum(props.signum);
   },
-  check(arbiter, props) {
-    const watcher = getWatcher(arbiter, props.name);
-    if (props.pid !== undefined && !watcher.processes.has(props.pid as number))
-      throw new MessageError(`process ${String(props.pid)} not found in '${watcher.name}'`);
-  },
+  check: checkPid,
   async execute(arbiter, props) {
     const watcher = getWatcher(arbiter, props.name);
     const signum = props.signum as number;

@@ -2,11 +2,14 @@ import type { Command } from "../command.js";
 import { ArgumentError, MessageError } from "../protocol.js";
 import { infoText, processInfo, type Info } from "../process-stats.js";
 import type { Watcher } from "../../core/watcher.js";
+import { sampleContext } from "../../stats/process-info.js";
 import { checkArgs, checkTypes, consoleError, getWatcher, intArg } from "./util.js";
 
 /** pid -> info of every process of a watcher (JSON object keys are the pids). */
-function watcherInfo(watcher: Watcher): Record<string, Info> {
-  return Object.fromEntries([...watcher.processes.values()].map((p) => [p.pid, processInfo(p)]));
+function watcherInfo(watcher: Watcher, ctx = sampleContext()): Record<string, Info> {
+  return Object.fromEntries(
+    [...watcher.processes.values()].map((p) => [p.pid, processInfo(p, ctx)]),
+  );
 }
 
 /** --extended: the watcher's extended_stats hook adds its figures to each process's mapping. */
@@ -52,7 +55,10 @@ Command line:
     checkTypes(props, { name: "string", process: "integer", extended: "boolean" }),
   async execute(arbiter, props) {
     if (props.name === undefined) {
-      return { infos: Object.fromEntries(arbiter.watchers.map((w) => [w.name, watcherInfo(w)])) };
+      const ctx = sampleContext();
+      return {
+        infos: Object.fromEntries(arbiter.watchers.map((w) => [w.name, watcherInfo(w, ctx)])),
+      };
     }
     const watcher = getWatcher(arbiter, props.name);
     const extended = props.extended === true;

@@ -148,3 +148,10 @@ export function consoleError(reply: Record<string, unknown>): string {
 export function okOutput(reply: Record<string, unknown>): string {
   return reply.status === "ok" ? "ok" : consoleError(reply);
 }
+
+/** Before queueing: the watcher exists and, when `pid` is given, has that process. */
+export function checkPid(arbiter: Arbiter, props: Record<string, unknown>): void {
+  const watcher = getWatcher(arbiter, props.name);
+  if (props.pid !== undefined && !watcher.processes.has(props.pid as number))
+    throw new MessageError(`process ${String(props.pid)} not found in '${watcher.name}'`);
+}
