@@ -16,6 +16,7 @@ import { runLifecycle, type LifecycleResult } from "./scenarios/lifecycle.js";
 import { runResponsive, type ResponsiveResult } from "./scenarios/responsive.js";
 import { percentile, runControl, type ControlResult } from "./scenarios/control.js";
 import { reloadTables, reloadVersions, runReload } from "./scenarios/reload.js";
+import { runThroughput, throughputTable, throughputTarget } from "./scenarios/throughput.js";
 import { circus } from "./systems/circus.js";
 import { pm2 } from "./systems/pm2.js";
 import { raw } from "./systems/raw.js";
@@ -23,7 +24,7 @@ import { supervisor } from "./systems/supervisor.js";
 
 const ALL_SYSTEMS: readonly System[] = [circus, pm2, supervisor, raw];
 const LIFECYCLE = ["start1000", "stop1000", "rss1000"] as const;
-const SCENARIOS = [...LIFECYCLE, "responsive", "control", "reload"] as const;
+const SCENARIOS = [...LIFECYCLE, "responsive", "control", "reload", "throughput"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: npm run bench -- SCENARIO... [options]
@@ -40,6 +41,10 @@ scenarios:
                (target: within 5%); failed requests during 5 reloads under load, circusctl
                reload vs pm2 reload in cluster mode (target: ours 0); --repeat gives the rate
                runs per setup; ignores --systems and --n
+  throughput   one process writes --bytes (1 GiB) of 128-byte lines to stdout: MB/s into a file
+               through the pipe limit (writer | cat > file), Supervisor stdout_logfile, PM2
+               out_file and our FileStream, each also rotating where it can (target: ours >= 70%
+               of the pipe); --repeat gives the runs per setup; ignores --n
   all          every scenario
 
 options:
@@ -48,7 +53,8 @@ options:
   --systems LIST    comma-separated subset of ${ALL_SYSTEMS.map((s) => s.id).join(",")}
   --settle SEC      pause before reading RSS and stopping (default 3)
   --threshold K     children up before the responsive SIGTERM (default 100)
-  --interval MS     pause between /proc scans (default 10)
+  --interval MS     pause between /proc scans and output size polls (default 10)
+  --bytes B         bytes the throughput writer writes (default 1073741824 = 1 GiB)
 `;
 
 const PAUSE_BETWEEN_SYSTEMS_MS = 2_000;
@@ -61,6 +67,7 @@ interface Options {
   settleMs: number;
   threshold: number;
   intervalMs: number;
+  bytes: number;
 }
 
 function fail(message: string): never {
@@ -88,6 +95,7 @@ function parseOptions(argv: string[]): Options {
         settle: { type: "string" },
         threshold: { type: "string" },
         interval: { type: "string" },
+        bytes: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -123,6 +131,7 @@ function parseOptions(argv: string[]): Options {
     settleMs: positiveInt("settle", values.settle, 3) * 1000,
     threshold: Math.min(n, positiveInt("threshold", values.threshold, 100)),
     intervalMs: positiveInt("interval", values.interval, 10),
+    bytes: positiveInt("bytes", values.bytes, 2 ** 30),
   };
 }
 
@@ -346,7 +355,8 @@ async function main(): Promise<number> {
   for (const [system, why] of unusable) header.push(`${`${system.id}:`.padEnd(12)}${why}`);
   header.push(
     `run:        n=${opts.n}, repeat=${opts.repeat}, settle=${opts.settleMs / 1000} s, ` +
-      `scan interval=${opts.intervalMs} ms, threshold=${opts.threshold}`,
+      `scan interval=${opts.intervalMs} ms, threshold=${opts.threshold}` +
+      (opts.scenarios.has("throughput") ? `, bytes=${opts.bytes}` : ""),
   );
   console.log(header.join("\n"));
 
@@ -428,8 +438,24 @@ async function main(): Promise<number> {
     );
     tables.push(...reloadTables(reload, reloadOpts));
   }
+  let throughput;
+  const throughputGoal: string[] = [];
+  if (opts.scenarios.has("throughput")) {
+    const throughputOpts = {
+      bytes: opts.bytes,
+      rounds: opts.repeat,
+      intervalMs: opts.intervalMs,
+      idleMs: 1_000,
+      timeoutMs: 300_000,
+      systems: new Map(opts.systems.map((s) => [s.id, unusable.get(s)])),
+    };
+    throughput = await runThroughput(throughputOpts, progress);
+    failed ||= throughput.some((e) => e.runs.some((r) => r.error !== undefined));
+    tables.push(throughputTable(throughput, throughputOpts));
+    throughputGoal.push(throughputTarget(throughput));
+  }
   for (const table of tables) console.log(`\n${formatTable(table)}`);
-  const goals = targets(opts, lifecycle);
+  const goals = [...targets(opts, lifecycle), ...throughputGoal];
   if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
 
   const dump = {
@@ -438,6 +464,7 @@ async function main(): Promise<number> {
     responsive: Object.fromEntries([...responsive].map(([s, r]) => [s.id, r])),
     control: Object.fromEntries([...control].map(([s, r]) => [s.id, r])),
     reload,
+    throughput,
   };
   writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
   return failed ? 1 : 0;

@@ -431,6 +431,8 @@ static napi_value js_reap(napi_env env, napi_callback_info info) {
 void circus_sockets_init(napi_env env, napi_value exports);
 /* native/readable.c */
 void circus_readable_init(napi_env env, napi_value exports);
+/* native/unix-dgram.c */
+void circus_unix_dgram_init(napi_env env, napi_value exports);
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_value spawn_fn, reap_fn;
@@ -440,6 +442,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "reap", reap_fn);
   circus_sockets_init(env, exports);
   circus_readable_init(env, exports);
+  circus_unix_dgram_init(env, exports);
   return exports;
 }
 

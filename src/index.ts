@@ -36,6 +36,25 @@ export { loadConfig, watcherConfig } from "./config/load.js";
 export { ConfigError } from "./config/errors.js";
 export type * from "./config/types.js";
 export { Logger, logger, type LogLevel } from "./log/logger.js";
+export { CircusPlugin, type PluginClass, type TopicParts } from "./plugins/plugin.js";
+export {
+  readOptions,
+  PluginOptionError,
+  type OptionSpec,
+  type Options,
+  type SizeLimit,
+} from "./plugins/options.js";
+export {
+  FileStream,
+  WatchedFileStream,
+  TimedRotatingFileStream,
+  QueueStream,
+  StdoutStream,
+  FancyStdoutStream,
+  type OutputStream,
+  type OutputStreamClass,
+  type StreamData,
+} from "./streams/index.js";
 export {
   Client,
   Subscriber,

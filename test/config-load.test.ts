@@ -515,14 +515,18 @@ port = 8125
 sample_rate = 1.0
 application_name = example
 `);
-  assert.deepEqual(config.plugins, [
-    {
-      name: "statsd",
-      use: "circus.plugins.statsd.StatsdEmitter",
-      config: { host: "localhost", port: "8125", sample_rate: "1.0", application_name: "example" },
-      source: { file, section: "plugin:statsd" },
-    },
-  ]);
+  const [plugin] = config.plugins;
+  assert.ok(plugin);
+  const { watcher, ...rest } = plugin;
+  assert.deepEqual(rest, {
+    name: "statsd",
+    use: "circus.plugins.statsd.StatsdEmitter",
+    config: { host: "localhost", port: "8125", sample_rate: "1.0", application_name: "example" },
+    source: { file, section: "plugin:statsd" },
+  });
+  // The watcher that runs it, with Circus's plugin defaults.
+  assert.equal(watcher.name, "plugin:statsd");
+  assert.deepEqual([watcher.priority, watcher.singleton, watcher.copyEnv], [1, true, true]);
   loadError("[plugin:p]\nhost = x\n", {
     line: 1,
     section: "plugin:p",

@@ -166,18 +166,25 @@ describe("state-changing commands", () => {
       waiting: true,
     });
     assert.equal(set.status, "ok", JSON.stringify(set));
-    // Streams are not built yet: setting one is refused rather than stored and ignored.
+    // A stream that cannot open is refused, naming the option; a good one is taken.
+    const badStream = await c.call("set", {
+      name: "web",
+      options: { stdout_stream: { class: "FileStream", filename: `${d.dir}/no/out.log` } },
+      waiting: true,
+    });
+    assert.equal(badStream.status, "error");
+    assert.match(String(badStream.reason), /stdout_stream\.filename: cannot open/);
     const stream = await c.call("set", {
       name: "web",
       options: { stdout_stream: { class: "FileStream", filename: `${d.dir}/out.log` } },
+      waiting: true,
     });
-    assert.equal(stream.status, "error");
-    assert.match(String(stream.reason), /not supported yet/);
+    assert.equal(stream.status, "ok", JSON.stringify(stream));
     await c.call("incr", { name: "web", waiting: true });
     await waitFor(() => hookCalls(`${d.dir}/hooks.jsonl`).includes("before_spawn"));
     const shown = (await c.call("options", { name: "web" })).options as Record<string, unknown>;
     assert.deepEqual(shown.hooks, { before_spawn: hook });
-    assert.equal(shown.stdout_stream, null);
+    assert.deepEqual(shown.stdout_stream, { class: "FileStream", filename: `${d.dir}/out.log` });
   });
 
   test("add (with start), rm (nostop), signal and kill", async () => {

@@ -31,6 +31,7 @@ describe("command registry", () => {
         "list",
         "listen",
         "listsockets",
+        "logs",
         "numprocesses",
         "numwatchers",
         "options",

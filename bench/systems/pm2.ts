@@ -12,7 +12,7 @@ import { isRunning, killTree, now, signalPid, waitNotRunning } from "../lib/proc
 import type { Instance, System } from "../lib/types.js";
 
 const PM2_PKG = join(BENCH_DIR, "node_modules", "pm2");
-const PM2_BIN = join(PM2_PKG, "bin", "pm2");
+export const PM2_BIN = join(PM2_PKG, "bin", "pm2");
 
 /** ecosystem.config.cjs: one fork-mode app of `n` instances of `sleep 100000`. */
 export function pm2Ecosystem(n: number): string {
@@ -41,12 +41,12 @@ function readPid(file: string): number | undefined {
 }
 
 /** Environment of every pm2 command: our PM2_HOME, no version check. */
-function pm2Env(home: string): NodeJS.ProcessEnv {
+export function pm2Env(home: string): NodeJS.ProcessEnv {
   return { ...process.env, PM2_HOME: home, PM2_DISABLE_VERSION_CHECK: "true" };
 }
 
 /** Kills a God daemon left over from an earlier, interrupted run. */
-async function killStale(home: string): Promise<void> {
+export async function killStale(home: string): Promise<void> {
   const pid = readPid(join(home, "pm2.pid"));
   if (pid === undefined || !isRunning(pid)) return;
   await run([process.execPath, PM2_BIN, "kill"], { timeoutMs: 60_000, env: pm2Env(home) });

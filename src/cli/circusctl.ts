@@ -37,8 +37,9 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const session = new Session(globals);
-  const listening = command !== null && getCommand(command)?.name === "listen";
-  // A signal ends `listen` (its normal end), and otherwise ends the run at once; either
+  const name = command === null ? undefined : getCommand(command)?.name;
+  const listening = name === "listen" || name === "logs";
+  // A signal ends `listen` and `logs -f` (their normal end), and otherwise ends the run at once; either
   // way the sockets and the ssh tunnel are closed on the way out. The shell handles its
   // own Ctrl-C.
   const abort = new AbortController();

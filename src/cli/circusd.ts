@@ -9,7 +9,15 @@ import type { CircusConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
 import { Controller } from "../control/controller.js";
 import { Publisher } from "../control/publisher.js";
-import { logger, openSink, parseLogLevel } from "../log/logger.js";
+import { formatLocation } from "../config/errors.js";
+import { checkPlugins } from "../plugins/check.js";
+import { logger, levelRank, parseLogLevel, type LogLevel } from "../log/logger.js";
+import {
+  configureDefault,
+  configureFromFile,
+  LoggingConfigError,
+  reopenLogFiles,
+} from "../log/config.js";
 import { checkSupported } from "./unsupported.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
 
@@ -26,7 +34,8 @@ options:
   -h, --help            show this help message and exit
   --log-level LEVEL     log level (debug, info, warning, error, critical)
   --log-output LOGOUTPUT
-                        where the logs go: - for stdout (default) or a file
+                        where the logs go: - for stdout (default), a file,
+                        syslog://host[:port]?facility or syslog:///socket?facility
   --logger-config LOGGERCONFIG
                         a logging configuration file (INI, JSON or YAML)
   --daemon              start circusd in the background
@@ -98,12 +107,16 @@ async function main(): Promise<void> {
   } catch (error) {
     fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
   }
-  const levelText = values["log-level"] ?? config.circus.loglevel;
-  const level = parseLogLevel(levelText);
-  if (!level) fail(`circusd: unknown log level ${JSON.stringify(levelText)}`);
-  const loggerConfig = values["logger-config"] ?? config.circus.loggerconfig;
-  if (loggerConfig && loggerConfig !== "default") {
-    fail(`${config.file}: [circus] loggerconfig: logger configuration files are not supported yet`);
+  // Checked before going to the background, where an error would have nowhere to go.
+  try {
+    await configureLogging(values, config);
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error));
+  }
+  try {
+    await checkPlugins(config.plugins, config.circus);
+  } catch (error) {
+    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
   }
   const pidfile = values.pidfile ?? config.circus.pidfile;
   if (values.daemon && !process.env.CIRCUSD_DAEMON) {
@@ -117,13 +130,6 @@ async function main(): Promise<void> {
     daemonize(argv, configPath);
   }
 
-  logger.level = level;
-  const logOutput = values["log-output"] ?? config.circus.logoutput;
-  try {
-    logger.setSink(openSink(logOutput));
-  } catch (error) {
-    fail(`circusd: cannot open log output: ${(error as Error).message}`);
-  }
   if (config.circus.umask !== null) process.umask(config.circus.umask);
   if (pidfile) {
     try {
@@ -142,6 +148,7 @@ async function main(): Promise<void> {
     fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
   }
   arbiter.configLoader = load;
+  arbiter.pluginCheck = (next) => checkPlugins(next.plugins, next.circus);
 
   // A bug in a hook or in circusd must not take every supervised process down with it.
   process.on("uncaughtException", (error) =>
@@ -174,7 +181,7 @@ async function main(): Promise<void> {
     process.on(signal, () => shutdown(signal));
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
-    reopenLog(logOutput);
+    reopenLogFiles();
     logger.info("Got signal SIG_HUP");
     if (exiting) return;
     reloading = reloading.then(() => reloadAll(arbiter));
@@ -213,16 +220,62 @@ async function main(): Promise<void> {
   }
 }
 
+/** The logging options as given: on the command line, else in `[circus]`. */
+interface LoggingValues {
+  "log-level"?: string | undefined;
+  "log-output"?: string | undefined;
+  "logger-config"?: string | undefined;
+}
+
 /**
- * SIGHUP: a log file that logrotate moved away is reopened by name, as Circus's reload does,
- * so that the lines go to the new file. The old file stays in use if the new one cannot open.
+ * Configures the daemon's logging as Circus does: `loggerconfig` (a file) when set, else the
+ * built-in configuration from `loglevel` and `logoutput`; the command-line flags override
+ * the `[circus]` options. Throws an Error whose message is the one line to print, naming the
+ * flag, or the config file, `[circus]` and the option.
  */
-function reopenLog(output: string): void {
-  if (output === "-" || output === "") return;
-  try {
-    logger.setSink(openSink(output));
-  } catch (error) {
-    logger.error(`cannot reopen log output ${output}: ${(error as Error).message}`);
+async function configureLogging(values: LoggingValues, config: CircusConfig): Promise<void> {
+  const where = (flag: keyof LoggingValues, option: string): string =>
+    values[flag] !== undefined
+      ? `circusd: --${flag}: `
+      : config.file
+        ? formatLocation({ file: config.file, section: "circus", option })
+        : `circusd: [circus] ${option}: `;
+  const levelText = (values["log-level"] ?? config.circus.loglevel) || "info";
+  const level = parseLogLevel(levelText);
+  if (!level) {
+    throw new Error(
+      `${where("log-level", "loglevel")}unknown log level ${JSON.stringify(levelText)} (expected debug, info, warning, error or critical)`,
+    );
+  }
+  const loggerConfig = values["logger-config"] ?? config.circus.loggerconfig;
+  const output = (values["log-output"] ?? config.circus.logoutput) || "-";
+  const attempt = async (option: string, flag: keyof LoggingValues, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (error) {
+      if (error instanceof LoggingConfigError)
+        throw new Error(`${where(flag, option)}${error.message}`);
+      throw error;
+    }
+  };
+  if (!loggerConfig || loggerConfig.trim().toLowerCase() === "default") {
+    await attempt("logoutput", "log-output", () => configureDefault(levelRank(level), output));
+    return;
+  }
+  await attempt("loggerconfig", "logger-config", () => configureFromFile(loggerConfig));
+  // The file decides; an explicit --log-level still sets the circus logger's own level.
+  // What else would be ignored is said, rather than ignored silently.
+  if (values["log-level"] !== undefined) logger.level = level as LogLevel;
+  const ignored: string[] = [];
+  if (values["log-output"] !== undefined) ignored.push("--log-output");
+  else if (output !== "-") ignored.push("[circus] logoutput");
+  if (values["log-level"] === undefined && parseLogLevel(levelText) !== "info") {
+    ignored.push("[circus] loglevel");
+  }
+  for (const what of ignored) {
+    logger.warning(
+      `${what} is ignored: the logger configuration ${loggerConfig} decides where the lines go`,
+    );
   }
 }
 

@@ -24,18 +24,8 @@ export function checkSupported(config: CircusConfig): ConfigError | null {
         at(socket.source, `socket:${socket.name}`, "use_papa"),
       );
   }
-  for (const plugin of config.plugins) {
-    return new ConfigError(
-      later("running plugins"),
-      at(plugin.source, `plugin:${plugin.name}`, "use"),
-    );
-  }
   for (const w of config.watchers) {
     const section = `watcher:${w.name}`;
-    if (w.stdoutStream)
-      return new ConfigError(later("output streams"), at(w.source, section, "stdout_stream.class"));
-    if (w.stderrStream)
-      return new ConfigError(later("output streams"), at(w.source, section, "stderr_stream.class"));
     if (w.usePapa)
       return new ConfigError(later("the Papa process kernel"), at(w.source, section, "use_papa"));
     // The shared so_reuseport socket does not listen (its workers' siblings do): there is

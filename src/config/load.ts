@@ -110,7 +110,7 @@ export function loadConfig(path: string, opts: LoadConfigOptions = {}): CircusCo
     .map((section) => socketFromSection(view(section, globalLayers)));
   const plugins: PluginConfig[] = pluginSections
     .filter(nonEmpty)
-    .map((section) => pluginFromSection(view(section, globalLayers)));
+    .map((section) => pluginFromSection(view(section, globalLayers), globalEnv, baseDir));
 
   for (const list of [watchers, sockets, plugins]) {
     checkUniqueNames(list);

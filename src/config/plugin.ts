@@ -1,18 +1,33 @@
 import type { SectionView } from "./section.js";
 import type { PluginConfig } from "./types.js";
+import { readWatcher } from "./watcher.js";
+
+/** What a plugin's watcher runs with unless its section says otherwise (as Circus). */
+const PLUGIN_WATCHER_DEFAULTS = { priority: 1, singleton: true, copyEnv: true };
 
 /**
  * Read a `[plugin:NAME]` section: `use` is required, every other key goes raw (after
- * `$(circus.env.X)` substitution) into the plugin's config mapping.
+ * `$(circus.env.X)` substitution) into the plugin's config mapping, and the watcher options
+ * among them (priority, numprocesses, streams, ...) also shape the watcher `plugin:NAME` that
+ * runs the plugin.
  *
- * @throws ConfigError when `use` is missing or empty.
+ * @throws ConfigError when `use` is missing or empty, or a watcher option is bad.
  */
-export function pluginFromSection(view: SectionView): PluginConfig {
+export function pluginFromSection(
+  view: SectionView,
+  env: Record<string, string>,
+  baseDir: string,
+): PluginConfig {
   const name = view.name.slice("plugin:".length).trim();
   if (name === "") view.fail(undefined, "a plugin section needs a name: [plugin:NAME]");
   const use = view.values.get("use")?.value.trim() ?? "";
   if (use === "") view.fail("use", "missing required option (the plugin to load)");
   const config: Record<string, string> = {};
   for (const [option, { value }] of view.values) if (option !== "use") config[option] = value;
-  return { name, use, config, source: { file: view.file, section: view.name } };
+  const watcher = readWatcher(view, `plugin:${name}`, env, baseDir, {
+    // circusd builds the real command line when it knows its endpoints.
+    cmd: "circus-plugin",
+    defaults: PLUGIN_WATCHER_DEFAULTS,
+  });
+  return { name, use, config, watcher, source: { file: view.file, section: view.name } };
 }

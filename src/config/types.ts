@@ -38,7 +38,8 @@ export type HookFunction = (ctx: HookContext) => unknown;
 
 /** `stdout_stream.*` / `stderr_stream.*`: class plus the other keys, raw, for the stream layer. */
 export interface StreamConfig {
-  class: string;
+  /** A class name (`FileStream`, `./my-stream.js:MyStream`) or, through the library, a class. */
+  class: string | (new (options: Record<string, string>) => unknown);
   options: Record<string, string>;
 }
 
@@ -128,6 +129,8 @@ export interface PluginConfig {
   use: string;
   /** Every key of the section but `use`, raw (the plugin's config mapping). */
   config: Record<string, string>;
+  /** The watcher that runs the plugin (`plugin:NAME`), from the section's watcher options. */
+  watcher: WatcherConfig;
   source: ConfigSource | null;
 }
 

@@ -78,7 +78,22 @@ export function watcherFromSection(
 ): WatcherConfig {
   const name = view.name.slice("watcher:".length).trim();
   if (name === "") view.fail(undefined, "a watcher section needs a name: [watcher:NAME]");
-  const input: Partial<WatcherConfig> = {};
+  return readWatcher(view, name, env, baseDir, null);
+}
+
+/**
+ * The watcher options of a section. `plugin`: the section is a `[plugin:NAME]` one, whose
+ * command circusd builds (its `cmd` is given here) and whose other options are the plugin's
+ * own, hence not warned about.
+ */
+export function readWatcher(
+  view: SectionView,
+  name: string,
+  env: Record<string, string>,
+  baseDir: string,
+  plugin: { cmd: string; defaults: Partial<WatcherConfig> } | null,
+): WatcherConfig {
+  const input: Partial<WatcherConfig> = plugin ? { ...plugin.defaults } : {};
   const rlimits: Record<string, number | null> = {};
   const hooks: Partial<Record<HookName, { ref: string; ignoreErrors: boolean }>> = {};
   const streams: Record<"stdout_stream" | "stderr_stream", Record<string, string> | null> = {
@@ -113,8 +128,12 @@ export function watcherFromSection(
       }
     } else {
       options[option] = value;
-      warnUnknown(view, option, rest === "" ? null : { prefix, rest }, name);
+      if (!plugin) warnUnknown(view, option, rest === "" ? null : { prefix, rest }, name);
     }
+  }
+  if (plugin) {
+    if (input.cmd !== undefined) view.fail("cmd", "circusd runs a plugin itself: leave cmd out");
+    input.cmd = plugin.cmd;
   }
 
   if (input.cmd === undefined || input.cmd.trim() === "") {

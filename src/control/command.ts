@@ -7,6 +7,8 @@ export interface CommandOption {
   name: string;
   type: "boolean" | "string";
   help: string;
+  /** A one-letter alias, as `-n` for `--lines`. */
+  short?: string;
 }
 
 /** What circusctl passes to {@link Command.message}: positional args and parsed options. */

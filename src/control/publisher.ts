@@ -1,10 +1,13 @@
 /**
  * The pub/sub endpoint: every event of the arbiter and its watchers goes out as two frames,
- * the topic (`watcher.NAME.spawn`, ...) and a JSON body, as Circus publishes them.
+ * the topic (`watcher.NAME.spawn`, ...) and a JSON body, as Circus publishes them. The socket
+ * is an XPUB (a SUB cannot tell it from a PUB) so that the output of watchers is published
+ * only while someone subscribes to it (`logs.` topics).
  */
-import { Publisher as PubSocket } from "zeromq";
+import { XPublisher as PubSocket } from "zeromq";
 import type { Arbiter, ArbiterEvent } from "../core/arbiter.js";
 import type { WatcherEvent } from "../core/watcher.js";
+import { LogFollow } from "./log-follow.js";
 import { SendQueue } from "./send-queue.js";
 
 /** Publishes the arbiter's events on a PUB socket. */
@@ -14,20 +17,38 @@ export class Publisher {
   private readonly onWatcher = (event: WatcherEvent) =>
     this.publish(`watcher.${event.watcher}.${event.topic}`, event.data);
   // Circus publishes a watcher's add and remove on the watcher's own topic, with the time.
-  private readonly onArbiter = (event: ArbiterEvent) =>
+  private readonly onArbiter = (event: ArbiterEvent) => {
     this.publish(`watcher.${String(event.data.name)}.${event.topic}`, { time: event.data.time });
+    this.follow.refresh();
+  };
+  private readonly follow: LogFollow;
   private closed = false;
 
   constructor(
     private readonly arbiter: Arbiter,
     readonly endpoint: string,
-  ) {}
+  ) {
+    this.follow = new LogFollow(arbiter, (topic, data) => this.publish(topic, data));
+  }
 
   /** Binds the endpoint and starts forwarding events. */
   async start(): Promise<void> {
     await this.socket.bind(this.endpoint);
     this.arbiter.on("event", this.onWatcher);
     this.arbiter.on("arbiter-event", this.onArbiter);
+    void this.readSubscriptions();
+  }
+
+  /** Subscriptions arrive as messages on an XPUB: byte 1 (or 0 for the end) and the topic. */
+  private async readSubscriptions(): Promise<void> {
+    try {
+      for await (const [message] of this.socket) {
+        if (!message || message.length === 0) continue;
+        this.follow.subscription(message.subarray(1).toString("utf8"), message[0] === 1);
+      }
+    } catch {
+      // The socket was closed: no more subscriptions to follow.
+    }
   }
 
   /** Sends one event: topic frame, then the JSON body. */
@@ -47,6 +68,7 @@ export class Publisher {
     this.closed = true;
     this.arbiter.off("event", this.onWatcher);
     this.arbiter.off("arbiter-event", this.onArbiter);
+    this.follow.close();
     this.out.close();
     this.socket.close();
   }

@@ -68,7 +68,9 @@ function isHook(name: string): name is HookName {
 }
 
 function streamConf(stream: WatcherConfig["stdoutStream"]): Record<string, unknown> | null {
-  return stream ? { class: stream.class, ...stream.options } : null;
+  if (!stream) return null;
+  const name = typeof stream.class === "string" ? stream.class : stream.class.name;
+  return { class: name, ...stream.options };
 }
 
 /** Every option of a watcher by its wire name (the `options` reply; `get` picks from it). */
@@ -96,11 +98,6 @@ export function validateOption(key: string, value: unknown): void {
   const prefixed = /^(stdout_stream|stderr_stream|hooks)\.|^rlimit_/.test(key);
   const known = (spec !== undefined && !spec.readOnly) || key in STREAMS || key === "hooks";
   if (!known && !prefixed) throw new MessageError(`unknown key ${repr(key)}`);
-  // Until output streams are built, a stream set at run time would be stored and never
-  // written: refuse it, as circusd refuses a config that names one.
-  if (key in STREAMS || /^(stdout|stderr)_stream\./.test(key)) {
-    throw new MessageError(`${repr(key)}: output streams are not supported yet by this release`);
-  }
   const kind = spec?.kind;
   if (kind === "int" || kind === "signal") {
     if (!Number.isInteger(value)) throw new MessageError(`${repr(key)} isn't an integer`);
@@ -180,8 +177,8 @@ export function applyOptions(
       next.hooks[key.slice(6) as HookName] = { ref: value as string, ignoreErrors: false };
     } else if (key in STREAMS) {
       const { class: cls, ...rest } = value as Record<string, unknown>;
+      // A new stream takes the running processes' output as it is: no restart.
       target[STREAMS[key as StreamKey]] = { class: String(cls), options: stringify(rest) };
-      restart = true;
     } else if (/^(stdout|stderr)_stream\./.test(key)) {
       const [prefix, sub] = key.split(/\.(.*)/s) as [StreamKey, string];
       const field = STREAMS[prefix];
@@ -190,7 +187,6 @@ export function applyOptions(
         sub === "class"
           ? { ...current, class: String(value) }
           : { ...current, options: { ...current.options, [sub]: String(value) } };
-      restart = true;
     } else if (key.startsWith("rlimit_")) {
       next.rlimits[key.slice(7)] = value as number | null;
       restart = true;

@@ -12,6 +12,7 @@ import { logger } from "../log/logger.js";
 import { bindAll, type CircusSocket } from "../sockets/index.js";
 import { planSockets } from "./socket-plan.js";
 import { checkSocketNames } from "./watcher-setup.js";
+import { pluginWatcherConfig } from "./plugin-watcher.js";
 import { Watcher, type WatcherEvent } from "./watcher.js";
 
 /**
@@ -65,6 +66,8 @@ export class Arbiter extends EventEmitter {
   boundSockets: CircusSocket[] = [];
   /** Returns the config to apply on reloadConfig (circusd re-reads its file). */
   configLoader: (() => CircusConfig) | null = null;
+  /** Checks a reloaded config's plugins (circusd loads their classes); throws a ConfigError. */
+  pluginCheck: ((config: CircusConfig) => Promise<void>) | null = null;
   private running = false;
   private stopping = false;
   /** Children are not Node handles: this keeps the event loop alive while the arbiter runs. */
@@ -81,6 +84,8 @@ export class Arbiter extends EventEmitter {
     this.sockets = sockets;
     this.plugins = plugins;
     for (const config of watchers) this.attach(new Watcher(config));
+    for (const plugin of plugins)
+      this.attach(new Watcher(pluginWatcherConfig(plugin, this.options)));
   }
 
   private attach(watcher: Watcher): Watcher {
@@ -300,6 +305,7 @@ export class Arbiter extends EventEmitter {
   ): Promise<ReloadSummary> {
     if (!config) throw new ArbiterError("no config file to reload");
     this.checkReload(config);
+    await this.pluginCheck?.(config);
     const sockets = planSockets(this.sockets, config.sockets);
     // New sockets first: a bind error leaves everything as it was (bindAll closes its own).
     const added = this.running ? await bindAll(sockets.added) : [];
@@ -310,7 +316,15 @@ export class Arbiter extends EventEmitter {
       resized: [],
       unchanged: [],
     };
-    const wanted = new Map(config.watchers.map((w) => [w.name.toLowerCase(), w]));
+    // Plugins are watchers too (`plugin:NAME`), reloaded by the same rules.
+    const { endpoint, pubsubEndpoint } = this.options;
+    const nextWatchers = [
+      ...config.watchers,
+      ...config.plugins.map((p) =>
+        pluginWatcherConfig(p, { ...config.circus, endpoint, pubsubEndpoint }),
+      ),
+    ];
+    const wanted = new Map(nextWatchers.map((w) => [w.name.toLowerCase(), w]));
     for (const watcher of [...this.watchers]) {
       if (!wanted.has(watcher.name.toLowerCase())) {
         await this.removeWatcher(watcher.name);
@@ -318,7 +332,7 @@ export class Arbiter extends EventEmitter {
       }
     }
     const gone = this.swapSockets(config.sockets, added, sockets.removed);
-    for (const next of config.watchers) {
+    for (const next of nextWatchers) {
       const watcher = this.getWatcher(next.name);
       if (!watcher) {
         await this.addWatcher(next, next.autostart);
@@ -341,7 +355,6 @@ export class Arbiter extends EventEmitter {
     // Closed last: a changed watcher that used one has stopped above.
     for (const socket of gone) socket.close();
     this.plugins = config.plugins;
-    const { endpoint, pubsubEndpoint } = this.options;
     this.options = { ...config.circus, endpoint, pubsubEndpoint };
     if (sockets.added.length > 0 || gone.length > 0)
       logger.info(

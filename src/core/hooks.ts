@@ -1,6 +1,4 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
+import { loadExport } from "../sys/modules.js";
 import type { HookContext, HookFunction, HookName, HookRef } from "../config/types.js";
 
 /** A hook that could not be loaded: a missing module or export. */
@@ -10,38 +8,15 @@ export class HookLoadError extends Error {
   hook?: HookName;
 }
 
-const TS_EXTENSIONS = [".ts", ".mts", ".cts", ".tsx"];
-
-/** Imports a module by path relative to baseDir (or a package name), TypeScript included. */
-export async function importModule(
-  specifier: string,
-  baseDir: string,
-): Promise<Record<string, unknown>> {
-  const file = path.resolve(baseDir, specifier);
-  const local = specifier.startsWith(".") || path.isAbsolute(specifier) || existsSync(file);
-  if (local && TS_EXTENSIONS.includes(path.extname(file))) {
-    // tsx compiles TypeScript on the fly, so users can write hooks in TS without a build.
-    const { tsImport } = await import("tsx/esm/api");
-    return (await tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
-  }
-  return (await import(local ? pathToFileURL(file).href : specifier)) as Record<string, unknown>;
-}
-
 /** Resolves `module-path:export` (a default export when no `:export` is given). */
 export async function loadHook(ref: string, baseDir: string): Promise<HookFunction> {
-  const colon = ref.lastIndexOf(":");
-  const [specifier, exportName] =
-    colon > 0 ? [ref.slice(0, colon), ref.slice(colon + 1)] : [ref, "default"];
-  let mod: Record<string, unknown>;
+  let fn: unknown;
   try {
-    mod = await importModule(specifier, baseDir);
+    fn = await loadExport(ref, baseDir);
   } catch (error) {
-    throw new HookLoadError(`cannot load ${specifier}: ${(error as Error).message}`);
+    throw new HookLoadError((error as Error).message);
   }
-  const fn = mod[exportName];
-  if (typeof fn !== "function") {
-    throw new HookLoadError(`${specifier} has no function export ${JSON.stringify(exportName)}`);
-  }
+  if (typeof fn !== "function") throw new HookLoadError(`${ref} is not a function`);
   return fn as HookFunction;
 }
 

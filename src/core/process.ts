@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import type { Readable } from "node:stream";
 import { childrenOf, readStat } from "../sys/proc.js";
 import { spawnChild, type Child } from "../sys/spawn.js";
 import {
@@ -109,8 +108,10 @@ export class Process extends EventEmitter {
   /** Epoch seconds at spawn. */
   readonly started: number;
   readonly argv: string[];
-  readonly stdout: Readable | null;
-  readonly stderr: Readable | null;
+  /** The read end of the process's stdout pipe; null when closed (close_child_stdout). */
+  readonly stdout: number | null;
+  /** The read end of its stderr pipe; null when closed. */
+  readonly stderr: number | null;
   /** Resolves when the process has exited and been reaped. */
   readonly exited: Promise<ProcessExit>;
   /** Set once the process has exited. */

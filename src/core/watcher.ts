@@ -16,6 +16,8 @@ import {
 } from "./watcher-setup.js";
 import { OnDemand } from "./on-demand.js";
 import { Process, type ProcessExit } from "./process.js";
+import type { OutputStream } from "../streams/index.js";
+import { WatcherOutput } from "./watcher-streams.js";
 
 export type WatcherStatus = "stopped" | "starting" | "active" | "stopping";
 
@@ -70,11 +72,15 @@ export class Watcher extends EventEmitter {
   private pendingSpawns = 0;
   /** The on_demand trigger; enabled by the arbiter for an on_demand watcher. */
   readonly onDemand: OnDemand;
+  /** Where the processes' output goes: the streams, the ring of recent output, followers. */
+  readonly output: WatcherOutput;
+  private prepared = false;
 
   constructor(config: WatcherConfig) {
     super();
     this.config = config;
     this.onDemand = new OnDemand(this);
+    this.output = new WatcherOutput(config.name);
     this.hooks = new HookRunner(config.hooks, config.baseDir);
     this.env = buildEnvironment(config);
     this.ids = resolveIds(config);
@@ -97,9 +103,24 @@ export class Watcher extends EventEmitter {
     return this.state === "active" || this.state === "starting";
   }
 
-  /** Loads the hooks, so that a bad hook reference fails at startup. */
+  /** The stream of the processes' stdout (Circus's `stdout_stream`), if any. */
+  get stdoutStream(): OutputStream | null {
+    return this.output.stream("stdout");
+  }
+
+  /** The stream of the processes' stderr, if any. */
+  get stderrStream(): OutputStream | null {
+    return this.output.stream("stderr");
+  }
+
+  /** Loads the hooks and opens the streams, so that a bad reference fails at startup. */
   async prepare(): Promise<void> {
+    // circusd prepares before it binds sockets (to fail early), the arbiter again at start:
+    // a user stream must not be built twice.
+    if (this.prepared) return;
     await loadHooks(this.hooks, this.config);
+    await this.output.load(this.config);
+    this.prepared = true;
   }
 
   /** Replaces the config (the `set` command, a config reload) and rebuilds what derives from it. */
@@ -107,6 +128,7 @@ export class Watcher extends EventEmitter {
     const hooks = new HookRunner(config.hooks, config.baseDir);
     await loadHooks(hooks, config);
     this.ids = resolveIds(config);
+    await this.output.update(this.config, config);
     this.config = config;
     this.hooks = hooks;
     this.env = buildEnvironment(config);
@@ -118,6 +140,7 @@ export class Watcher extends EventEmitter {
   async start(): Promise<boolean> {
     if (this.state !== "stopped") return this.isActive();
     this.state = "starting";
+    await this.output.reopen();
     this.emit("starting");
     this.quickDeaths = 0;
     if (!(await this.hook("before_start"))) {
@@ -154,6 +177,8 @@ export class Watcher extends EventEmitter {
       if (this.pendingSpawns > 0)
         await new Promise((resolve) => this.once("spawnSettled", resolve));
     } while (this.processes.size > 0 || this.pendingSpawns > 0);
+    // The processes' last bytes reach the streams before they are flushed and closed.
+    await this.output.close();
     await this.hook("after_stop");
     this.state = "stopped";
     logger.info(`${this.name} stopped`);
@@ -315,9 +340,10 @@ export class Watcher extends EventEmitter {
   /** Takes a freshly spawned process under watch: output, exit, max_age. */
   private adopt(p: Process): void {
     this.processes.set(p.pid, p);
-    // Output without a stream is read and dropped: a child must never block on a full pipe.
-    p.stdout?.resume();
-    p.stderr?.resume();
+    // Output without a stream is still read (and kept in the ring): a child must never block
+    // on a full pipe.
+    if (p.stdout) this.output.attach(p.pid, "stdout", p.stdout);
+    if (p.stderr) this.output.attach(p.pid, "stderr", p.stderr);
     p.once("exit", (exit: ProcessExit) => this.reap(p, exit));
     if (this.config.maxAge > 0) {
       const life = this.config.maxAge + Math.random() * this.config.maxAgeVariance;

@@ -63,6 +63,10 @@ interface NativeModule {
   watchReadable(fds: number[], callback: (fd: number) => void): object;
   /** Stops a watchReadable: no callback after it returns. */
   unwatch(handle: object): void;
+  /** A CLOEXEC, non-blocking socket connected to a local (syslog) unix socket: DGRAM, else STREAM. */
+  unixDgramOpen(path: string): number;
+  /** Sends without blocking; throws an Error with errno (EAGAIN when the receiver is full). */
+  unixDgramSend(fd: number, data: Buffer): number;
 }
 
 let loaded: NativeModule | null = null;

@@ -147,11 +147,13 @@ export function parseCommandLine(
       help = true;
       continue;
     }
-    if (!word.startsWith("--")) {
+    const short = /^-([a-zA-Z])$/.exec(word)?.[1];
+    const aliased = short && (command.options ?? []).find((o) => o.short === short);
+    if (!word.startsWith("--") && !aliased) {
       args.push(word);
       continue;
     }
-    const [name, inline] = splitOption(word);
+    const [name, inline] = aliased ? [aliased.name, undefined] : splitOption(word);
     const option = (command.options ?? []).find((o) => o.name === name);
     if (!option) throw new UsageError(`unrecognized arguments: ${word}`);
     if (option.type === "boolean") {

@@ -8,6 +8,7 @@ import type { CircusReply } from "../../control/protocol.js";
 import { parseCommandLine, UsageError } from "./args.js";
 import { commandHelp, USAGE } from "./help.js";
 import { runListen } from "./listen.js";
+import { followLogs } from "./logs.js";
 import { pythonJson } from "./pyjson.js";
 import { getCommand } from "./registry.js";
 import type { Session } from "./session.js";
@@ -45,6 +46,8 @@ export async function runCommand(
     }
     if (command.name === "listen") return await runListen(session, line.args, abort);
     const properties = command.message({ args: line.args, options: line.options });
+    if (command.name === "logs" && line.options.follow === true)
+      return await followLogs(session, properties, abort);
     const client = await session.client();
     const reply = await client.call(command.name, properties);
     return printReply(session, reply, (r) => command.consoleOutput(r, properties));

@@ -13,6 +13,7 @@ import { kill } from "./kill.js";
 import { list } from "./list.js";
 import { listen } from "./listen.js";
 import { listsockets } from "./listsockets.js";
+import { logs } from "./logs.js";
 import { numprocesses } from "./numprocesses.js";
 import { numwatchers } from "./numwatchers.js";
 import { options } from "./options.js";
@@ -40,6 +41,7 @@ export const COMMANDS: Command[] = [
   list,
   listen,
   listsockets,
+  logs,
   numprocesses,
   numwatchers,
   options,

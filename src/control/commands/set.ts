@@ -37,8 +37,9 @@ ZMQ Message:
 
 The response returns the status "ok". See the command options for a list of keys to set.
 Setting numprocesses changes the number of running processes; hooks (hooks.NAME or
-hooks = "name:module:export,...") apply to the next hook run; any other option replaces
-the running processes with new ones gracefully.
+hooks = "name:module:export,...") apply to the next hook run; stream options
+(stdout_stream.filename, ...) switch the running processes' output to the new stream; any
+other option replaces the running processes with new ones gracefully.
 
 Command line:
     $ circusctl set <name> <key1> <value1> <key2> <value2> [--waiting]`,
@@ -63,7 +64,13 @@ Command line:
       pending.get(props) ?? buildConfig(watcher.config, props.options as Record<string, unknown>);
     pending.delete(props);
     // applyConfig publishes `updated` and spawns or stops to the new numprocesses.
-    await watcher.applyConfig({ ...next.config, name: watcher.name });
+    try {
+      await watcher.applyConfig({ ...next.config, name: watcher.name });
+    } catch (error) {
+      // A stream that cannot open (a bad path) is the caller's mistake, said in one line.
+      if (error instanceof ConfigError) throw new MessageError(error.message);
+      throw error;
+    }
     if (next.restart && watcher.isActive()) await watcher.reload(true);
   },
   message(line) {

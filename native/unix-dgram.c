@@ -1,0 +1,83 @@
+/*
+ * The local syslog half of the native helper: Node's dgram cannot send on an AF_UNIX
+ * socket, which is what /dev/log is. As Python's SysLogHandler, a DATAGRAM socket is
+ * tried first and a STREAM one when the path is a stream socket (EPROTOTYPE).
+ * Sends never block: a full receiver drops the line (EAGAIN is thrown to JS).
+ */
+#define _GNU_SOURCE
+#include "napi-util.h"
+#include <node_api.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+static int connect_unix(const char *path, size_t len, int type) {
+  struct sockaddr_un addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sun_family = AF_UNIX;
+  memcpy(addr.sun_path, path, len); /* len < sizeof sun_path: checked by the caller */
+  int fd = socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return -1;
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    int err = errno;
+    close(fd);
+    errno = err;
+    return -1;
+  }
+  return fd;
+}
+
+/* unixDgramOpen(path) -> fd connected to the unix socket at path (CLOEXEC, non-blocking). */
+static napi_value js_open(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+  size_t len = 0;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
+    napi_throw_type_error(env, NULL, "unixDgramOpen(path) expects a string");
+    return NULL;
+  }
+  if (len + 1 >= sizeof path) return throw_errno(env, ENAMETOOLONG, "connect", path);
+  int fd = connect_unix(path, len, SOCK_DGRAM);
+  if (fd < 0 && errno == EPROTOTYPE) fd = connect_unix(path, len, SOCK_STREAM);
+  if (fd < 0) return throw_errno(env, errno, "connect", path);
+  napi_value out;
+  napi_create_int32(env, fd, &out);
+  return out;
+}
+
+/* unixDgramSend(fd, buffer) -> bytes sent; throws {errno} on failure, never blocks. */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  void *data = NULL;
+  size_t size = 0;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok ||
+      napi_get_buffer_info(env, argv[1], &data, &size) != napi_ok) {
+    napi_throw_type_error(env, NULL, "unixDgramSend(fd, buffer) expects a number and a Buffer");
+    return NULL;
+  }
+  ssize_t sent;
+  do {
+    sent = send(fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) return throw_errno(env, errno, "send", NULL);
+  napi_value out;
+  napi_create_int64(env, (int64_t)sent, &out);
+  return out;
+}
+
+/* Called by the module's init (native/spawn.c). */
+void circus_unix_dgram_init(napi_env env, napi_value exports) {
+  napi_value fn;
+  (void)napi_prop; /* shared header helper this file does not need */
+  napi_create_function(env, "unixDgramOpen", NAPI_AUTO_LENGTH, js_open, NULL, &fn);
+  napi_set_named_property(env, exports, "unixDgramOpen", fn);
+  napi_create_function(env, "unixDgramSend", NAPI_AUTO_LENGTH, js_send, NULL, &fn);
+  napi_set_named_property(env, exports, "unixDgramSend", fn);
+}

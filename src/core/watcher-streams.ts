@@ -1,0 +1,108 @@
+/** A watcher's output streams built from its config, with errors that name the option. */
+import { ConfigError } from "../config/errors.js";
+import type { StreamConfig, WatcherConfig } from "../config/types.js";
+import { logger } from "../log/logger.js";
+import {
+  createStream,
+  Redirector,
+  type OutputStreamClass,
+  type PipeName,
+  type OutputStream,
+} from "../streams/index.js";
+import { StreamOptionError } from "../streams/types.js";
+
+export type Streams = Record<PipeName, OutputStream | null>;
+
+function configOf(config: WatcherConfig, name: PipeName): StreamConfig | null {
+  return name === "stdout" ? config.stdoutStream : config.stderrStream;
+}
+
+/**
+ * Creates the stdout and stderr streams a watcher's config names (files are opened now, so
+ * that a bad path fails at startup). Throws a ConfigError naming `stdout_stream.OPTION`.
+ */
+export async function createStreams(config: WatcherConfig): Promise<Streams> {
+  const streams: Streams = { stdout: null, stderr: null };
+  for (const name of ["stdout", "stderr"] as const) {
+    const spec = configOf(config, name);
+    if (!spec) continue;
+    try {
+      streams[name] = await createStream(
+        { class: spec.class as string | OutputStreamClass, options: spec.options },
+        config.baseDir,
+      );
+    } catch (error) {
+      await closeStreams(streams);
+      if (!(error instanceof StreamOptionError)) throw error;
+      throw new ConfigError(error.message, {
+        file: config.source?.file ?? null,
+        section: config.source?.section ?? `watcher:${config.name}`,
+        option: `${name}_stream.${error.option}`,
+      });
+    }
+  }
+  return streams;
+}
+
+/** Whether two configs describe the same stream for that pipe (then it is kept as it is). */
+export function sameStream(a: WatcherConfig, b: WatcherConfig, name: PipeName): boolean {
+  const [x, y] = [configOf(a, name), configOf(b, name)];
+  if (x === null || y === null) return x === y;
+  return x.class === y.class && JSON.stringify(x.options) === JSON.stringify(y.options);
+}
+
+/** Closes streams, logging nothing: a stream's own errors are its to report. */
+export async function closeStreams(streams: Partial<Streams>): Promise<void> {
+  for (const stream of Object.values(streams)) {
+    try {
+      await stream?.close?.();
+    } catch {
+      // A user stream failing to close must not stop the watcher from stopping.
+    }
+  }
+}
+
+const PIPES = ["stdout", "stderr"] as const;
+
+/**
+ * A watcher's output: the redirector of its processes' pipes, plus the life of its streams
+ * (created from the config, closed when the watcher stops, reopened when it starts).
+ */
+export class WatcherOutput extends Redirector {
+  private open = true;
+
+  /** Creates the streams of `config`, replacing (and closing) any there were. */
+  async load(config: WatcherConfig): Promise<void> {
+    const fresh = await createStreams(config);
+    for (const name of PIPES) await closeStreams({ [name]: this.setStream(name, fresh[name]) });
+  }
+
+  /** New streams for the pipes whose stream config differs between `current` and `next`. */
+  async update(current: WatcherConfig, next: WatcherConfig): Promise<void> {
+    const changed = PIPES.filter((name) => !sameStream(current, next, name));
+    if (changed.length === 0) return;
+    const fresh = await createStreams(next);
+    for (const name of changed) await closeStreams({ [name]: this.setStream(name, fresh[name]) });
+    if (!this.open) await this.reopen();
+  }
+
+  /** Opens the streams a stop closed. */
+  async reopen(): Promise<void> {
+    if (this.open) return;
+    this.open = true;
+    for (const name of PIPES) {
+      try {
+        await this.stream(name)?.open?.();
+      } catch (error) {
+        logger.error(`${this.watcher}: cannot reopen ${name}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Reads what the processes wrote to the end, then flushes and closes the streams. */
+  async close(): Promise<void> {
+    await this.drain();
+    this.open = false;
+    await closeStreams({ stdout: this.stream("stdout"), stderr: this.stream("stderr") });
+  }
+}

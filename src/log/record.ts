@@ -1,0 +1,201 @@
+/**
+ * Log records and levels in the shape of Python's `logging.LogRecord`, so that formats written
+ * for Circus (`%(asctime)s %(name)s[%(process)d] [%(levelname)s] %(message)s`) print the same.
+ */
+import path from "node:path";
+
+/** Python's level numbers. */
+export const DEBUG = 10;
+export const INFO = 20;
+export const WARNING = 30;
+export const ERROR = 40;
+export const CRITICAL = 50;
+export const NOTSET = 0;
+
+const NAME_TO_LEVEL: Record<string, number> = {
+  CRITICAL,
+  FATAL: CRITICAL,
+  ERROR,
+  WARN: WARNING,
+  WARNING,
+  INFO,
+  DEBUG,
+  NOTSET,
+};
+
+/** `logging.getLevelName`: the name of a level number (`Level 15` for others). */
+export function levelName(levelno: number): string {
+  switch (levelno) {
+    case CRITICAL:
+      return "CRITICAL";
+    case ERROR:
+      return "ERROR";
+    case WARNING:
+      return "WARNING";
+    case INFO:
+      return "INFO";
+    case DEBUG:
+      return "DEBUG";
+    case NOTSET:
+      return "NOTSET";
+    default:
+      return `Level ${levelno}`;
+  }
+}
+
+/**
+ * A level as logging configurations give it: a name (`DEBUG`, also accepted in lower case)
+ * or a number. Null when it is neither.
+ */
+export function levelNumber(value: unknown): number | null {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0) return value;
+  if (typeof value !== "string") return null;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  return NAME_TO_LEVEL[text.toUpperCase()] ?? null;
+}
+
+/** When the logging machinery was loaded, for `relativeCreated`. */
+export const START_TIME = Date.now();
+
+/** The script circusd runs as, for `pathname`, `filename` and `module`. */
+const scriptPath = path.resolve(process.argv[1] ?? "circusd");
+
+/** One log line before formatting: the attributes of Python's LogRecord. */
+export interface LogRecord {
+  name: string;
+  msg: string;
+  levelno: number;
+  levelname: string;
+  /** Seconds since the epoch, with a fraction. */
+  created: number;
+  /** Milliseconds part of `created`, a float as in Python (`123.0`). */
+  msecs: number;
+  /** Milliseconds since the logging machinery was loaded. */
+  relativeCreated: number;
+  process: number;
+  /** The same instant as `created`, for the date formats. */
+  date: Date;
+}
+
+export function makeRecord(name: string, levelno: number, msg: string): LogRecord {
+  const now = Date.now();
+  return {
+    name,
+    msg,
+    levelno,
+    levelname: levelName(levelno),
+    created: now / 1000,
+    msecs: now % 1000,
+    relativeCreated: now - START_TIME,
+    process: process.pid,
+    date: new Date(now),
+  };
+}
+
+/**
+ * The value of a record attribute as a format asks for it, or undefined when Python's
+ * LogRecord has no such attribute. `message` and `asctime` are set by the formatter.
+ */
+export function recordField(record: LogRecord, key: string): unknown {
+  switch (key) {
+    case "name":
+      return record.name;
+    case "msg":
+    case "message":
+      return record.msg;
+    case "levelname":
+      return record.levelname;
+    case "levelno":
+      return record.levelno;
+    case "created":
+      return new PyFloat(record.created);
+    case "msecs":
+      return new PyFloat(record.msecs);
+    case "relativeCreated":
+      return new PyFloat(record.relativeCreated);
+    case "process":
+      return record.process;
+    case "processName":
+      return "MainProcess";
+    case "thread":
+      return process.pid;
+    case "threadName":
+      return "MainThread";
+    case "taskName":
+      return null;
+    case "pathname":
+      return scriptPath;
+    case "filename":
+      return path.basename(scriptPath);
+    case "module":
+      return path.basename(scriptPath, path.extname(scriptPath));
+    case "funcName":
+      return "<module>";
+    case "lineno":
+      return 0;
+    case "args":
+      return PY_EMPTY_TUPLE;
+    case "exc_info":
+    case "exc_text":
+    case "stack_info":
+      return null;
+    default:
+      return undefined;
+  }
+}
+
+/** The names {@link recordField} knows, plus those the formatter adds. */
+export const RECORD_FIELDS = new Set([
+  "name",
+  "msg",
+  "message",
+  "asctime",
+  "levelname",
+  "levelno",
+  "created",
+  "msecs",
+  "relativeCreated",
+  "process",
+  "processName",
+  "thread",
+  "threadName",
+  "taskName",
+  "pathname",
+  "filename",
+  "module",
+  "funcName",
+  "lineno",
+  "args",
+  "exc_info",
+  "exc_text",
+  "stack_info",
+]);
+
+/** A number Python holds as a float: `str()` gives `946.0`, not `946`. */
+export class PyFloat {
+  constructor(readonly value: number) {}
+  toString(): string {
+    return pyFloatRepr(this.value);
+  }
+}
+
+/** `()` as Python prints the empty args tuple. */
+export const PY_EMPTY_TUPLE = { toString: () => "()" };
+
+/** Python's `repr(float)`: the shortest round-trip digits, with `.0` or an exponent. */
+export function pyFloatRepr(x: number): string {
+  if (Number.isNaN(x)) return "nan";
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
+  const abs = Math.abs(x);
+  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
+    // JS: 1e+21, 1.5e-7; Python: 1e+21, 1.5e-07 (two exponent digits at least).
+    return x.toExponential().replace(/e([+-])(\d)$/, "e$10$2");
+  }
+  const s = String(x);
+  if (s.includes("e")) {
+    // JS switches to exponents at 1e21 only; write the digits out as Python does below 1e16.
+    return x.toFixed(0) + ".0";
+  }
+  return s.includes(".") ? s : `${s}.0`;
+}

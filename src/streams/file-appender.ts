@@ -1,0 +1,231 @@
+/**
+ * The write half of every file stream: an ordered queue of buffers written with writev in
+ * Node's thread pool (the event loop never waits on the disk), with backpressure and with
+ * actions (a rotation) run between two writes, in queue order.
+ */
+import { closeSync, fstatSync, openSync, statSync, writev } from "node:fs";
+import { logger } from "../log/logger.js";
+
+/** Bytes queued above which `append` asks the caller to wait. */
+const HIGH_WATER = 4 << 20;
+/** Waiting callers go on once the queue is down to this. */
+const LOW_WATER = HIGH_WATER / 2;
+/** The most one writev takes (bytes and buffers; IOV_MAX is 1024 on Linux). */
+const BATCH_BYTES = 8 << 20;
+const BATCH_BUFFERS = 1024;
+/** A full non-blocking pipe (circusd's stdout) is retried after this many ms. */
+const RETRY_MS = 20;
+
+type Item = Buffer | (() => void);
+
+/** Options of a {@link FileAppender}. */
+export interface AppenderOptions {
+  /** An fd to write to instead of a path (circusd's stdout); never reopened or closed. */
+  fd?: number;
+  /** Reopen the path when an outside tool moved or deleted the file (WatchedFileStream). */
+  watch?: boolean;
+}
+
+/**
+ * Appends to one file. `append` returns a promise when the caller should wait (the queue is
+ * above its high-water mark). A write error is logged once, the bytes it concerned are
+ * dropped (a full disk must not stop the process), and writing resumes with the next ones.
+ */
+export class FileAppender {
+  private fd = -1;
+  private ino = -1;
+  private dev = -1;
+  private readonly queue: Item[] = [];
+  private queued = 0;
+  private writing = false;
+  private readonly waiters: (() => void)[] = [];
+  private readonly idle: (() => void)[] = [];
+  /** Bytes dropped since writes started failing; null while they succeed. */
+  private dropped: number | null = null;
+  /** Who writes, for the log lines (`web stdout`); set by the stream once it knows. */
+  label = "output";
+
+  constructor(
+    readonly path: string | null,
+    private readonly options: AppenderOptions,
+  ) {
+    if (options.fd !== undefined) this.fd = options.fd;
+  }
+
+  /** Whether the file is open. */
+  get isOpen(): boolean {
+    return this.fd >= 0;
+  }
+
+  /** Opens the file for appending (`w` truncates) and returns its size; throws the errno error. */
+  openSync(mode: "a" | "w" = "a"): number {
+    if (this.path === null) return 0;
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+    const fd = openSync(this.path, mode, 0o644);
+    const stat = fstatSync(fd);
+    this.fd = fd;
+    this.ino = stat.ino;
+    this.dev = stat.dev;
+    return stat.size;
+  }
+
+  /** Closes the file now; queued bytes are written only if reopened. */
+  closeSync(): void {
+    if (this.path === null || this.fd < 0) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Already closed by an error path: nothing more to release.
+    }
+    this.fd = -1;
+  }
+
+  /** Queues bytes; a promise means: wait before appending more. */
+  append(data: Buffer): Promise<void> | undefined {
+    if (data.length === 0) return undefined;
+    this.queue.push(data);
+    this.queued += data.length;
+    this.pump();
+    if (this.queued <= HIGH_WATER) return undefined;
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Runs `action` once every byte queued before it is written (a rotation). */
+  schedule(action: () => void): void {
+    this.queue.push(action);
+    this.pump();
+  }
+
+  /** Resolves once everything queued so far is written. */
+  flushed(): Promise<void> {
+    if (!this.writing && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
+  }
+
+  /** Writes what is queued, then closes the file. */
+  async close(): Promise<void> {
+    await this.flushed();
+    this.closeSync();
+  }
+
+  private pump(): void {
+    if (this.writing) return;
+    while (typeof this.queue[0] === "function") this.runAction(this.queue.shift() as () => void);
+    if (this.queue.length === 0) {
+      for (const resolve of this.idle.splice(0)) resolve();
+      return;
+    }
+    const batch: Buffer[] = [];
+    let bytes = 0;
+    while (
+      this.queue.length > 0 &&
+      typeof this.queue[0] !== "function" &&
+      batch.length < BATCH_BUFFERS &&
+      bytes < BATCH_BYTES
+    ) {
+      const buffer = this.queue.shift() as Buffer;
+      batch.push(buffer);
+      bytes += buffer.length;
+    }
+    if (!this.ready()) {
+      this.done(bytes, bytes, null);
+      return;
+    }
+    this.writing = true;
+    writev(this.fd, batch, (error, written) => {
+      this.writing = false;
+      if (error && (error.code === "EAGAIN" || error.code === "EINTR")) {
+        this.queue.unshift(...batch);
+        this.writing = true;
+        setTimeout(() => {
+          this.writing = false;
+          this.pump();
+        }, RETRY_MS);
+        return;
+      }
+      if (!error && written < bytes) {
+        // A short write (a signal, a full disk half-way): the rest goes first next time.
+        this.queue.unshift(...remainder(batch, written));
+        this.queued -= written;
+        this.pump();
+        return;
+      }
+      this.done(bytes, error ? bytes : 0, error);
+    });
+  }
+
+  /** Whether the file can take a write now: open, and still the file at `path` when watched. */
+  private ready(): boolean {
+    if (this.path === null) return true;
+    if (this.options.watch && this.fd >= 0 && this.moved()) this.closeSync();
+    if (this.fd >= 0) return true;
+    try {
+      this.openSync();
+      return true;
+    } catch (error) {
+      this.report(error as Error);
+      return false;
+    }
+  }
+
+  private moved(): boolean {
+    try {
+      const stat = statSync(this.path as string);
+      return stat.ino !== this.ino || stat.dev !== this.dev;
+    } catch {
+      return true;
+    }
+  }
+
+  private done(bytes: number, lost: number, error: Error | null): void {
+    this.queued -= bytes;
+    if (error) this.report(error);
+    if (lost > 0) this.dropped = (this.dropped ?? 0) + lost;
+    else if (this.dropped !== null) {
+      logger.info(
+        `${this.label}: writing to ${this.where()} again; ${this.dropped} bytes were lost`,
+      );
+      this.dropped = null;
+    }
+    if (this.queued <= LOW_WATER) for (const resolve of this.waiters.splice(0)) resolve();
+    this.pump();
+  }
+
+  /** Logs the first error of a failing spell only: a full disk must not flood the log. */
+  private report(error: Error): void {
+    if (this.dropped !== null) return;
+    this.dropped = 0;
+    logger.error(
+      `${this.label}: cannot write to ${this.where()}: ${error.message}; ` +
+        "output is dropped until it can",
+    );
+  }
+
+  private runAction(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      logger.error(`${this.label}: ${(error as Error).message}`);
+    }
+  }
+
+  private where(): string {
+    return this.path ?? `fd ${this.fd}`;
+  }
+}
+
+/** The buffers of `batch` past its first `written` bytes. */
+function remainder(batch: Buffer[], written: number): Buffer[] {
+  const rest: Buffer[] = [];
+  let skip = written;
+  for (const buffer of batch) {
+    if (skip >= buffer.length) {
+      skip -= buffer.length;
+      continue;
+    }
+    rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+    skip = 0;
+  }
+  return rest;
+}

@@ -1,0 +1,186 @@
+/**
+ * Reads a watcher's process pipes and hands their output to the watcher's streams, to its
+ * ring of recent output and to whoever follows it live. Output is cut at line ends, so that
+ * the processes sharing a stream never interleave mid-line; a stream that asks to wait
+ * pauses the pipe, so that a slow sink slows the child and never grows the daemon.
+ */
+import type { Socket } from "node:net";
+import { logger } from "../log/logger.js";
+import { readPipe } from "../sys/spawn.js";
+import { OutputRing } from "./output-ring.js";
+import type { OutputStream, StreamData } from "./types.js";
+
+const NEWLINE = 10;
+/** A line longer than this is handed on in pieces (the carry must stay bounded). */
+const MAX_CARRY = 64 * 1024;
+/** An unfinished line is handed on after this many ms without its end (a prompt, dots). */
+const CARRY_MS = 250;
+
+export type PipeName = "stdout" | "stderr";
+
+/** Called with every piece of output (the live tail). */
+export type OutputListener = (data: StreamData) => void;
+
+/** The output side of one watcher. */
+export class Redirector {
+  readonly ring: OutputRing;
+  /** Set by whoever follows the output live (the publisher); null when nobody does. */
+  listener: OutputListener | null = null;
+  private readonly streams: Record<PipeName, OutputStream | null> = { stdout: null, stderr: null };
+  private readonly readers = new Set<PipeReader>();
+  private readonly failed = new WeakSet<OutputStream>();
+  private readonly ended = new Set<() => void>();
+
+  constructor(readonly watcher: string) {
+    this.ring = new OutputRing(watcher);
+  }
+
+  stream(name: PipeName): OutputStream | null {
+    return this.streams[name];
+  }
+
+  /** Sends later output of that pipe to `stream`; returns the previous one. */
+  setStream(name: PipeName, stream: OutputStream | null): OutputStream | null {
+    const previous = this.streams[name];
+    this.streams[name] = stream;
+    return previous;
+  }
+
+  /** Starts reading one pipe of a process (the read end's fd, which the reader then owns). */
+  attach(pid: number, name: PipeName, fd: number): void {
+    const reader = new PipeReader(this, pid, name, fd);
+    this.readers.add(reader);
+    reader.pipe.once("close", () => {
+      reader.finish();
+      this.readers.delete(reader);
+      if (this.readers.size === 0) for (const done of this.ended) done();
+    });
+  }
+
+  /**
+   * Resolves once every pipe has been read to its end, so that a process's last bytes reach
+   * the stream before it is closed. A pipe still open after `timeoutMs` (a grandchild holds
+   * it) is closed.
+   */
+  async drain(timeoutMs = 2000): Promise<void> {
+    if (this.readers.size === 0) return;
+    let done!: () => void;
+    const ended = new Promise<void>((resolve) => (done = resolve));
+    this.ended.add(done);
+    const timer = setTimeout(done, timeoutMs);
+    await ended;
+    clearTimeout(timer);
+    this.ended.delete(done);
+    for (const reader of [...this.readers]) reader.destroy();
+  }
+
+  /** Hands one piece on; a promise when the stream asks the pipe to wait. */
+  deliver(data: StreamData): Promise<void> | undefined {
+    this.ring.push(data);
+    this.listener?.(data);
+    const stream = this.streams[data.name];
+    if (!stream) return undefined;
+    try {
+      const result = stream.write(data);
+      return result instanceof Promise
+        ? result.catch((error) => this.fail(stream, error))
+        : undefined;
+    } catch (error) {
+      this.fail(stream, error);
+      return undefined;
+    }
+  }
+
+  /** A stream that throws loses that piece; said once per stream, not once per piece. */
+  private fail(stream: OutputStream, error: unknown): void {
+    if (this.failed.has(stream)) return;
+    this.failed.add(stream);
+    logger.error(`${this.watcher}: output stream failed: ${(error as Error)?.message ?? error}`);
+  }
+}
+
+/** One pipe of one process, cut at line ends. */
+class PipeReader {
+  private carry: Buffer | null = null;
+  private carrySince = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private waiting = 0;
+  readonly pipe: Socket;
+
+  constructor(
+    private readonly redirector: Redirector,
+    private readonly pid: number,
+    private readonly name: PipeName,
+    fd: number,
+  ) {
+    this.pipe = readPipe(fd, (chunk) => this.read(chunk));
+    this.pipe.on("end", () => this.finish());
+    this.pipe.on("error", () => this.finish());
+  }
+
+  private read(chunk: Buffer): void {
+    let rest = chunk;
+    if (this.carry) {
+      const end = rest.indexOf(NEWLINE);
+      if (end < 0) {
+        this.carry = Buffer.concat([this.carry, rest]);
+        if (this.carry.length >= MAX_CARRY) this.flushCarry();
+        return;
+      }
+      const line = Buffer.concat([this.carry, rest.subarray(0, end + 1)]);
+      this.carry = null;
+      this.emit(line);
+      rest = rest.subarray(end + 1);
+    }
+    const last = rest.lastIndexOf(NEWLINE);
+    if (last + 1 < rest.length) {
+      this.carry = rest.subarray(last + 1);
+      this.carrySince = Date.now();
+      this.armTimer();
+    }
+    if (last >= 0) this.emit(rest.subarray(0, last + 1));
+  }
+
+  private emit(bytes: Buffer): void {
+    const wait = this.redirector.deliver({
+      pid: this.pid,
+      name: this.name,
+      data: bytes,
+      watcher: this.redirector.watcher,
+    });
+    if (!wait) return;
+    if (this.waiting++ === 0) this.pipe.pause();
+    void wait.then(() => {
+      if (--this.waiting === 0) this.pipe.resume();
+    });
+  }
+
+  private flushCarry(): void {
+    const carry = this.carry;
+    this.carry = null;
+    if (carry) this.emit(carry);
+  }
+
+  private armTimer(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.carry) return;
+      if (Date.now() - this.carrySince >= CARRY_MS) this.flushCarry();
+      else this.armTimer();
+    }, CARRY_MS);
+    this.timer.unref();
+  }
+
+  /** The pipe ended: its unfinished last line is handed on as it is. */
+  finish(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flushCarry();
+  }
+
+  destroy(): void {
+    this.finish();
+    this.pipe.destroy();
+  }
+}

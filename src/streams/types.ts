@@ -1,0 +1,41 @@
+/**
+ * What an output stream is: the sink a watcher's stdout or stderr goes to. Circus calls a
+ * stream with `{pid, name, data}`; ours get the same, through `write`.
+ */
+
+/** One piece of a process's output, as a stream receives it. */
+export interface StreamData {
+  pid: number;
+  /** Which pipe: `stdout` or `stderr` (Circus's `name`). */
+  name: "stdout" | "stderr";
+  /** Bytes as the child wrote them; whole lines unless a line outgrew the redirector's cap. */
+  data: Buffer;
+  /** The watcher the process belongs to. */
+  watcher: string;
+}
+
+/**
+ * A stream instance. `write` may return a promise: the child's pipe is not read again until
+ * it settles, which is how a slow sink slows the child instead of growing the daemon.
+ */
+export interface OutputStream {
+  write(data: StreamData): void | Promise<void>;
+  /** Called when the watcher starts again after a stop closed the stream. */
+  open?(): void | Promise<void>;
+  /** Called when the watcher stops, once its processes' output has been written. */
+  close?(): void | Promise<void>;
+}
+
+/** A stream class: constructed with the `*_stream.*` options other than `class`, as strings. */
+export type OutputStreamClass = new (options: Record<string, string>) => OutputStream;
+
+/** A stream option that cannot be used; `option` is the key without the `stdout_stream.` part. */
+export class StreamOptionError extends Error {
+  override name = "StreamOptionError";
+  constructor(
+    readonly option: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
