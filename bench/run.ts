@@ -17,6 +17,7 @@ import { runResponsive, type ResponsiveResult } from "./scenarios/responsive.js"
 import { percentile, runControl, type ControlResult } from "./scenarios/control.js";
 import { reloadTables, reloadVersions, runReload } from "./scenarios/reload.js";
 import { runThroughput, throughputTable, throughputTarget } from "./scenarios/throughput.js";
+import { pluginsTable, runPlugins } from "./scenarios/plugins.js";
 import { circus } from "./systems/circus.js";
 import { pm2 } from "./systems/pm2.js";
 import { raw } from "./systems/raw.js";
@@ -24,7 +25,14 @@ import { supervisor } from "./systems/supervisor.js";
 
 const ALL_SYSTEMS: readonly System[] = [circus, pm2, supervisor, raw];
 const LIFECYCLE = ["start1000", "stop1000", "rss1000"] as const;
-const SCENARIOS = [...LIFECYCLE, "responsive", "control", "reload", "throughput"] as const;
+const SCENARIOS = [
+  ...LIFECYCLE,
+  "responsive",
+  "control",
+  "reload",
+  "throughput",
+  "plugins",
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: npm run bench -- SCENARIO... [options]
@@ -45,6 +53,10 @@ scenarios:
                through the pipe limit (writer | cat > file), Supervisor stdout_logfile, PM2
                out_file and our FileStream, each also rotating where it can (target: ours >= 70%
                of the pipe); --repeat gives the runs per setup; ignores --n
+  plugins      circusd's CPU over 20 s with 100 sleeps, without plugins and with Flapping +
+               FullStats (loop_rate 1), idle and with 10 more crash-looping; only ours (PM2
+               and Supervisor have no such plugins); --repeat gives the runs per setup;
+               ignores --n and --systems
   all          every scenario
 
 options:
@@ -454,6 +466,19 @@ async function main(): Promise<number> {
     tables.push(throughputTable(throughput, throughputOpts));
     throughputGoal.push(throughputTarget(throughput));
   }
+  let plugins;
+  if (opts.scenarios.has("plugins")) {
+    const pluginsOpts = {
+      sleepers: 100,
+      crashers: 10,
+      windowS: 20,
+      settleS: 3,
+      rounds: opts.repeat,
+    };
+    plugins = await runPlugins(pluginsOpts, progress);
+    failed ||= plugins.results.some((r) => r.runs.some((run) => run.error !== undefined));
+    tables.push(pluginsTable(plugins, pluginsOpts));
+  }
   for (const table of tables) console.log(`\n${formatTable(table)}`);
   const goals = [...targets(opts, lifecycle), ...throughputGoal];
   if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
@@ -465,6 +490,7 @@ async function main(): Promise<number> {
     control: Object.fromEntries([...control].map(([s, r]) => [s.id, r])),
     reload,
     throughput,
+    plugins,
   };
   writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
   return failed ? 1 : 0;

@@ -89,6 +89,10 @@ export function watcherOptions(config: WatcherConfig): Record<string, unknown> {
     ]),
   );
   for (const [limit, value] of Object.entries(config.rlimits)) result[`rlimit_${limit}`] = value;
+  // The section's other keys, raw, as Circus shows them: plugins read theirs here
+  // (`flapping.max_retry`).
+  for (const [key, value] of Object.entries(config.options))
+    if (!(key in result)) result[key] = value;
   return result;
 }
 

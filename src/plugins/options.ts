@@ -12,6 +12,12 @@ export type OptionType = "string" | "int" | "number" | "bool" | "regex" | "size"
 export interface OptionSpec {
   type: OptionType;
   default?: string;
+  /** Numbers: the smallest value allowed. */
+  min?: number;
+  /** Numbers: the value must be more than this (`loop_rate` > 0). */
+  above?: number;
+  /** Numbers: the largest value allowed. */
+  max?: number;
 }
 
 /** A memory limit as ResourceWatcher reads it: a percentage, or bytes when a unit is given. */
@@ -109,8 +115,19 @@ export function readOptions<const S extends Record<string, OptionSpec>>(
     } catch (error) {
       throw new PluginOptionError(name, (error as Error).message);
     }
+    checkRange(name, spec, out[name]);
   }
   return out as Options<S>;
+}
+
+function checkRange(name: string, spec: OptionSpec, value: OptionValue): void {
+  if (typeof value !== "number") return;
+  if (spec.min !== undefined && value < spec.min)
+    throw new PluginOptionError(name, `must be ${spec.min} or more, got ${value}`);
+  if (spec.above !== undefined && !(value > spec.above))
+    throw new PluginOptionError(name, `must be more than ${spec.above}, got ${value}`);
+  if (spec.max !== undefined && value > spec.max)
+    throw new PluginOptionError(name, `must be ${spec.max} or less, got ${value}`);
 }
 
 /** `--config` values, `key:value` each, or several joined by `:::` as Circus passes them. */

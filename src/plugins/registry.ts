@@ -7,7 +7,22 @@ import { loadExport, ModuleLoadError } from "../sys/modules.js";
 import type { CircusPlugin, PluginClass } from "./plugin.js";
 
 /** The built-ins: documented full name -> loader of the class. */
-export const BUILTIN_PLUGINS: Record<string, () => Promise<PluginClass>> = {};
+export const BUILTIN_PLUGINS: Record<string, () => Promise<PluginClass>> = {
+  "circus.plugins.flapping.Flapping": async () => (await import("./builtin/flapping.js")).Flapping,
+  "circus.plugins.command_reloader.CommandReloader": async () =>
+    (await import("./builtin/command-reloader.js")).CommandReloader,
+  "circus.plugins.watchdog.WatchDog": async () => (await import("./builtin/watchdog.js")).WatchDog,
+  "circus.plugins.watchdog.Watchdog": async () => (await import("./builtin/watchdog.js")).WatchDog,
+  "circus.plugins.resource_watcher.ResourceWatcher": async () =>
+    (await import("./builtin/resource-watcher.js")).ResourceWatcher,
+  "circus.plugins.statsd.StatsdEmitter": async () =>
+    (await import("./builtin/statsd.js")).StatsdEmitter,
+  "circus.plugins.statsd.FullStats": async () => (await import("./builtin/statsd.js")).FullStats,
+  "circus.plugins.http_observer.HttpObserver": async () =>
+    (await import("./builtin/http-observer.js")).HttpObserver,
+  "circus.plugins.redis_observer.RedisObserver": async () =>
+    (await import("./builtin/redis-observer.js")).RedisObserver,
+};
 
 /** A `use` that names no plugin: unknown built-in, missing module or export. */
 export class PluginLoadError extends Error {

@@ -28,11 +28,18 @@ export class Redirector {
   listener: OutputListener | null = null;
   private readonly streams: Record<PipeName, OutputStream | null> = { stdout: null, stderr: null };
   private readonly readers = new Set<PipeReader>();
+  /** Pipes read per name: one alone needs no cutting at line ends. */
+  private readonly piped: Record<PipeName, number> = { stdout: 0, stderr: 0 };
   private readonly failed = new WeakSet<OutputStream>();
   private readonly ended = new Set<() => void>();
 
   constructor(readonly watcher: string) {
     this.ring = new OutputRing(watcher);
+  }
+
+  /** Whether several processes' pipes feed the stream of that name (lines must stay whole). */
+  shared(name: PipeName): boolean {
+    return this.piped[name] > 1;
   }
 
   stream(name: PipeName): OutputStream | null {
@@ -50,8 +57,10 @@ export class Redirector {
   attach(pid: number, name: PipeName, fd: number): void {
     const reader = new PipeReader(this, pid, name, fd);
     this.readers.add(reader);
+    this.piped[name]++;
     reader.pipe.once("close", () => {
       reader.finish();
+      this.piped[name]--;
       this.readers.delete(reader);
       if (this.readers.size === 0) for (const done of this.ended) done();
     });
@@ -119,6 +128,13 @@ class PipeReader {
   }
 
   private read(chunk: Buffer): void {
+    // A process alone on its stream cannot be interleaved with: its output goes on as read,
+    // which spares cutting every read in two when lines straddle reads.
+    if (!this.redirector.shared(this.name)) {
+      this.flushCarry();
+      this.emit(chunk);
+      return;
+    }
     let rest = chunk;
     if (this.carry) {
       const end = rest.indexOf(NEWLINE);

@@ -1,0 +1,110 @@
+/**
+ * The CommandReloader plugin run by a real circusd from `[plugin:NAME]`: a watcher is
+ * restarted when its command file is touched or when the path its cmd resolves to changes
+ * (a symlink pointed at a new release); the other watchers are left alone.
+ */
+import assert from "node:assert/strict";
+import { chmodSync, renameSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { after, afterEach, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { cleanupAll, runCircusd, startCircusd, waitFor, makeTempDir } from "./helpers/circusd.js";
+import { closeClients, connect, sleeperSection, type RawClient } from "./helpers/control.js";
+
+afterEach(async () => {
+  closeClients();
+  await cleanupAll();
+});
+after(cleanupAll);
+
+/** An executable script that runs sleep; its mtime set to `mtime` (seconds). */
+function script(file: string, mtime = Date.now() / 1000 - 60): string {
+  writeFileSync(file, "#!/bin/sh\nexec /bin/sleep 1000\n");
+  chmodSync(file, 0o755);
+  utimesSync(file, mtime, mtime);
+  return file;
+}
+
+/** The one pid of a watcher, once it has exactly one. */
+async function onePid(c: RawClient, name: string): Promise<number> {
+  return waitFor(async () => {
+    const pids = (await c.call("list", { name })).pids as number[];
+    return pids.length === 1 ? pids[0] : null;
+  });
+}
+
+/** Waits until the watcher's one process is another than `pid`, and returns it. */
+async function replaced(c: RawClient, name: string, pid: number): Promise<number> {
+  return waitFor(
+    async () => {
+      const pids = (await c.call("list", { name })).pids as number[];
+      return pids.length === 1 && pids[0] !== pid ? pids[0] : null;
+    },
+    { timeout: 10_000, message: `${name} (${pid}) to be restarted` },
+  );
+}
+
+const PLUGIN = `[plugin:reloader]
+use = circus.plugins.command_reloader.CommandReloader
+loop_rate = 0.2
+`;
+
+describe("CommandReloader plugin", () => {
+  test("restarts a watcher after its command file is touched, and only that one", async () => {
+    let app = "";
+    const d = startCircusd((dir) => {
+      app = script(path.join(dir, "app.sh"));
+      const other = script(path.join(dir, "other.sh"));
+      return sleeperSection(dir, "app", {}, app) + sleeperSection(dir, "other", {}, other) + PLUGIN;
+    });
+    const c = await connect(d);
+    const first = await onePid(c, "app");
+    const other = await onePid(c, "other");
+    // Several loops with nothing changed: nothing restarts.
+    await sleep(1000);
+    assert.equal(await onePid(c, "app"), first);
+
+    const now = Date.now() / 1000;
+    utimesSync(app, now, now);
+    const second = await replaced(c, "app", first);
+    // Restarted once, not at every loop.
+    await sleep(800);
+    assert.equal(await onePid(c, "app"), second);
+    assert.equal(await onePid(c, "other"), other);
+  });
+
+  test("restarts a watcher when its cmd resolves to another file (same mtime)", async () => {
+    let link = "";
+    let v2 = "";
+    const d = startCircusd((dir) => {
+      const mtime = Date.now() / 1000 - 60;
+      const v1 = script(path.join(dir, "v1.sh"), mtime);
+      v2 = script(path.join(dir, "v2.sh"), mtime);
+      link = path.join(dir, "current");
+      symlinkSync(v1, link);
+      return sleeperSection(dir, "app", {}, link) + PLUGIN;
+    });
+    const c = await connect(d);
+    const first = await onePid(c, "app");
+    await sleep(600);
+    assert.equal(await onePid(c, "app"), first);
+    // Switched atomically, as a deployment does: a new link renamed over the old one.
+    symlinkSync(v2, `${link}.new`);
+    renameSync(`${link}.new`, link);
+    await replaced(c, "app", first);
+  });
+
+  test("a loop_rate that is not a number is refused at startup", async () => {
+    const dir = makeTempDir();
+    const file = path.join(dir, "circus.ini");
+    writeFileSync(
+      file,
+      `[watcher:w]\ncmd = sleep 300\n\n[plugin:r]\nuse = CommandReloader\nloop_rate = fast\n`,
+    );
+    const result = await runCircusd([file], { cwd: dir });
+    assert.notEqual(result.code, 0);
+    const errors = result.stderr.trim().split("\n");
+    assert.equal(errors.length, 1, result.stderr);
+    assert.match(errors[0] as string, /\[plugin:r\] loop_rate: expected a number, got "fast"/);
+  });
+});
