@@ -427,6 +427,23 @@ static napi_value js_reap(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * setPipeSize(fd, bytes) -> the pipe's new capacity, or -1 when the kernel refuses (past
+ * pipe-max-size, or the user's pipe-user-pages limits): the caller keeps the pipe as it is.
+ */
+static napi_value js_set_pipe_size(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1, bytes = 0;
+  napi_get_value_int32(env, argv[0], &fd);
+  napi_get_value_int32(env, argv[1], &bytes);
+  int size = fcntl(fd, F_SETPIPE_SZ, bytes);
+  napi_value out;
+  napi_create_int32(env, size, &out);
+  return out;
+}
+
 /* native/sockets.c */
 void circus_sockets_init(napi_env env, napi_value exports);
 /* native/readable.c */
@@ -440,6 +457,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_create_function(env, "reap", NAPI_AUTO_LENGTH, js_reap, NULL, &reap_fn);
   napi_set_named_property(env, exports, "spawn", spawn_fn);
   napi_set_named_property(env, exports, "reap", reap_fn);
+  napi_value pipe_fn;
+  napi_create_function(env, "setPipeSize", NAPI_AUTO_LENGTH, js_set_pipe_size, NULL, &pipe_fn);
+  napi_set_named_property(env, exports, "setPipeSize", pipe_fn);
   circus_sockets_init(env, exports);
   circus_readable_init(env, exports);
   circus_unix_dgram_init(env, exports);

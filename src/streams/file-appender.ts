@@ -1,9 +1,9 @@
 /**
- * The write half of every file stream: an ordered queue of buffers written with writev in
- * Node's thread pool (the event loop never waits on the disk), with backpressure and with
- * actions (a rotation) run between two writes, in queue order.
+ * The write half of every file stream: an ordered queue of buffers written with writev, at
+ * once while the disk is quick and in Node's thread pool when it is not, with backpressure and
+ * with actions (a rotation) run between two writes, in queue order.
  */
-import { closeSync, fstatSync, openSync, statSync, writev } from "node:fs";
+import { closeSync, fstatSync, openSync, statSync, writev, writevSync } from "node:fs";
 import { logger } from "../log/logger.js";
 
 /** Bytes queued above which `append` asks the caller to wait. */
@@ -15,6 +15,10 @@ const BATCH_BYTES = 8 << 20;
 const BATCH_BUFFERS = 1024;
 /** A full non-blocking pipe (circusd's stdout) is retried after this many ms. */
 const RETRY_MS = 20;
+/** A write that took longer (ms) than this sends the file's writes to the thread pool... */
+const SLOW_WRITE_MS = 5;
+/** ...for this long (ms). */
+const ASYNC_SPELL_MS = 10_000;
 
 type Item = Buffer | (() => void);
 
@@ -38,6 +42,10 @@ export class FileAppender {
   private readonly queue: Item[] = [];
   private queued = 0;
   private writing = false;
+  /** Set while pump() runs, so that what it triggers does not run it again inside itself. */
+  private pumping = false;
+  /** Until when (performance.now()) writes go to the thread pool, after a slow one. */
+  private asyncUntil = 0;
   private readonly waiters: (() => void)[] = [];
   private readonly idle: (() => void)[] = [];
   /** Bytes dropped since writes started failing; null while they succeed. */
@@ -109,13 +117,51 @@ export class FileAppender {
     this.closeSync();
   }
 
+  /**
+   * Writes what is queued. A write is done at once while writes are quick (a page-cache
+   * write of a read's worth takes tens of microseconds, and doing it in place costs far less
+   * than a hand-off to the thread pool); one that took long (a slow disk, dirty-page
+   * throttling) sends this file's writes to the thread pool for a while, so that the daemon
+   * stalls at most once per spell.
+   */
   private pump(): void {
-    if (this.writing) return;
-    while (typeof this.queue[0] === "function") this.runAction(this.queue.shift() as () => void);
-    if (this.queue.length === 0) {
-      for (const resolve of this.idle.splice(0)) resolve();
-      return;
+    if (this.writing || this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        while (typeof this.queue[0] === "function")
+          this.runAction(this.queue.shift() as () => void);
+        if (this.queue.length === 0) {
+          for (const resolve of this.idle.splice(0)) resolve();
+          return;
+        }
+        const { batch, bytes } = this.takeBatch();
+        if (!this.ready()) {
+          this.settle(bytes, bytes, null);
+          continue;
+        }
+        if (performance.now() < this.asyncUntil) {
+          this.writeAsync(batch, bytes);
+          return;
+        }
+        const started = performance.now();
+        let written = 0;
+        let error: NodeJS.ErrnoException | null = null;
+        try {
+          written = writevSync(this.fd, batch);
+        } catch (caught) {
+          error = caught as NodeJS.ErrnoException;
+        }
+        if (performance.now() - started > SLOW_WRITE_MS)
+          this.asyncUntil = performance.now() + ASYNC_SPELL_MS;
+        if (!this.wrote(batch, bytes, written, error)) return;
+      }
+    } finally {
+      this.pumping = false;
     }
+  }
+
+  private takeBatch(): { batch: Buffer[]; bytes: number } {
     const batch: Buffer[] = [];
     let bytes = 0;
     while (
@@ -128,31 +174,42 @@ export class FileAppender {
       batch.push(buffer);
       bytes += buffer.length;
     }
-    if (!this.ready()) {
-      this.done(bytes, bytes, null);
-      return;
-    }
+    return { batch, bytes };
+  }
+
+  private writeAsync(batch: Buffer[], bytes: number): void {
     this.writing = true;
     writev(this.fd, batch, (error, written) => {
       this.writing = false;
-      if (error && (error.code === "EAGAIN" || error.code === "EINTR")) {
-        this.queue.unshift(...batch);
-        this.writing = true;
-        setTimeout(() => {
-          this.writing = false;
-          this.pump();
-        }, RETRY_MS);
-        return;
-      }
-      if (!error && written < bytes) {
-        // A short write (a signal, a full disk half-way): the rest goes first next time.
-        this.queue.unshift(...remainder(batch, written));
-        this.queued -= written;
-        this.pump();
-        return;
-      }
-      this.done(bytes, error ? bytes : 0, error);
+      if (this.wrote(batch, bytes, written, error)) this.pump();
     });
+  }
+
+  /** Takes a write's outcome; false when the batch waits to be tried again. */
+  private wrote(
+    batch: Buffer[],
+    bytes: number,
+    written: number,
+    error: NodeJS.ErrnoException | null,
+  ): boolean {
+    if (error && (error.code === "EAGAIN" || error.code === "EINTR")) {
+      // A full non-blocking pipe (circusd's stdout): the same bytes again in a moment.
+      this.queue.unshift(...batch);
+      this.writing = true;
+      setTimeout(() => {
+        this.writing = false;
+        this.pump();
+      }, RETRY_MS);
+      return false;
+    }
+    if (!error && written < bytes) {
+      // A short write (a signal, a full disk half-way): the rest goes first next time.
+      this.queue.unshift(...remainder(batch, written));
+      this.queued -= written;
+      return true;
+    }
+    this.settle(bytes, error ? bytes : 0, error);
+    return true;
   }
 
   /** Whether the file can take a write now: open, and still the file at `path` when watched. */
@@ -178,7 +235,7 @@ export class FileAppender {
     }
   }
 
-  private done(bytes: number, lost: number, error: Error | null): void {
+  private settle(bytes: number, lost: number, error: Error | null): void {
     this.queued -= bytes;
     if (error) this.report(error);
     if (lost > 0) this.dropped = (this.dropped ?? 0) + lost;
@@ -189,7 +246,6 @@ export class FileAppender {
       this.dropped = null;
     }
     if (this.queued <= LOW_WATER) for (const resolve of this.waiters.splice(0)) resolve();
-    this.pump();
   }
 
   /** Logs the first error of a failing spell only: a full disk must not flood the log. */

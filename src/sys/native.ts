@@ -67,6 +67,8 @@ interface NativeModule {
   unixDgramOpen(path: string): number;
   /** Sends without blocking; throws an Error with errno (EAGAIN when the receiver is full). */
   unixDgramSend(fd: number, data: Buffer): number;
+  /** F_SETPIPE_SZ: the pipe's new capacity, or -1 when the kernel refuses. */
+  setPipeSize(fd: number, bytes: number): number;
 }
 
 let loaded: NativeModule | null = null;
