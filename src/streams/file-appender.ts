@@ -3,7 +3,7 @@
  * once while the disk is quick and in Node's thread pool when it is not, with backpressure and
  * with actions (a rotation) run between two writes, in queue order.
  */
-import { closeSync, fstatSync, openSync, statSync, writev, writevSync } from "node:fs";
+import { closeSync, fstatSync, openSync, statfsSync, statSync, writev, writevSync } from "node:fs";
 import { logger } from "../log/logger.js";
 
 /** Bytes queued above which `append` asks the caller to wait. */
@@ -21,6 +21,26 @@ const SLOW_WRITE_MS = 5;
 const ASYNC_SPELL_MS = 10_000;
 
 type Item = Buffer | (() => void);
+
+/** Filesystems whose writes can hang on a network (statfs magic numbers): never in place. */
+const NETWORK_FS = new Set([
+  0x6969 /* nfs */, 0x517b /* smb */, 0xff534d42 /* cifs */, 0xfe534d42 /* smb2 */,
+  0x65735546 /* fuse */, 0x00c36400 /* ceph */, 0x5346414f /* afs */, 0x01021997 /* 9p */,
+  0x47504653 /* gpfs */, 0x0bd00bd0 /* lustre */,
+]);
+
+/**
+ * Whether writes to this file may be done in place: a regular file on a local filesystem. A
+ * FIFO, a terminal or a pipe (a reader that stalls) and a network filesystem (a server that
+ * hangs) could block a write for good, so they always go through the thread pool.
+ */
+function writableInPlace(fd: number, path: string): boolean {
+  try {
+    return fstatSync(fd).isFile() && !NETWORK_FS.has(statfsSync(path).type);
+  } catch {
+    return false;
+  }
+}
 
 /** Options of a {@link FileAppender}. */
 export interface AppenderOptions {
@@ -46,6 +66,8 @@ export class FileAppender {
   private pumping = false;
   /** Until when (performance.now()) writes go to the thread pool, after a slow one. */
   private asyncUntil = 0;
+  /** Whether writes may be done in place at all (see {@link writableInPlace}). */
+  private inPlace = false;
   private readonly waiters: (() => void)[] = [];
   private readonly idle: (() => void)[] = [];
   /** Bytes dropped since writes started failing; null while they succeed. */
@@ -72,6 +94,7 @@ export class FileAppender {
     this.fd = -1;
     const fd = openSync(this.path, mode, 0o644);
     const stat = fstatSync(fd);
+    this.inPlace = writableInPlace(fd, this.path);
     this.fd = fd;
     this.ino = stat.ino;
     this.dev = stat.dev;
@@ -140,7 +163,7 @@ export class FileAppender {
           this.settle(bytes, bytes, null);
           continue;
         }
-        if (performance.now() < this.asyncUntil) {
+        if (!this.inPlace || performance.now() < this.asyncUntil) {
           this.writeAsync(batch, bytes);
           return;
         }
