@@ -3,6 +3,7 @@
  * processes through /proc. Every instance registers itself so that {@link cleanupAll} can
  * kill circusd and every process it started, even after a failed assertion.
  */
+import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import {
   chmodSync,
@@ -506,6 +507,18 @@ export async function runCircusd(
   );
   clearTimeout(timer);
   return { code, signal, stdout, stderr };
+}
+
+/**
+ * Runs circusd on a config it must refuse, and returns the one line it says why: it exits
+ * non-zero, before starting anything, with exactly one line on stderr.
+ */
+export async function refusal(configPath: string, cwd?: string): Promise<string> {
+  const result = await runCircusd([configPath], cwd === undefined ? {} : { cwd });
+  assert.notEqual(result.code, 0, `circusd accepted ${configPath}`);
+  const lines = result.stderr.trimEnd().split("\n");
+  assert.equal(lines.length, 1, `one line expected:\n${result.stderr}`);
+  return lines[0] as string;
 }
 
 /**
