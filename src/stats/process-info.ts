@@ -4,8 +4,10 @@ import {
   readUid,
   totalMemory,
   uptimeSeconds,
+  childrenIndex,
   childrenOf,
   processTable,
+  type ChildrenIndex,
 } from "../sys/proc.js";
 import { userEntry } from "../sys/users.js";
 
@@ -45,7 +47,8 @@ export interface CpuSample {
  * user names. A stats request over 1000 processes would otherwise scan /proc 1000 times.
  */
 export interface SampleContext {
-  table: Map<number, number>;
+  /** Children by parent pid, from one scan of /proc. */
+  children: ChildrenIndex;
   users: Map<number, string>;
   /** Epoch seconds of the boot, and the machine's memory: fixed while it runs. */
   bootTime: number;
@@ -57,7 +60,7 @@ let machine: { bootTime: number; totalMemory: number } | null = null;
 /** A fresh context for one round of samples. */
 export function sampleContext(): SampleContext {
   machine ??= { bootTime: Date.now() / 1000 - uptimeSeconds(), totalMemory: totalMemory() };
-  return { table: processTable(), users: new Map(), ...machine };
+  return { children: childrenIndex(processTable()), users: new Map(), ...machine };
 }
 
 function userName(uid: number | null, users: Map<number, string>): string {
@@ -108,6 +111,6 @@ export function sampleProcess(
     username: userName(readUid(pid), ctx.users),
     cmdline: readCmdline(pid),
     create_time: createTime,
-    children: childrenOf(pid, false, ctx.table),
+    children: childrenOf(pid, false, ctx.children),
   };
 }

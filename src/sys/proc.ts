@@ -1,4 +1,38 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync } from "node:fs";
+
+/** One buffer for every /proc read (they run one after another). */
+let buffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A /proc file's text, or null when it cannot be read (the process is gone). /proc files
+ * report a size of 0, so readFileSync stats and reads twice; a /proc file gives all its
+ * text to one read big enough, which makes this three system calls instead of five (a
+ * `stats` of 100 processes reads ~500 of them).
+ */
+export function readProc(path: string): string | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      length += n;
+      if (n === 0 || length < buffer.length) break;
+      const bigger = Buffer.allocUnsafe(buffer.length * 2);
+      buffer.copy(bigger, 0, 0, length);
+      buffer = bigger;
+    }
+    return buffer.toString("latin1", 0, length);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Fields of /proc/PID/stat that the engine uses. */
 export interface ProcStat {
@@ -20,12 +54,8 @@ export interface ProcStat {
 
 /** Reads /proc/PID/stat; null when the process is gone. */
 export function readStat(pid: number): ProcStat | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "latin1");
-  } catch {
-    return null;
-  }
+  const text = readProc(`/proc/${pid}/stat`);
+  if (text === null) return null;
   // comm may hold spaces and parentheses: it ends at the last ")".
   const open = text.indexOf("(");
   const close = text.lastIndexOf(")");
@@ -57,14 +87,27 @@ export function processTable(): Map<number, number> {
   return table;
 }
 
-/** Direct children of a pid, or every descendant when recursive. */
-export function childrenOf(pid: number, recursive = false, table = processTable()): number[] {
-  const byParent = new Map<number, number[]>();
+/** Parent pid -> its children's pids, from a {@link processTable}. */
+export type ChildrenIndex = Map<number, number[]>;
+
+/** Indexes a process table by parent, once for many lookups. */
+export function childrenIndex(table: Map<number, number>): ChildrenIndex {
+  const byParent: ChildrenIndex = new Map();
   for (const [child, parent] of table) {
     const list = byParent.get(parent);
     if (list) list.push(child);
     else byParent.set(parent, [child]);
   }
+  return byParent;
+}
+
+/** Direct children of a pid, or every descendant when recursive. */
+export function childrenOf(
+  pid: number,
+  recursive = false,
+  index: ChildrenIndex = childrenIndex(processTable()),
+): number[] {
+  const byParent = index;
   const result: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {
@@ -79,31 +122,24 @@ export function childrenOf(pid: number, recursive = false, table = processTable(
 
 /** The command line of a process, as ps shows it. */
 export function readCmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").filter(Boolean).join(" ");
-  } catch {
-    return "";
-  }
+  const text = readProc(`/proc/${pid}/cmdline`);
+  return text === null ? "" : text.split("\0").filter(Boolean).join(" ");
 }
 
 /** The real uid of a process (from /proc/PID/status). */
 export function readUid(pid: number): number | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "latin1");
-    const match = /^Uid:\s+(\d+)/m.exec(status);
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
+  const status = readProc(`/proc/${pid}/status`);
+  const match = status === null ? null : /^Uid:\s+(\d+)/m.exec(status);
+  return match ? Number(match[1]) : null;
 }
 
 /** Seconds since boot, from /proc/uptime. */
 export function uptimeSeconds(): number {
-  return Number(readFileSync("/proc/uptime", "latin1").split(" ")[0]);
+  return Number((readProc("/proc/uptime") ?? "0").split(" ")[0]);
 }
 
 /** Total memory in bytes, from /proc/meminfo. */
 export function totalMemory(): number {
-  const match = /^MemTotal:\s+(\d+) kB/m.exec(readFileSync("/proc/meminfo", "latin1"));
+  const match = /^MemTotal:\s+(\d+) kB/m.exec(readProc("/proc/meminfo") ?? "");
   return match ? Number(match[1]) * 1024 : 0;
 }
