@@ -3,7 +3,16 @@
  * once while the disk is quick and in Node's thread pool when it is not, with backpressure and
  * with actions (a rotation) run between two writes, in queue order.
  */
-import { closeSync, fstatSync, openSync, statfsSync, statSync, writev, writevSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  statfsSync,
+  statSync,
+  writev,
+  writevSync,
+} from "node:fs";
 import { logger } from "../log/logger.js";
 
 /** Bytes queued above which `append` asks the caller to wait. */
@@ -92,7 +101,11 @@ export class FileAppender {
     if (this.path === null) return 0;
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
-    const fd = openSync(this.path, mode, 0o644);
+    // O_NONBLOCK: a FIFO without a reader fails at once (ENXIO) rather than hanging circusd
+    // in open(), and a full one answers EAGAIN (retried) rather than blocking a write.
+    const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC, O_NONBLOCK } = constants;
+    const flags = O_WRONLY | O_CREAT | O_NONBLOCK | (mode === "w" ? O_TRUNC : O_APPEND);
+    const fd = openSync(this.path, flags, 0o644);
     const stat = fstatSync(fd);
     this.inPlace = writableInPlace(fd, this.path);
     this.fd = fd;
