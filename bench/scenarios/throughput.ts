@@ -246,6 +246,36 @@ function supervisorConfig(paths: RunPaths, bytes: number, rotate: boolean): stri
   ].join("\n");
 }
 
+/**
+ * A daemon driven by its control program (supervisorctl, circusctl): ready once `ready`
+ * succeeds; the writer started with `start writer`; stopped with SIGTERM, killed if it lingers.
+ */
+async function controlled(
+  daemon: Launched,
+  log: LineLog,
+  name: string,
+  ctl: (...args: string[]) => Promise<RunResult>,
+  ready: string,
+): Promise<Managed> {
+  const died = () => exitReason(daemon, log, name);
+  const managed: Managed = {
+    daemonPid: () => daemon.pid,
+    died,
+    async startWriter() {
+      checked(await ctl("start", "writer"), `${name}: start writer`);
+    },
+    async cleanup() {
+      if (!daemon.hasExited()) daemon.child.kill("SIGTERM");
+      await within(daemon.exited, 30_000, undefined);
+      if (!daemon.hasExited()) killTree(daemon.pid);
+      await within(daemon.exited, 5_000, undefined);
+      log.close();
+    },
+  };
+  await waitReady(() => ctl(ready), died);
+  return managed;
+}
+
 function supervisorSetup(rotate: boolean): Setup {
   return {
     label: rotate ? "supervisor, rotating" : "supervisor",
@@ -259,23 +289,7 @@ function supervisorSetup(rotate: boolean): Setup {
       const daemon = launch(["supervisord", "-c", config], { log, cwd: paths.dir });
       const ctl = (...args: string[]) =>
         run(["supervisorctl", "-c", config, ...args], { timeoutMs: 60_000, cwd: paths.dir });
-      const died = () => exitReason(daemon, log, "supervisord");
-      const managed: Managed = {
-        daemonPid: () => daemon.pid,
-        died,
-        async startWriter() {
-          checked(await ctl("start", "writer"), "supervisorctl start writer");
-        },
-        async cleanup() {
-          if (!daemon.hasExited()) daemon.child.kill("SIGTERM");
-          await within(daemon.exited, 30_000, undefined);
-          if (!daemon.hasExited()) killTree(daemon.pid);
-          await within(daemon.exited, 5_000, undefined);
-          log.close();
-        },
-      };
-      await waitReady(() => ctl("pid"), died);
-      return managed;
+      return controlled(daemon, log, "supervisord", ctl, "pid");
     },
   };
 }
@@ -386,23 +400,7 @@ function circusSetup(rotate: boolean): Setup {
           timeoutMs: 60_000,
           cwd: paths.dir,
         });
-      const died = () => exitReason(daemon, log, "circusd");
-      const managed: Managed = {
-        daemonPid: () => daemon.pid,
-        died,
-        async startWriter() {
-          checked(await ctl("start", "writer"), "circusctl start writer");
-        },
-        async cleanup() {
-          if (!daemon.hasExited()) daemon.child.kill("SIGTERM");
-          await within(daemon.exited, 30_000, undefined);
-          if (!daemon.hasExited()) killTree(daemon.pid);
-          await within(daemon.exited, 5_000, undefined);
-          log.close();
-        },
-      };
-      await waitReady(() => ctl("list"), died);
-      return managed;
+      return controlled(daemon, log, "circusd", ctl, "list");
     },
   };
 }
