@@ -1,7 +1,7 @@
 // The "Writing a plugin" example of Circus's manual, in TypeScript: logs every event of
 // circusd into a file, one line each. Run by circusd through [plugin:logger] in
 // examples/plugins.ini, or by hand:
-//   npx circus-plugin --config filename:events.log ./examples/event-logger.ts:EventLogger
+//   node dist/cli/circus-plugin.js --config filename:events.log ./examples/event-logger.ts:EventLogger
 import { appendFileSync } from "node:fs";
 import { CircusPlugin } from "circus-ts";
 
