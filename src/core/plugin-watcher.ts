@@ -16,7 +16,7 @@ function pluginScript(): string[] {
 }
 
 /** `use` as the plugin process must see it: a module path made absolute (its cwd differs). */
-export function pluginUse(plugin: PluginConfig, baseDir: string): string {
+function pluginUse(plugin: PluginConfig, baseDir: string): string {
   const colon = plugin.use.lastIndexOf(":");
   const module = colon > 0 ? plugin.use.slice(0, colon) : plugin.use;
   if (!module.startsWith(".")) return plugin.use;

@@ -11,28 +11,44 @@ import {
 } from "../streams/index.js";
 import { StreamOptionError } from "../streams/types.js";
 
-export type Streams = Record<PipeName, OutputStream | null>;
+const PIPES = ["stdout", "stderr"] as const;
 
 function configOf(config: WatcherConfig, name: PipeName): StreamConfig | null {
   return name === "stdout" ? config.stdoutStream : config.stderrStream;
 }
 
+/** Closes a stream, quietly: a stream's own errors are its to report. */
+async function closeQuietly(stream: OutputStream | null): Promise<void> {
+  try {
+    await stream?.close?.();
+  } catch {
+    // A user stream failing to close must not stop the watcher from stopping.
+  }
+}
+
 /**
- * Creates the stdout and stderr streams a watcher's config names (files are opened now, so
- * that a bad path fails at startup). Throws a ConfigError naming `stdout_stream.OPTION`.
+ * Creates the streams a watcher's config names for those pipes (files are opened now, so
+ * that a bad path fails at startup). Throws a ConfigError naming `stdout_stream.OPTION`,
+ * having closed what it created.
  */
-export async function createStreams(config: WatcherConfig): Promise<Streams> {
-  const streams: Streams = { stdout: null, stderr: null };
-  for (const name of ["stdout", "stderr"] as const) {
+async function createStreams(
+  config: WatcherConfig,
+  pipes: readonly PipeName[],
+): Promise<Map<PipeName, OutputStream | null>> {
+  const streams = new Map<PipeName, OutputStream | null>();
+  for (const name of pipes) {
     const spec = configOf(config, name);
-    if (!spec) continue;
     try {
-      streams[name] = await createStream(
-        { class: spec.class as string | OutputStreamClass, options: spec.options },
-        config.baseDir,
+      streams.set(
+        name,
+        spec &&
+          (await createStream(
+            { class: spec.class as string | OutputStreamClass, options: spec.options },
+            config.baseDir,
+          )),
       );
     } catch (error) {
-      await closeStreams(streams);
+      for (const stream of streams.values()) await closeQuietly(stream);
       if (!(error instanceof StreamOptionError)) throw error;
       throw new ConfigError(error.message, {
         file: config.source?.file ?? null,
@@ -45,24 +61,11 @@ export async function createStreams(config: WatcherConfig): Promise<Streams> {
 }
 
 /** Whether two configs describe the same stream for that pipe (then it is kept as it is). */
-export function sameStream(a: WatcherConfig, b: WatcherConfig, name: PipeName): boolean {
+function sameStream(a: WatcherConfig, b: WatcherConfig, name: PipeName): boolean {
   const [x, y] = [configOf(a, name), configOf(b, name)];
   if (x === null || y === null) return x === y;
   return x.class === y.class && JSON.stringify(x.options) === JSON.stringify(y.options);
 }
-
-/** Closes streams, logging nothing: a stream's own errors are its to report. */
-export async function closeStreams(streams: Partial<Streams>): Promise<void> {
-  for (const stream of Object.values(streams)) {
-    try {
-      await stream?.close?.();
-    } catch {
-      // A user stream failing to close must not stop the watcher from stopping.
-    }
-  }
-}
-
-const PIPES = ["stdout", "stderr"] as const;
 
 /**
  * A watcher's output: the redirector of its processes' pipes, plus the life of its streams
@@ -73,17 +76,20 @@ export class WatcherOutput extends Redirector {
 
   /** Creates the streams of `config`, replacing (and closing) any there were. */
   async load(config: WatcherConfig): Promise<void> {
-    const fresh = await createStreams(config);
-    for (const name of PIPES) await closeStreams({ [name]: this.setStream(name, fresh[name]) });
+    await this.replace(config, PIPES);
   }
 
   /** New streams for the pipes whose stream config differs between `current` and `next`. */
   async update(current: WatcherConfig, next: WatcherConfig): Promise<void> {
     const changed = PIPES.filter((name) => !sameStream(current, next, name));
     if (changed.length === 0) return;
-    const fresh = await createStreams(next);
-    for (const name of changed) await closeStreams({ [name]: this.setStream(name, fresh[name]) });
+    await this.replace(next, changed);
     if (!this.open) await this.reopen();
+  }
+
+  private async replace(config: WatcherConfig, pipes: readonly PipeName[]): Promise<void> {
+    for (const [name, stream] of await createStreams(config, pipes))
+      await closeQuietly(this.setStream(name, stream));
   }
 
   /** Opens the streams a stop closed. */
@@ -103,6 +109,6 @@ export class WatcherOutput extends Redirector {
   async close(): Promise<void> {
     await this.drain();
     this.open = false;
-    await closeStreams({ stdout: this.stream("stdout"), stderr: this.stream("stderr") });
+    for (const name of PIPES) await closeQuietly(this.stream(name));
   }
 }

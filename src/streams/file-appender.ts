@@ -12,6 +12,7 @@ import {
   statSync,
   writev,
   writevSync,
+  type Stats,
 } from "node:fs";
 import { logger } from "../log/logger.js";
 
@@ -43,9 +44,9 @@ const NETWORK_FS = new Set([
  * FIFO, a terminal or a pipe (a reader that stalls) and a network filesystem (a server that
  * hangs) could block a write for good, so they always go through the thread pool.
  */
-function writableInPlace(fd: number, path: string): boolean {
+function writableInPlace(stat: Stats, path: string): boolean {
   try {
-    return fstatSync(fd).isFile() && !NETWORK_FS.has(statfsSync(path).type);
+    return stat.isFile() && !NETWORK_FS.has(statfsSync(path).type);
   } catch {
     return false;
   }
@@ -107,7 +108,7 @@ export class FileAppender {
     const flags = O_WRONLY | O_CREAT | O_NONBLOCK | (mode === "w" ? O_TRUNC : O_APPEND);
     const fd = openSync(this.path, flags, 0o644);
     const stat = fstatSync(fd);
-    this.inPlace = writableInPlace(fd, this.path);
+    this.inPlace = writableInPlace(stat, this.path);
     this.fd = fd;
     this.ino = stat.ino;
     this.dev = stat.dev;

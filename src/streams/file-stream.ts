@@ -2,7 +2,7 @@
  * FileStream and WatchedFileStream: a watcher's output in a file, as Circus's
  * `circus.stream.file_stream` writes it, with rotation that never drops or repeats a byte.
  */
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { existsSync, renameSync } from "node:fs";
 import path from "node:path";
 import { compileStrftime } from "../log/strftime.js";
 import { FileAppender } from "./file-appender.js";
@@ -122,9 +122,4 @@ export class WatchedFileStream extends FileStreamBase {
   constructor(options: Record<string, string>) {
     super(options, true);
   }
-}
-
-/** Removes files, ignoring the ones already gone (backups beyond backup_count). */
-export function removeFiles(files: string[]): void {
-  for (const file of files) rmSync(file, { force: true });
 }
