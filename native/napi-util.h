@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *errno_code(int err) {
+static inline const char *errno_code(int err) {
   switch (err) {
     case EADDRINUSE: return "EADDRINUSE";
     case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
@@ -35,7 +35,7 @@ static const char *errno_code(int err) {
 }
 
 /* Throws an Error {code, errno, syscall}; `what` goes into the message. */
-static napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *what) {
+static inline napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *what) {
   char msg[512];
   if (what)
     snprintf(msg, sizeof msg, "%s %s: %s", syscall_name, what, strerror(err));
@@ -55,7 +55,7 @@ static napi_value throw_errno(napi_env env, int err, const char *syscall_name, c
 }
 
 /* True when obj has `name` set to something other than undefined or null. */
-static int napi_prop(napi_env env, napi_value obj, const char *name, napi_value *out) {
+static inline int napi_prop(napi_env env, napi_value obj, const char *name, napi_value *out) {
   bool has = false;
   napi_has_named_property(env, obj, name, &has);
   if (!has) return 0;

@@ -75,7 +75,6 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
 /* Called by the module's init (native/spawn.c). */
 void circus_unix_dgram_init(napi_env env, napi_value exports) {
   napi_value fn;
-  (void)napi_prop; /* shared header helper this file does not need */
   napi_create_function(env, "unixDgramOpen", NAPI_AUTO_LENGTH, js_open, NULL, &fn);
   napi_set_named_property(env, exports, "unixDgramOpen", fn);
   napi_create_function(env, "unixDgramSend", NAPI_AUTO_LENGTH, js_send, NULL, &fn);

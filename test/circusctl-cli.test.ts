@@ -10,6 +10,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { cleanupAll, isAlive, ROOT, waitFor, workerSection } from "./helpers/circusd.ts";
 import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
+import { HELP_COMMANDS } from "./helpers/ctl-tests.ts";
 
 const VERSION = (
   JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }
@@ -149,31 +150,7 @@ describe("circusctl help and version", () => {
     const r = await runCtl(["--help"]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /^usage: circusctl \[options\] command \[args\]/);
-    for (const name of [
-      "add",
-      "decr",
-      "dstats",
-      "get",
-      "globaloptions",
-      "incr",
-      "list",
-      "listen",
-      "listsockets",
-      "numprocesses",
-      "numwatchers",
-      "options",
-      "quit",
-      "reload",
-      "reloadconfig",
-      "restart",
-      "rm",
-      "set",
-      "signal",
-      "start",
-      "stats",
-      "status",
-      "stop",
-    ])
+    for (const name of HELP_COMMANDS)
       assert.match(r.stdout, new RegExp(`^  ${name} +\\S`, "m"), name);
     for (const option of [
       "--endpoint",

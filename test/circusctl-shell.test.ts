@@ -10,6 +10,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { cleanupAll, makeTempDir, waitFor, workerSection } from "./helpers/circusd.ts";
 import { PtyCtl, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
+import { HELP_COMMANDS } from "./helpers/ctl-tests.ts";
 
 let d: Daemon;
 let home: string;
@@ -43,31 +44,7 @@ describe("the shell through a pipe", () => {
     const r = await shell("help\n");
     const block = r.stdout.slice(r.stdout.indexOf("Documented"));
     assert.match(block, /^Documented commands \(type help <topic>\):\n={40}\nadd {5}/);
-    for (const name of [
-      "add",
-      "decr",
-      "dstats",
-      "get",
-      "globaloptions",
-      "incr",
-      "list",
-      "listen",
-      "listsockets",
-      "numprocesses",
-      "numwatchers",
-      "options",
-      "quit",
-      "reload",
-      "reloadconfig",
-      "restart",
-      "rm",
-      "set",
-      "signal",
-      "start",
-      "stats",
-      "status",
-      "stop",
-    ])
+    for (const name of HELP_COMMANDS)
       assert.match(block, new RegExp(`(^| )${name}( |$)`, "m"), name);
     assert.match(block, /\nUndocumented commands:\n={22}\nEOF {2}help\n/);
     for (const line of block.split("\n")) assert.ok(line.length <= 79, line);

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { parseCommandLine, parseInvocation, UsageError } from "../src/cli/ctl/args.ts";
 import { columnize } from "../src/cli/ctl/help.ts";
 import { pythonJson } from "../src/cli/ctl/pyjson.ts";
-import { getCommand } from "../src/cli/ctl/registry.ts";
+import { getCommand } from "../src/control/commands/index.ts";
 
 describe("circusctl arguments", () => {
   test("global options before or after the command; the command's own words kept", () => {

@@ -1,9 +1,8 @@
 /** The state-changing commands against a real circusd, through a raw DEALER. */
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
-  cleanupAll,
   copyFixture,
   isAlive,
   isGone,
@@ -14,13 +13,10 @@ import {
   workerSection,
   writeConfig,
 } from "./helpers/circusd.js";
-import { closeClients, connect, sleeperSection, type RawClient } from "./helpers/control.js";
+import { connect, sleeperSection } from "./helpers/control.js";
+import { cleanUpEachTest, keys, waitForPids } from "./helpers/ctl-tests.js";
 
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanUpEachTest();
 
 /** The hook names logged by test/fixtures/hooks.mjs. */
 function hookCalls(file: string): string[] {
@@ -31,34 +27,21 @@ function hookCalls(file: string): string[] {
     .map((l) => (JSON.parse(l) as { hook: string }).hook);
 }
 
-const keys = (reply: Record<string, unknown>) => Object.keys(reply).sort();
-
-async function count(c: RawClient, name: string, n: number): Promise<number[]> {
-  return waitFor(
-    async () => {
-      const reply = await c.call("list", { name });
-      const pids = reply.pids as number[];
-      return pids.length === n ? pids : null;
-    },
-    { message: `${name} to have ${n} processes` },
-  );
-}
-
 describe("state-changing commands", () => {
   test("incr, decr (nb), singleton", async () => {
     const d = startCircusd(
       (dir) => sleeperSection(dir, "web") + sleeperSection(dir, "one", { singleton: true }),
     );
     const c = await connect(d);
-    await count(c, "web", 1);
+    await waitForPids(c, "web", 1);
     const up = await c.call("incr", { name: "web", nb: 3, waiting: true });
     assert.deepEqual(keys(up), ["id", "numprocesses", "status", "time"]);
     assert.equal(up.numprocesses, 4);
-    await count(c, "web", 4);
+    await waitForPids(c, "web", 4);
     assert.equal((await c.call("decr", { name: "web", nb: 2 })).numprocesses, 2);
-    await count(c, "web", 2);
+    await waitForPids(c, "web", 2);
     assert.equal((await c.call("incr", { name: "web" })).numprocesses, 3);
-    await count(c, "web", 3);
+    await waitForPids(c, "web", 3);
     const single = await c.call("incr", { name: "one" });
     assert.deepEqual({ n: single.numprocesses, s: single.singleton }, { n: 1, s: true });
   });
@@ -69,9 +52,9 @@ describe("state-changing commands", () => {
         sleeperSection(dir, "web-1") + sleeperSection(dir, "web-2") + sleeperSection(dir, "db"),
     );
     const c = await connect(d);
-    const [web1] = await count(c, "web-1", 1);
-    await count(c, "web-2", 1);
-    await count(c, "db", 1);
+    const [web1] = await waitForPids(c, "web-1", 1);
+    await waitForPids(c, "web-2", 1);
+    await waitForPids(c, "db", 1);
 
     const stopped = await c.call("stop", { name: "web-1", waiting: true });
     assert.deepEqual(keys(stopped), ["id", "info", "status", "time"]);
@@ -93,9 +76,9 @@ describe("state-changing commands", () => {
     assert.equal(none.status, "error");
     assert.match(String(none.reason), /program web-\* not found/);
 
-    const [db] = await count(c, "db", 1);
+    const [db] = await waitForPids(c, "db", 1);
     await c.call("restart", { name: "db", waiting: true });
-    const [db2] = await count(c, "db", 1);
+    const [db2] = await waitForPids(c, "db", 1);
     assert.notEqual(db2, db);
 
     const all = await c.call("stop", { waiting: true });
@@ -114,19 +97,19 @@ describe("state-changing commands", () => {
   test("reload: graceful replaces every process, sequential too, terminate restarts", async () => {
     const d = startCircusd((dir) => sleeperSection(dir, "web", { numprocesses: 2 }));
     const c = await connect(d);
-    const first = await count(c, "web", 2);
+    const first = await waitForPids(c, "web", 2);
     const reply = await c.call("reload", { name: "web", waiting: true });
     assert.equal(reply.status, "ok");
-    const second = await count(c, "web", 2);
+    const second = await waitForPids(c, "web", 2);
     assert.ok(
       second.every((p) => !first.includes(p)),
       "new processes",
     );
     await c.call("reload", { name: "web", sequential: true, waiting: true });
-    const third = await count(c, "web", 2);
+    const third = await waitForPids(c, "web", 2);
     assert.ok(third.every((p) => !second.includes(p)));
     await c.call("reload", { graceful: false, waiting: true });
-    const fourth = await count(c, "web", 2);
+    const fourth = await waitForPids(c, "web", 2);
     assert.ok(fourth.every((p) => !third.includes(p)));
   });
 
@@ -138,7 +121,7 @@ describe("state-changing commands", () => {
     const c = await connect(d);
     await waitForStarts(d.path("web.jsonl"), 1);
     await c.call("set", { name: "web", options: { numprocesses: 3 }, waiting: true });
-    await count(c, "web", 3);
+    await waitForPids(c, "web", 3);
     assert.equal(
       (
         (await c.call("get", { name: "web", keys: ["numprocesses"] })).options as Record<
@@ -149,9 +132,9 @@ describe("state-changing commands", () => {
       3,
     );
 
-    const before = await count(c, "web", 3);
+    const before = await waitForPids(c, "web", 3);
     await c.call("set", { name: "web", options: { graceful_timeout: 4 }, waiting: true });
-    const after = await count(c, "web", 3);
+    const after = await waitForPids(c, "web", 3);
     assert.ok(
       after.every((p) => !before.includes(p)),
       "a changed option replaces the processes",
@@ -190,7 +173,7 @@ describe("state-changing commands", () => {
   test("add (with start), rm (nostop), signal and kill", async () => {
     const d = startCircusd((dir) => sleeperSection(dir, "web"));
     const c = await connect(d);
-    await count(c, "web", 1);
+    await waitForPids(c, "web", 1);
     const added = await c.call("add", {
       name: "extra",
       cmd: "/bin/sleep",
@@ -200,7 +183,7 @@ describe("state-changing commands", () => {
       waiting: true,
     });
     assert.deepEqual(keys(added), ["id", "status", "time"]);
-    const extra = await count(c, "extra", 2);
+    const extra = await waitForPids(c, "extra", 2);
     const dup = await c.call("add", { name: "extra", cmd: "/bin/true" });
     assert.equal(dup.status, "error");
     assert.equal((await c.call("add", { name: "x" })).errno, 4, "cmd is missing");
@@ -220,7 +203,7 @@ describe("state-changing commands", () => {
     await c.call("rm", { name: "later", waiting: true });
 
     // signal: by name and number, to a pid or every process; SIGSTOP shows in /proc.
-    const [pid] = await count(c, "web", 1);
+    const [pid] = await waitForPids(c, "web", 1);
     assert.equal((await c.call("signal", { name: "web", signum: "STOP" })).status, "ok");
     await waitFor(() => liveChildren(d.pid).find((p) => p.pid === pid)?.state === "T");
     await c.call("signal", { name: "web", pid, signum: 18 });
@@ -230,7 +213,7 @@ describe("state-changing commands", () => {
 
     // kill: the process goes, the watcher replaces it.
     await c.call("kill", { name: "web", pid, signum: "KILL", waiting: true });
-    const [next] = await count(c, "web", 1);
+    const [next] = await waitForPids(c, "web", 1);
     assert.notEqual(next, pid);
     assert.ok(!isAlive(pid as number));
   });
@@ -261,14 +244,14 @@ describe("state-changing commands", () => {
   test("reloadconfig applies the edited file; quit stops everything and circusd exits 0", async () => {
     const d = startCircusd((dir) => sleeperSection(dir, "web"));
     const c = await connect(d);
-    const [pid] = await count(c, "web", 1);
+    const [pid] = await waitForPids(c, "web", 1);
     writeConfig(
       d.dir,
       sleeperSection(d.dir, "web") + sleeperSection(d.dir, "new", { numprocesses: 2 }),
     );
     const reply = await c.call("reloadconfig", { waiting: true });
     assert.equal(reply.status, "ok", JSON.stringify(reply));
-    await count(c, "new", 2);
+    await waitForPids(c, "new", 2);
     writeFileSync(d.configPath, "[watcher:broken]\ncmd = /bin/true\nnumprocesses = many\n");
     const bad = await c.call("reloadconfig");
     assert.equal(bad.status, "error");
@@ -290,7 +273,7 @@ describe("state-changing commands", () => {
       ),
     );
     const c = await connect(d);
-    await count(c, "many", 300);
+    await waitForPids(c, "many", 300);
     const stopping = c.call("stop", { name: "many", waiting: true }, { timeout: 60_000 });
     const status = await c.call("status", { name: "many" });
     assert.equal(status.status, "stopping", "answered before the stop ended");
@@ -320,7 +303,7 @@ describe("endpoint_owner", () => {
       waiting: true,
     });
     assert.equal(allowed.status, "ok", JSON.stringify(allowed));
-    const [pid] = await count(c, "nobody-job", 1);
+    const [pid] = await waitForPids(c, "nobody-job", 1);
     assert.equal(statSync(`/proc/${pid}`).uid, 65534);
   });
 });
@@ -333,8 +316,8 @@ describe("restart of several watchers", () => {
         sleeperSection(dir, "whigh", { priority: 2 }),
     );
     const c = await connect(d);
-    await count(c, "wlow", 1);
-    await count(c, "whigh", 1);
+    await waitForPids(c, "wlow", 1);
+    await waitForPids(c, "whigh", 1);
     const from = d.lines.length;
     const reply = await c.call("restart", { name: "w*", match: "glob", waiting: true });
     assert.equal(reply.status, "ok");

@@ -1,14 +1,11 @@
 /** Every event topic on the pub/sub endpoint, read with a plain zeromq Subscriber. */
 import assert from "node:assert/strict";
-import { after, afterEach, describe, test } from "node:test";
-import { cleanupAll, copyFixture, startCircusd, waitFor } from "./helpers/circusd.js";
-import { closeClients, connect, listen, sleeperSection } from "./helpers/control.js";
+import { describe, test } from "node:test";
+import { copyFixture, startCircusd, waitFor } from "./helpers/circusd.js";
+import { connect, listen, sleeperSection } from "./helpers/control.js";
+import { cleanUpEachTest } from "./helpers/ctl-tests.js";
 
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanUpEachTest();
 
 describe("events", () => {
   test("spawn, kill, reap, stop, start, updated, add, remove, hook_success, hook_failure", async () => {

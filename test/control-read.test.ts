@@ -1,34 +1,11 @@
 /** The read commands against a real circusd, through a raw DEALER: replies key for key. */
 import assert from "node:assert/strict";
-import { after, afterEach, describe, test } from "node:test";
-import {
-  cleanupAll,
-  copyFixture,
-  isAlive,
-  makeTempDir,
-  startCircusd,
-  waitFor,
-} from "./helpers/circusd.js";
-import { closeClients, connect, sleeperSection, type RawClient } from "./helpers/control.js";
+import { describe, test } from "node:test";
+import { copyFixture, isAlive, makeTempDir, startCircusd } from "./helpers/circusd.js";
+import { connect, sleeperSection } from "./helpers/control.js";
+import { cleanUpEachTest, keys, waitForPids } from "./helpers/ctl-tests.js";
 
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
-
-const keys = (reply: Record<string, unknown>) => Object.keys(reply).sort();
-
-async function count(c: RawClient, name: string, n: number): Promise<number[]> {
-  return waitFor(
-    async () => {
-      const reply = await c.call("list", { name });
-      const pids = reply.pids as number[];
-      return pids.length === n ? pids : null;
-    },
-    { message: `${name} to have ${n} processes` },
-  );
-}
+cleanUpEachTest();
 
 describe("read commands", () => {
   test("status, list, numprocesses, numwatchers, globaloptions, listsockets", async () => {
@@ -36,8 +13,8 @@ describe("read commands", () => {
       (dir) => sleeperSection(dir, "b", { numprocesses: 2 }) + sleeperSection(dir, "A"),
     );
     const c = await connect(d);
-    const pids = await count(c, "b", 2);
-    await count(c, "a", 1);
+    const pids = await waitForPids(c, "b", 2);
+    await waitForPids(c, "a", 1);
 
     const list = await c.call("list");
     assert.deepEqual(keys(list), ["id", "status", "time", "watchers"]);
@@ -111,8 +88,8 @@ describe("read commands", () => {
         sleeperSection(dir, "idle"),
     );
     const c = await connect(d);
-    const [pid] = await count(c, "burn", 1);
-    await count(c, "idle", 1);
+    const [pid] = await waitForPids(c, "burn", 1);
+    await waitForPids(c, "idle", 1);
     await new Promise((r) => setTimeout(r, 1500));
     const one = await c.call("stats", { name: "burn" });
     assert.deepEqual(keys(one), ["id", "info", "name", "status", "time"]);
@@ -197,7 +174,7 @@ describe("stats --extended", () => {
       },
     );
     const c = await connect(d);
-    const [pid] = await count(c, "web", 1);
+    const [pid] = await waitForPids(c, "web", 1);
     const plain = await c.call("stats", { name: "web" });
     const info = (plain.info as Record<string, Record<string, unknown>>)[String(pid)];
     assert.equal(info?.extra, undefined);

@@ -4,27 +4,15 @@
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Request } from "zeromq";
-import { cleanupAll, ROOT, startCircusd, testEndpoints, waitFor } from "./helpers/circusd.js";
-import { closeClients, connect, EventLog, RawClient, sleeperSection } from "./helpers/control.js";
+import { ROOT, startCircusd, testEndpoints, waitFor } from "./helpers/circusd.js";
+import { connect, EventLog, RawClient, sleeperSection } from "./helpers/control.js";
+import { freePort } from "./helpers/ctl.js";
+import { cleanUpEachTest } from "./helpers/ctl-tests.js";
 
-/** A tcp port nobody listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanUpEachTest();
 
 const ERROR_KEYS = ["errno", "id", "reason", "status", "tb", "time"];
 

@@ -12,7 +12,6 @@ import path from "node:path";
 import {
   cleanupAll,
   makeTempDir,
-  ROOT,
   runCircusd,
   startCircusd,
   waitFor,
@@ -20,9 +19,9 @@ import {
   workerSection,
   writeConfig,
 } from "./helpers/circusd.ts";
+import { copyLogFixture, writeJsonConfig } from "./helpers/log.ts";
 
 const PYTHON = "/usr/bin/python3";
-const FIXTURES = path.join(ROOT, "test/fixtures/log");
 
 const receivers: (ChildProcess | dgram.Socket)[] = [];
 afterEach(async () => {
@@ -33,22 +32,21 @@ afterEach(async () => {
   await cleanupAll();
 });
 
-/** Copies test/fixtures/log/NAME into dir. */
-function fixture(dir: string, name: string): string {
-  const target = path.join(dir, name);
-  writeFileSync(target, readFileSync(path.join(FIXTURES, name)));
-  return target;
-}
-
 function read(file: string): string {
   return existsSync(file) ? readFileSync(file, "utf8") : "";
 }
 
 /** Waits until the file holds a line matching regex; returns the whole text. */
 async function waitForFile(file: string, regex: RegExp): Promise<string> {
-  return waitFor(() => (regex.test(read(file)) ? read(file) : null), {
-    message: () => `${regex} in ${file}; it holds:\n${read(file)}`,
-  });
+  return waitFor(
+    () => {
+      const text = read(file);
+      return regex.test(text) ? text : null;
+    },
+    {
+      message: () => `${regex} in ${file}; it holds:\n${read(file)}`,
+    },
+  );
 }
 
 /**
@@ -186,7 +184,7 @@ describe("syslog", () => {
 describe("loggerconfig files", () => {
   test("YAML: formatters, levels, and circus lines propagating to root's handler", async () => {
     const dir = makeTempDir();
-    const logconf = fixture(dir, "logging.yaml");
+    const logconf = copyLogFixture(dir, "logging.yaml");
     const d = startCircusd(`[circus]\nloggerconfig = ${logconf}\n\n${workerSection(dir, "y")}`, {
       dir,
     });
@@ -203,7 +201,7 @@ describe("loggerconfig files", () => {
 
   test("JSON: $-style format, INFO level; the [circus] options it overrides are reported", async () => {
     const dir = makeTempDir();
-    const logconf = fixture(dir, "logging.json");
+    const logconf = copyLogFixture(dir, "logging.json");
     const d = startCircusd(
       `[circus]\nloglevel = debug\nloggerconfig = ${logconf}\n\n${workerSection(dir, "j")}`,
       { dir },
@@ -217,7 +215,7 @@ describe("loggerconfig files", () => {
 
   test("INI (fileConfig): args with interpolation, propagate = 0, and --log-level debug", async () => {
     const dir = makeTempDir();
-    const logconf = fixture(dir, "logging.ini");
+    const logconf = copyLogFixture(dir, "logging.ini");
     const d = startCircusd(`[circus]\nloggerconfig = ${logconf}\n\n${workerSection(dir, "i")}`, {
       dir,
     });
@@ -239,7 +237,7 @@ describe("loggerconfig files", () => {
 
   test("--logger-config overrides [circus] loggerconfig", async () => {
     const dir = makeTempDir();
-    const logconf = fixture(dir, "logging.json");
+    const logconf = copyLogFixture(dir, "logging.json");
     const d = startCircusd(
       `[circus]\nloggerconfig = ${dir}/missing.yaml\n\n${workerSection(dir, "o")}`,
       {
@@ -253,15 +251,11 @@ describe("loggerconfig files", () => {
 
   test("a dictConfig that configures only root disables circus, as in Python", async () => {
     const dir = makeTempDir();
-    const logconf = path.join(dir, "rootonly.json");
-    writeFileSync(
-      logconf,
-      JSON.stringify({
-        version: 1,
-        handlers: { f: { class: "logging.FileHandler", filename: "root.log" } },
-        root: { level: "DEBUG", handlers: ["f"] },
-      }),
-    );
+    const logconf = writeJsonConfig(dir, "rootonly.json", {
+      version: 1,
+      handlers: { f: { class: "logging.FileHandler", filename: "root.log" } },
+      root: { level: "DEBUG", handlers: ["f"] },
+    });
     // What Python's logging does with the same file, for the record.
     const py = spawnSync(
       PYTHON,
@@ -283,7 +277,7 @@ describe("loggerconfig files", () => {
 
   test("RotatingFileHandler rolls over as Python's does (rot.log, rot.log.1, rot.log.2)", async () => {
     const dir = makeTempDir();
-    const logconf = fixture(dir, "rotating.ini");
+    const logconf = copyLogFixture(dir, "rotating.ini");
     const d = startCircusd(
       `[circus]\nloggerconfig = ${logconf}\n\n${workerSection(dir, "rot", { numprocesses: 6 })}`,
       { dir },

@@ -5,10 +5,10 @@
 import { afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, makeTempDir, ROOT } from "./helpers/circusd.ts";
+import { cleanupAll, makeTempDir } from "./helpers/circusd.ts";
 import {
   FileHandler,
   RotatingFileHandler,
@@ -19,6 +19,7 @@ import { configureDefault, configureFromFile, LoggingConfigError } from "../src/
 import { Logger, logger } from "../src/log/logger.ts";
 import { CRITICAL, DEBUG, ERROR, INFO, WARNING, makeRecord } from "../src/log/record.ts";
 import { Formatter } from "../src/log/formatter.ts";
+import { copyLogFixture, writeJsonConfig } from "./helpers/log.ts";
 
 afterEach(cleanupAll);
 
@@ -105,30 +106,26 @@ describe("syslog priorities", () => {
 describe("the logger tree", () => {
   test("levels, propagation and handler levels as Python's logging", async () => {
     const dir = makeTempDir();
-    const conf = path.join(dir, "tree.json");
-    writeFileSync(
-      conf,
-      JSON.stringify({
-        version: 1,
-        disable_existing_loggers: false,
-        formatters: { f: { format: "%(name)s:%(levelname)s:%(message)s" } },
-        handlers: {
-          own: {
-            class: "logging.FileHandler",
-            filename: path.join(dir, "own.log"),
-            formatter: "f",
-          },
-          root: {
-            class: "logging.FileHandler",
-            filename: path.join(dir, "root.log"),
-            formatter: "f",
-            level: "ERROR",
-          },
+    const conf = writeJsonConfig(dir, "tree.json", {
+      version: 1,
+      disable_existing_loggers: false,
+      formatters: { f: { format: "%(name)s:%(levelname)s:%(message)s" } },
+      handlers: {
+        own: {
+          class: "logging.FileHandler",
+          filename: path.join(dir, "own.log"),
+          formatter: "f",
         },
-        loggers: { circus: { level: "INFO", handlers: ["own"] } },
-        root: { level: "CRITICAL", handlers: ["root"] },
-      }),
-    );
+        root: {
+          class: "logging.FileHandler",
+          filename: path.join(dir, "root.log"),
+          formatter: "f",
+          level: "ERROR",
+        },
+      },
+      loggers: { circus: { level: "INFO", handlers: ["own"] } },
+      root: { level: "CRITICAL", handlers: ["root"] },
+    });
     await configureFromFile(conf);
     assert.equal(logger.level, "info");
     assert.equal(logger.enabled("debug"), false);
@@ -233,8 +230,7 @@ describe("logger configuration files against Python's logging.config", () => {
       const now = 1711846800.25;
       const pyDir = makeTempDir();
       const ourDir = makeTempDir();
-      for (const dir of [pyDir, ourDir])
-        copyFileSync(path.join(ROOT, "test/fixtures/log", name), path.join(dir, name));
+      for (const dir of [pyDir, ourDir]) copyLogFixture(dir, name);
       const py = spawnSync("/usr/bin/python3", ["-c", PY_CONFIGURE], {
         cwd: pyDir,
         input: JSON.stringify({ file: name, messages, pid: process.pid, now }),

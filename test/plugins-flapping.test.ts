@@ -6,23 +6,13 @@
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  cleanupAll,
-  makeTempDir,
-  refusal,
-  startCircusd,
-  waitFor,
-  writeConfig,
-} from "./helpers/circusd.js";
-import { closeClients, connect, listen, type EventLog, type RawClient } from "./helpers/control.js";
+import { makeTempDir, refusal, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
+import { connect, listen, type EventLog, type RawClient } from "./helpers/control.js";
+import { cleanupAfterEach } from "./helpers/plugins.js";
 
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanupAfterEach();
 
 /** A watcher whose processes exit at once with code 1 (the test folder marks circusd). */
 function crashing(name: string, options: Record<string, string | number> = {}): string {

@@ -5,60 +5,22 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import dgram from "node:dgram";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { parseInfo, parseRedisUrl } from "../src/plugins/builtin/redis-observer.js";
-import {
-  cleanupAll,
-  isGone,
-  makeTempDir,
-  ROOT,
-  refusal,
-  startCircusd,
-  waitFor,
-} from "./helpers/circusd.js";
-import { closeClients, connect, type RawClient } from "./helpers/control.js";
+import { isGone, makeTempDir, ROOT, refusal, startCircusd, waitFor } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
 import { freePort } from "./helpers/ctl.js";
+import { cleanupAfterEach, onePid, watcherPids as pids } from "./helpers/plugins.js";
+import { StatsdListener } from "./fixtures/plugins/statsd/listener.js";
 
 const FLAKY_HTTP = path.join(ROOT, "test/fixtures/plugins/observers/flaky-http.mjs");
 
-/** A statsd daemon's socket: every datagram received, as text. */
-class StatsdListener {
-  readonly lines: string[] = [];
-  private constructor(
-    readonly socket: dgram.Socket,
-    readonly port: number,
-  ) {
-    socket.on("message", (data) => this.lines.push(...data.toString().split("\n")));
-  }
-
-  static async open(): Promise<StatsdListener> {
-    const socket = dgram.createSocket("udp4");
-    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-    const listener = new StatsdListener(socket, socket.address().port);
-    listeners.add(listener);
-    return listener;
-  }
-
-  /** The lines of `bucket` (full name), in arrival order. */
-  of(bucket: string): string[] {
-    return this.lines.filter((line) => line.startsWith(`${bucket}:`));
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-const listeners = new Set<StatsdListener>();
 /** redis-server pids seen: killed at cleanup, should their process title not carry the folder. */
 const redisPids = new Set<number>();
 
-afterEach(async () => {
-  for (const listener of listeners) listener.close();
-  listeners.clear();
+cleanupAfterEach(() => {
   for (const pid of redisPids) {
     try {
       process.kill(pid, "SIGKILL");
@@ -67,27 +29,7 @@ afterEach(async () => {
     }
   }
   redisPids.clear();
-  closeClients();
-  await cleanupAll();
 });
-after(cleanupAll);
-
-/** The pids of a watcher, from `list`. */
-async function pids(c: RawClient, name: string): Promise<number[]> {
-  const reply = await c.call("list", { name });
-  return (reply.pids as number[] | undefined) ?? [];
-}
-
-/** Waits until the watcher runs one process other than `not`, and returns its pid. */
-async function onePid(c: RawClient, name: string, not = 0, timeout = 15_000): Promise<number> {
-  return waitFor(
-    async () => {
-      const list = await pids(c, name);
-      return list.length === 1 && list[0] !== not ? list[0] : null;
-    },
-    { timeout, message: `${name} to run one process other than ${not}` },
-  );
-}
 
 /** The JSON lines flaky-http.mjs logged, one per request. */
 function requests(file: string): { pid: number; mode: string }[] {

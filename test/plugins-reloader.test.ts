@@ -6,16 +6,13 @@
 import assert from "node:assert/strict";
 import { chmodSync, renameSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, refusal, startCircusd, waitFor, makeTempDir } from "./helpers/circusd.js";
-import { closeClients, connect, sleeperSection, type RawClient } from "./helpers/control.js";
+import { refusal, startCircusd, makeTempDir } from "./helpers/circusd.js";
+import { connect, sleeperSection, type RawClient } from "./helpers/control.js";
+import { cleanupAfterEach, onePid } from "./helpers/plugins.js";
 
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanupAfterEach();
 
 /** An executable script that runs sleep; its mtime set to `mtime` (seconds). */
 function script(file: string, mtime = Date.now() / 1000 - 60): string {
@@ -25,23 +22,9 @@ function script(file: string, mtime = Date.now() / 1000 - 60): string {
   return file;
 }
 
-/** The one pid of a watcher, once it has exactly one. */
-async function onePid(c: RawClient, name: string): Promise<number> {
-  return waitFor(async () => {
-    const pids = (await c.call("list", { name })).pids as number[];
-    return pids.length === 1 ? pids[0] : null;
-  });
-}
-
 /** Waits until the watcher's one process is another than `pid`, and returns it. */
-async function replaced(c: RawClient, name: string, pid: number): Promise<number> {
-  return waitFor(
-    async () => {
-      const pids = (await c.call("list", { name })).pids as number[];
-      return pids.length === 1 && pids[0] !== pid ? pids[0] : null;
-    },
-    { timeout: 10_000, message: `${name} (${pid}) to be restarted` },
-  );
+function replaced(c: RawClient, name: string, pid: number): Promise<number> {
+  return onePid(c, name, pid, { timeout: 10_000, message: `${name} (${pid}) to be restarted` });
 }
 
 const PLUGIN = `[plugin:reloader]

@@ -6,29 +6,21 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  cleanupAll,
   isAlive,
   makeTempDir,
-  ROOT,
   refusal,
   startCircusd,
   waitFor,
   writeConfig,
 } from "./helpers/circusd.js";
-import { closeClients, sleeperSection } from "./helpers/control.js";
-import { closeListeners, StatsdListener } from "./fixtures/plugins/statsd/listener.js";
+import { sleeperSection } from "./helpers/control.js";
+import { cleanupAfterEach, HOG, pluginSection } from "./helpers/plugins.js";
+import { StatsdListener } from "./fixtures/plugins/statsd/listener.js";
 
-afterEach(async () => {
-  closeListeners();
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
-
-const HOG = path.join(ROOT, "test/fixtures/plugins/resource/hog.mjs");
+cleanupAfterEach();
 
 /** One line of hog.mjs's --out file. */
 interface HogRecord {
@@ -64,17 +56,31 @@ function resourceSection(
   port: number,
   options: Record<string, string | number>,
 ): string {
-  const all = {
+  return pluginSection(name, {
     use: "circus.plugins.resource_watcher.ResourceWatcher",
     watcher,
     loop_rate: 0.3,
     host: "127.0.0.1",
     port,
     ...options,
-  };
-  return `[plugin:${name}]\n${Object.entries(all)
-    .map(([k, v]) => `${k} = ${String(v)}`)
-    .join("\n")}\n\n`;
+  });
+}
+
+/**
+ * A circusd running a hog.mjs watcher for each of `watchers` (name -> hog.mjs arguments),
+ * each looked after by a ResourceWatcher `rw_<name>` with `limits`.
+ */
+function startWatched(
+  udp: StatsdListener,
+  watchers: Record<string, string>,
+  limits: Record<string, string | number>,
+) {
+  const names = Object.keys(watchers);
+  return startCircusd(
+    (dir) =>
+      names.map((name) => hogSection(dir, name, watchers[name] as string)).join("") +
+      names.map((name) => resourceSection(`rw_${name}`, name, udp.port, limits)).join(""),
+  );
 }
 
 const bucket = (watcher: string, what: string) =>
@@ -85,13 +91,7 @@ describe("ResourceWatcher", () => {
     const udp = await StatsdListener.open();
     // Only the CPU limit: memory and health checks can not fire for these processes.
     const limits = { max_cpu: 30, max_mem: "95", health_threshold: 0, max_count: 1 };
-    const d = startCircusd(
-      (dir) =>
-        hogSection(dir, "burn", "--cpu") +
-        hogSection(dir, "calm", "") +
-        resourceSection("rw_burn", "burn", udp.port, limits) +
-        resourceSection("rw_calm", "calm", udp.port, limits),
-    );
+    const d = startWatched(udp, { burn: "--cpu", calm: "" }, limits);
     const burn = d.path("burn.jsonl");
     const calm = d.path("calm.jsonl");
     const [first] = await waitFor(() => (startsOf(burn).length >= 2 ? startsOf(burn) : null), {
@@ -125,13 +125,7 @@ describe("ResourceWatcher", () => {
   test("restarts a watcher whose process holds more memory than max_mem bytes", async () => {
     const udp = await StatsdListener.open();
     const limits = { max_cpu: 0, max_mem: "150M", health_threshold: 0, max_count: 1 };
-    const d = startCircusd(
-      (dir) =>
-        hogSection(dir, "fat", "--mem 250") +
-        hogSection(dir, "slim", "--mem 10") +
-        resourceSection("rw_fat", "fat", udp.port, limits) +
-        resourceSection("rw_slim", "slim", udp.port, limits),
-    );
+    const d = startWatched(udp, { fat: "--mem 250", slim: "--mem 10" }, limits);
     const fat = d.path("fat.jsonl");
     await waitFor(() => startsOf(fat).length >= 2, {
       message: () => `fat to be restarted; statsd got:\n${udp.lines.join("\n")}\n${d.log}`,
@@ -149,15 +143,10 @@ describe("ResourceWatcher", () => {
 
   test("min_cpu: restarts a watcher whose process uses too little CPU", async () => {
     const udp = await StatsdListener.open();
-    const d = startCircusd(
-      (dir) =>
-        hogSection(dir, "lazy", "") +
-        resourceSection("rw", "lazy", udp.port, {
-          min_cpu: 50,
-          max_mem: "95",
-          health_threshold: 0,
-          max_count: 1,
-        }),
+    const d = startWatched(
+      udp,
+      { lazy: "" },
+      { min_cpu: 50, max_mem: "95", health_threshold: 0, max_count: 1 },
     );
     await waitFor(() => startsOf(d.path("lazy.jsonl")).length >= 2, {
       message: () => `lazy to be restarted; statsd got:\n${udp.lines.join("\n")}\n${d.log}`,
@@ -173,17 +162,17 @@ describe("ResourceWatcher", () => {
 
   test("process_children: signals a child over its limits, not the watcher", async () => {
     const udp = await StatsdListener.open();
-    const d = startCircusd(
-      (dir) =>
-        hogSection(dir, "parent", "--child-cpu") +
-        resourceSection("rw", "parent", udp.port, {
-          max_cpu: 30,
-          max_mem: "95",
-          health_threshold: 0,
-          max_count: 1,
-          process_children: "true",
-          child_signal: 9,
-        }),
+    const d = startWatched(
+      udp,
+      { parent: "--child-cpu" },
+      {
+        max_cpu: 30,
+        max_mem: "95",
+        health_threshold: 0,
+        max_count: 1,
+        process_children: "true",
+        child_signal: 9,
+      },
     );
     const out = d.path("parent.jsonl");
     const start = await waitFor(() => startsOf(out)[0], { message: "the parent's start" });

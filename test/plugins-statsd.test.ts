@@ -3,35 +3,13 @@
  * on a real UDP socket standing for statsd: the exact lines, as Circus's plugins send them.
  */
 import assert from "node:assert/strict";
-import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
-import {
-  cleanupAll,
-  makeTempDir,
-  ROOT,
-  refusal,
-  startCircusd,
-  waitFor,
-  writeConfig,
-} from "./helpers/circusd.js";
-import { closeClients, connect, listen, sleeperSection } from "./helpers/control.js";
-import { closeListeners, StatsdListener } from "./fixtures/plugins/statsd/listener.js";
+import { describe, test } from "node:test";
+import { makeTempDir, refusal, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
+import { connect, listen, sleeperSection } from "./helpers/control.js";
+import { cleanupAfterEach, HOG, pluginSection } from "./helpers/plugins.js";
+import { StatsdListener } from "./fixtures/plugins/statsd/listener.js";
 
-afterEach(async () => {
-  closeListeners();
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
-
-const HOG = path.join(ROOT, "test/fixtures/plugins/resource/hog.mjs");
-
-/** A `[plugin:NAME]` section. */
-function pluginSection(name: string, options: Record<string, string | number>): string {
-  const lines = [`[plugin:${name}]`];
-  for (const [key, value] of Object.entries(options)) lines.push(`${key} = ${String(value)}`);
-  return `${lines.join("\n")}\n\n`;
-}
+cleanupAfterEach();
 
 /** A watcher running hog.mjs (idle unless `args` say otherwise), findable by cleanup. */
 function hogSection(dir: string, name: string, options: Record<string, string | number> = {}) {

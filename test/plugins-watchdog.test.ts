@@ -6,25 +6,15 @@ import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  cleanupAll,
-  makeTempDir,
-  ROOT,
-  refusal,
-  startCircusd,
-  waitFor,
-} from "./helpers/circusd.js";
-import { closeClients, connect, listen, type RawClient } from "./helpers/control.js";
+import { makeTempDir, ROOT, refusal, startCircusd } from "./helpers/circusd.js";
+import { connect, listen } from "./helpers/control.js";
+import { cleanupAfterEach, onePid, watcherPids as pids } from "./helpers/plugins.js";
 
 const HEARTBEAT = path.join(ROOT, "test/fixtures/plugins/watchdog/heartbeat.mjs");
 
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanupAfterEach();
 
 /** A UDP port nobody uses right now (the kernel's pick). */
 async function freeUdpPort(): Promise<number> {
@@ -42,18 +32,6 @@ cmd = ${process.execPath} ${HEARTBEAT} --port ${port} --interval 100 --marker ${
 graceful_timeout = 1
 
 `;
-}
-
-async function pids(c: RawClient, name: string): Promise<number[]> {
-  return (await c.call("list", { name })).pids as number[];
-}
-
-/** The one pid of a watcher, once it has exactly one. */
-async function onePid(c: RawClient, name: string): Promise<number> {
-  return waitFor(async () => {
-    const list = await pids(c, name);
-    return list.length === 1 ? list[0] : null;
-  });
 }
 
 describe("WatchDog plugin", () => {
@@ -85,13 +63,10 @@ watchers_regex = ^(steady|silent)$
 
     // silent beats 3 times, then goes quiet: killed within loop_rate * max_count (1 s) plus
     // a loop, and a new process takes its place.
-    const replaced = await waitFor(
-      async () => {
-        const now = await pids(c, "silent");
-        return now.length === 1 && now[0] !== silent ? now[0] : null;
-      },
-      { timeout: 10_000, message: () => `silent (${silent}) to be replaced` },
-    );
+    const replaced = await onePid(c, "silent", silent, {
+      timeout: 10_000,
+      message: () => `silent (${silent}) to be replaced`,
+    });
     assert.notEqual(replaced, silent);
     const kill = await log.waitFor("watcher.silent.kill", (e) => e.data.process_pid === silent);
     assert.ok(kill);

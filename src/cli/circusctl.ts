@@ -4,10 +4,10 @@
  * without a command, opens an interactive shell. The commands, their arguments, help and
  * console output come from the registry that circusd itself runs.
  */
+import { COMMANDS, getCommand } from "../control/commands/index.js";
 import { parseInvocation, UsageError } from "./ctl/args.js";
 import { bashCompletion } from "./ctl/bash-completion.js";
 import { mainHelp, USAGE } from "./ctl/help.js";
-import { COMMANDS, getCommand } from "./ctl/registry.js";
 import { EXIT_USAGE, runCommand } from "./ctl/run.js";
 import { Session, STDIO } from "./ctl/session.js";
 import { runShell } from "./ctl/shell.js";
@@ -39,9 +39,9 @@ async function main(argv: string[]): Promise<number> {
   const session = new Session(globals);
   const name = command === null ? undefined : getCommand(command)?.name;
   const listening = name === "listen" || name === "logs";
-  // A signal ends `listen` and `logs -f` (their normal end), and otherwise ends the run at once; either
-  // way the sockets and the ssh tunnel are closed on the way out. The shell handles its
-  // own Ctrl-C.
+  // A signal ends `listen` and `logs -f` (their normal end), and otherwise ends the run at
+  // once; either way the sockets and the ssh tunnel are closed on the way out. The shell
+  // handles its own Ctrl-C.
   const abort = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     abort.abort();

@@ -11,7 +11,7 @@ import { Controller } from "../control/controller.js";
 import { Publisher } from "../control/publisher.js";
 import { formatLocation } from "../config/errors.js";
 import { checkPlugins } from "../plugins/check.js";
-import { logger, levelRank, parseLogLevel, type LogLevel } from "../log/logger.js";
+import { logger, levelRank, parseLogLevel } from "../log/logger.js";
 import {
   configureDefault,
   configureFromFile,
@@ -265,11 +265,11 @@ async function configureLogging(values: LoggingValues, config: CircusConfig): Pr
   await attempt("loggerconfig", "logger-config", () => configureFromFile(loggerConfig));
   // The file decides; an explicit --log-level still sets the circus logger's own level.
   // What else would be ignored is said, rather than ignored silently.
-  if (values["log-level"] !== undefined) logger.level = level as LogLevel;
+  if (values["log-level"] !== undefined) logger.level = level;
   const ignored: string[] = [];
   if (values["log-output"] !== undefined) ignored.push("--log-output");
   else if (output !== "-") ignored.push("[circus] logoutput");
-  if (values["log-level"] === undefined && parseLogLevel(levelText) !== "info") {
+  if (values["log-level"] === undefined && level !== "info") {
     ignored.push("[circus] loglevel");
   }
   for (const what of ignored) {

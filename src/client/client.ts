@@ -105,19 +105,14 @@ export class Client {
    * when no reply comes within the timeout (a reply that is not JSON names no call, so it
    * ends that way too), with a {@link CallError} when the client is closed.
    */
-  call(
+  async call(
     command: string,
     properties: Record<string, unknown> = {},
     options: CallOptions = {},
   ): Promise<CircusReply> {
-    if (this.closed) return Promise.reject(new CallError("the client is closed"));
+    if (this.closed) throw new CallError("the client is closed");
     const id = newId();
-    let text: string;
-    try {
-      text = JSON.stringify({ id, command, properties } satisfies CircusRequest);
-    } catch (error) {
-      return Promise.reject(new CallError(`cannot encode the request: ${errorText(error)}`));
-    }
+    const text = encodeRequest({ id, command, properties });
     const timeout = options.timeout ?? this.timeout;
     const reply = new Promise<CircusReply>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -150,13 +145,7 @@ export class Client {
    */
   async cast(command: string, properties: Record<string, unknown> = {}): Promise<void> {
     if (this.closed) throw new CallError("the client is closed");
-    let text: string;
-    try {
-      const request: CircusRequest = { id: newId(), command, properties, msg_type: "cast" };
-      text = JSON.stringify(request);
-    } catch (error) {
-      throw new CallError(`cannot encode the request: ${errorText(error)}`);
-    }
+    const text = encodeRequest({ id: newId(), command, properties, msg_type: "cast" });
     this.casted = true;
     await this.send(text).catch((error: unknown) => {
       throw sendError(error);
@@ -235,6 +224,15 @@ export class Client {
     clearTimeout(entry.timer);
     if (error) entry.reject(error);
     else entry.resolve(reply as CircusReply);
+  }
+}
+
+/** The request's JSON; a CallError when it cannot be encoded (a cycle, a BigInt). */
+function encodeRequest(request: CircusRequest): string {
+  try {
+    return JSON.stringify(request);
+  } catch (error) {
+    throw new CallError(`cannot encode the request: ${errorText(error)}`);
   }
 }
 

@@ -198,9 +198,12 @@ export class Controller {
   private errorFor(id: unknown, command: Command, error: unknown): CircusReply {
     const message = error instanceof Error ? error.message : String(error);
     const mid = id as string | null;
-    if (error instanceof MessageError || error instanceof ArbiterError)
+    if (
+      error instanceof MessageError ||
+      error instanceof ArbiterError ||
+      error instanceof ConfigError
+    )
       return errorReply(mid, message, ERRNO.MESSAGE_ERROR);
-    if (error instanceof ConfigError) return errorReply(mid, message, ERRNO.MESSAGE_ERROR);
     if (error instanceof Error && typeof (error as NodeJS.ErrnoException).code === "string")
       return errorReply(mid, message, ERRNO.OS_ERROR);
     logger.debug(`error: command ${command.name}: ${(error as Error)?.stack ?? message}`);

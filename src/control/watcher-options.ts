@@ -97,7 +97,7 @@ export function watcherOptions(config: WatcherConfig): Record<string, unknown> {
 }
 
 /** Circus's `validate_option`: throws a MessageError for an unknown key or a mistyped value. */
-export function validateOption(key: string, value: unknown): void {
+function validateOption(key: string, value: unknown): void {
   const spec = SPECS[key];
   const prefixed = /^(stdout_stream|stderr_stream|hooks)\.|^rlimit_/.test(key);
   const known = (spec !== undefined && !spec.readOnly) || key in STREAMS || key === "hooks";
@@ -140,6 +140,12 @@ export function validateOption(key: string, value: unknown): void {
     if (value !== null && !Number.isInteger(value))
       throw new MessageError(`${JSON.stringify(value)} rlimit value isn't a valid int`);
   }
+}
+
+/** The `options` property of `set` and `add`: an object whose every option is valid. */
+export function validateOptions(options: unknown): void {
+  if (!isObject(options)) throw new MessageError("'options' property should be an object");
+  for (const [key, value] of Object.entries(options)) validateOption(key, value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

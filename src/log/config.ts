@@ -27,7 +27,7 @@ import {
 } from "./handlers.js";
 import { hierarchy } from "./hierarchy.js";
 import { parseIni, type IniFile } from "./ini.js";
-import { CIRCUS_LOG_FORMAT, CIRCUS_DATE_FORMAT, CIRCUS_SYSLOG_DATE_FORMAT } from "./logger.js";
+import { CIRCUS_DATE_FORMAT, CIRCUS_SYSLOG_DATE_FORMAT, circusFormatter } from "./logger.js";
 import { PyName, parsePyLiteral, type PyValue } from "./pyliteral.js";
 import { NOTSET, WARNING, levelNumber } from "./record.js";
 
@@ -165,7 +165,7 @@ function outputHandler(output: string): { handler: Handler; datefmt: string } {
  */
 export async function configureDefault(level: number, output: string): Promise<void> {
   const { handler, datefmt } = outputHandler(output);
-  handler.formatter = new Formatter(CIRCUS_LOG_FORMAT, datefmt);
+  handler.formatter = circusFormatter(datefmt);
   const plan: Plan = {
     handlers: [handler],
     root: { level, handlers: [handler] },
@@ -227,6 +227,12 @@ function handlerClass(name: unknown, where: string): HandlerClass {
   return fail(
     `${where}: unknown handler class ${JSON.stringify(name)} (known: ${HANDLER_CLASSES.join(", ")}, with or without a logging. or logging.handlers. prefix)`,
   );
+}
+
+/** The name a stream or socktype reference gives: `sys.stdout` for ext://sys.stdout. */
+function refName(value: unknown): string {
+  if (value instanceof PyName) return value.name;
+  return typeof value === "string" ? value.replace(/^ext:\/\//, "") : "";
 }
 
 function show(value: unknown): string {
@@ -307,8 +313,7 @@ function buildHandler(
     case "StreamHandler": {
       const v = kwargs["stream"];
       if (v === undefined || v === null) return new StreamHandler("stderr");
-      const name =
-        v instanceof PyName ? v.name : typeof v === "string" ? v.replace(/^ext:\/\//, "") : "";
+      const name = refName(v);
       if (name === "sys.stdout") return new StreamHandler("stdout");
       if (name === "sys.stderr") return new StreamHandler("stderr");
       return fail(`${at("stream")}: expected ext://sys.stdout or ext://sys.stderr, got ${show(v)}`);
@@ -381,9 +386,7 @@ function buildHandler(
       }
       const s = kwargs["socktype"];
       if (s !== undefined && s !== null) {
-        const name =
-          s instanceof PyName ? s.name : typeof s === "string" ? s.replace(/^ext:\/\//, "") : "";
-        if (name !== "socket.SOCK_DGRAM") {
+        if (refName(s) !== "socket.SOCK_DGRAM") {
           fail(
             `${at("socktype")}: only datagrams (socket.SOCK_DGRAM) are supported, got ${show(s)}`,
           );

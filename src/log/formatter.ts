@@ -464,7 +464,8 @@ function parseDollar(format: string): Piece[] {
 
 function fieldPiece(key: string, convert: (value: unknown) => string): Piece {
   if (key === "asctime") return (_record, asctime) => convert(asctime());
-  return (record) => convert(recordField(record, key));
+  const read = recordField(key) ?? (() => undefined);
+  return (record) => convert(read(record));
 }
 
 const DEFAULT_FORMATS: Record<FormatStyle, string> = {

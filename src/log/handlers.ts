@@ -18,6 +18,7 @@ import {
   statSync,
   unlinkSync,
   writeSync,
+  type Stats,
 } from "node:fs";
 import { isIP } from "node:net";
 import { constants as osConstants } from "node:os";
@@ -32,9 +33,12 @@ const DEFAULT_FORMATTER = new Formatter();
 
 const EAGAIN = osConstants.errno.EAGAIN;
 
+/** Never notified: Atomics.wait on it just sleeps. */
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
 /** A short wait without leaving the call (for a full pipe). */
 function pause(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  Atomics.wait(sleeper, 0, 0, ms);
 }
 
 /** Writes the whole text to fd, waiting a little (at most ~100 ms) on a full non-blocking fd. */
@@ -165,9 +169,12 @@ export class FileHandler extends Handler {
     if (!delay) this.open();
   }
 
-  protected open(): void {
+  /** Opens the file; returns its stat, for subclasses that need more than the size. */
+  protected open(): Stats {
     this.fd = openSync(this.filename, this.mode);
-    this.size = fstatSync(this.fd).size;
+    const st = fstatSync(this.fd);
+    this.size = st.size;
+    return st;
   }
 
   protected closeFile(): void {
@@ -204,11 +211,11 @@ export class WatchedFileHandler extends FileHandler {
   private dev = -1;
   private ino = -1;
 
-  protected override open(): void {
-    super.open();
-    const st = fstatSync(this.fd!);
+  protected override open(): Stats {
+    const st = super.open();
     this.dev = st.dev;
     this.ino = st.ino;
+    return st;
   }
 
   private reopenIfNeeded(): void {
@@ -252,17 +259,18 @@ export class RotatingFileHandler extends FileHandler {
   }
 
   private shouldRollover(line: string): boolean {
-    // Never roll over anything other than a regular file (/dev/null, a fifo...).
-    try {
-      if (!statSync(this.filename).isFile()) return false;
-    } catch {
-      // does not exist: it will be created
-    }
     if (this.fd === null) this.open();
     if (this.maxBytes <= 0) return false;
     // Never roll an empty file over (a line longer than maxBytes would leave empty backups).
     if (this.size === 0) return false;
-    return this.size + Buffer.byteLength(line) >= this.maxBytes;
+    if (this.size + Buffer.byteLength(line) < this.maxBytes) return false;
+    // Never roll over anything other than a regular file (/dev/null, a fifo...): checked
+    // last, so that only a line that would roll the file over costs a stat.
+    try {
+      return statSync(this.filename).isFile();
+    } catch {
+      return true; // does not exist: it will be created
+    }
   }
 
   doRollover(): void {
@@ -303,6 +311,21 @@ function isDst(seconds: number): boolean {
   return date.getTimezoneOffset() < standard;
 }
 
+const DAILY = { unit: DAY, suffix: "%Y-%m-%d", extMatch: /^\d{4}-\d{2}-\d{2}(\.\w+)?$/ };
+
+/** Python's reading of each fixed `when`: seconds per interval, the backups' date suffix. */
+const ROLLOVER_UNITS: Record<string, { unit: number; suffix: string; extMatch: RegExp }> = {
+  S: {
+    unit: 1,
+    suffix: "%Y-%m-%d_%H-%M-%S",
+    extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(\.\w+)?$/,
+  },
+  M: { unit: 60, suffix: "%Y-%m-%d_%H-%M", extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}(\.\w+)?$/ },
+  H: { unit: 3600, suffix: "%Y-%m-%d_%H", extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}(\.\w+)?$/ },
+  D: DAILY,
+  MIDNIGHT: DAILY,
+};
+
 /** `logging.handlers.TimedRotatingFileHandler`: a new file every interval (or at midnight). */
 export class TimedRotatingFileHandler extends FileHandler {
   readonly when: string;
@@ -320,39 +343,15 @@ export class TimedRotatingFileHandler extends FileHandler {
     dayOfWeek: number;
   } {
     const w = when.toUpperCase();
-    if (w === "S") {
-      return {
-        unit: 1,
-        suffix: "%Y-%m-%d_%H-%M-%S",
-        extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(\.\w+)?$/,
-        dayOfWeek: 0,
-      };
-    }
-    if (w === "M") {
-      return {
-        unit: 60,
-        suffix: "%Y-%m-%d_%H-%M",
-        extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}(\.\w+)?$/,
-        dayOfWeek: 0,
-      };
-    }
-    if (w === "H") {
-      return {
-        unit: 3600,
-        suffix: "%Y-%m-%d_%H",
-        extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}(\.\w+)?$/,
-        dayOfWeek: 0,
-      };
-    }
-    const daily = { suffix: "%Y-%m-%d", extMatch: /^\d{4}-\d{2}-\d{2}(\.\w+)?$/ };
-    if (w === "D" || w === "MIDNIGHT") return { unit: DAY, ...daily, dayOfWeek: 0 };
+    const fixed = Object.hasOwn(ROLLOVER_UNITS, w) ? ROLLOVER_UNITS[w] : undefined;
+    if (fixed) return { ...fixed, dayOfWeek: 0 };
     if (w.startsWith("W")) {
       if (!/^W[0-6]$/.test(w)) {
         throw new Error(
           `weekly rollover needs a day from 0 to 6 (0 is Monday), as W0; got ${JSON.stringify(when)}`,
         );
       }
-      return { unit: DAY * 7, ...daily, dayOfWeek: Number(w[1]) };
+      return { ...DAILY, unit: DAY * 7, dayOfWeek: Number(w[1]) };
     }
     throw new Error(`expected S, M, H, D, MIDNIGHT or W0-W6, got ${JSON.stringify(when)}`);
   }

@@ -5,7 +5,7 @@
  * `2026-11-23 08:39:29 circus[2813] [INFO] msg`. circusd reconfigures the tree from
  * `loglevel`, `logoutput` and `loggerconfig` (see config.ts).
  */
-import { appendFileSync, closeSync, openSync, writeSync } from "node:fs";
+import { writeSync } from "node:fs";
 import { Formatter } from "./formatter.js";
 import { Handler, SinkHandler, StreamHandler, type LineSink } from "./handlers.js";
 import { hierarchy, LoggerNode, setLastResort } from "./hierarchy.js";
@@ -66,26 +66,8 @@ export function formatTime(date = new Date()): string {
 /** Where log lines go (the library API). */
 export type LogSink = LineSink;
 
-/** Writes to a file by path, appending; reopen() follows an outside rotation. */
-export class FileSink implements LogSink {
-  private fd: number;
-  constructor(readonly file: string) {
-    this.fd = openSync(file, "a");
-  }
-  write(line: string): void {
-    writeSync(this.fd, line);
-  }
-  reopen(): void {
-    closeSync(this.fd);
-    this.fd = openSync(this.file, "a");
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
-
 /** Writes to circusd's stdout, synchronously so that no line is lost at exit. */
-export const stdoutSink: LogSink = {
+const stdoutSink: LogSink = {
   write(line) {
     try {
       writeSync(1, line);
@@ -94,13 +76,6 @@ export const stdoutSink: LogSink = {
     }
   },
 };
-
-/** Opens the sink for a plain `logoutput` value: `-` is stdout, anything else a file. */
-export function openSink(output: string): LogSink {
-  if (output === "-" || output === "") return stdoutSink;
-  appendFileSync(output, "");
-  return new FileSink(output);
-}
 
 function sinkHandler(sink: LogSink): Handler {
   const handler = new SinkHandler(sink);

@@ -24,7 +24,7 @@ const NAME_TO_LEVEL: Record<string, number> = {
 };
 
 /** `logging.getLevelName`: the name of a level number (`Level 15` for others). */
-export function levelName(levelno: number): string {
+function levelName(levelno: number): string {
   switch (levelno) {
     case CRITICAL:
       return "CRITICAL";
@@ -56,7 +56,7 @@ export function levelNumber(value: unknown): number | null {
 }
 
 /** When the logging machinery was loaded, for `relativeCreated`. */
-export const START_TIME = Date.now();
+const START_TIME = Date.now();
 
 /** The script circusd runs as, for `pathname`, `filename` and `module`. */
 const scriptPath = path.resolve(process.argv[1] ?? "circusd");
@@ -93,84 +93,49 @@ export function makeRecord(name: string, levelno: number, msg: string): LogRecor
   };
 }
 
+const scriptName = path.basename(scriptPath);
+const scriptModule = path.basename(scriptPath, path.extname(scriptPath));
+
 /**
- * The value of a record attribute as a format asks for it, or undefined when Python's
- * LogRecord has no such attribute. `message` and `asctime` are set by the formatter.
+ * How to read each attribute of Python's LogRecord from a record, by name. `message` is the
+ * message as Python's formatter sets it; `asctime` is the formatter's own (see
+ * {@link RECORD_FIELDS}).
  */
-export function recordField(record: LogRecord, key: string): unknown {
-  switch (key) {
-    case "name":
-      return record.name;
-    case "msg":
-    case "message":
-      return record.msg;
-    case "levelname":
-      return record.levelname;
-    case "levelno":
-      return record.levelno;
-    case "created":
-      return new PyFloat(record.created);
-    case "msecs":
-      return new PyFloat(record.msecs);
-    case "relativeCreated":
-      return new PyFloat(record.relativeCreated);
-    case "process":
-      return record.process;
-    case "processName":
-      return "MainProcess";
-    case "thread":
-      return process.pid;
-    case "threadName":
-      return "MainThread";
-    case "taskName":
-      return null;
-    case "pathname":
-      return scriptPath;
-    case "filename":
-      return path.basename(scriptPath);
-    case "module":
-      return path.basename(scriptPath, path.extname(scriptPath));
-    case "funcName":
-      return "<module>";
-    case "lineno":
-      return 0;
-    case "args":
-      return PY_EMPTY_TUPLE;
-    case "exc_info":
-    case "exc_text":
-    case "stack_info":
-      return null;
-    default:
-      return undefined;
-  }
+const FIELDS: Record<string, (record: LogRecord) => unknown> = {
+  name: (r) => r.name,
+  msg: (r) => r.msg,
+  message: (r) => r.msg,
+  levelname: (r) => r.levelname,
+  levelno: (r) => r.levelno,
+  created: (r) => new PyFloat(r.created),
+  msecs: (r) => new PyFloat(r.msecs),
+  relativeCreated: (r) => new PyFloat(r.relativeCreated),
+  process: (r) => r.process,
+  processName: () => "MainProcess",
+  thread: () => process.pid,
+  threadName: () => "MainThread",
+  taskName: () => null,
+  pathname: () => scriptPath,
+  filename: () => scriptName,
+  module: () => scriptModule,
+  funcName: () => "<module>",
+  lineno: () => 0,
+  args: () => PY_EMPTY_TUPLE,
+  exc_info: () => null,
+  exc_text: () => null,
+  stack_info: () => null,
+};
+
+/**
+ * The reader of a record attribute as a format asks for it, or undefined when Python's
+ * LogRecord has no such attribute. `asctime` is set by the formatter.
+ */
+export function recordField(key: string): ((record: LogRecord) => unknown) | undefined {
+  return Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
 }
 
-/** The names {@link recordField} knows, plus those the formatter adds. */
-export const RECORD_FIELDS = new Set([
-  "name",
-  "msg",
-  "message",
-  "asctime",
-  "levelname",
-  "levelno",
-  "created",
-  "msecs",
-  "relativeCreated",
-  "process",
-  "processName",
-  "thread",
-  "threadName",
-  "taskName",
-  "pathname",
-  "filename",
-  "module",
-  "funcName",
-  "lineno",
-  "args",
-  "exc_info",
-  "exc_text",
-  "stack_info",
-]);
+/** The names {@link recordField} knows, plus `asctime`, which the formatter adds. */
+export const RECORD_FIELDS = new Set([...Object.keys(FIELDS), "asctime"]);
 
 /** A number Python holds as a float: `str()` gives `946.0`, not `946`. */
 export class PyFloat {
@@ -181,7 +146,7 @@ export class PyFloat {
 }
 
 /** `()` as Python prints the empty args tuple. */
-export const PY_EMPTY_TUPLE = { toString: () => "()" };
+const PY_EMPTY_TUPLE = { toString: () => "()" };
 
 /** Python's `repr(float)`: the shortest round-trip digits, with `.0` or an exponent. */
 export function pyFloatRepr(x: number): string {

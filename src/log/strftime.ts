@@ -182,7 +182,12 @@ function loadZone(): ZoneInfo | null {
       ? ["/etc/localtime"]
       : tz.startsWith("/")
         ? [tz]
-        : [`${process.env["TZDIR"] ?? "/usr/share/zoneinfo"}/${tz}`, `/usr/share/zoneinfo/${tz}`];
+        : [
+            ...new Set([
+              `${process.env["TZDIR"] ?? "/usr/share/zoneinfo"}/${tz}`,
+              `/usr/share/zoneinfo/${tz}`,
+            ]),
+          ];
   for (const file of candidates) {
     try {
       const info = readTzif(readFileSync(file));
@@ -202,7 +207,7 @@ function loadZone(): ZoneInfo | null {
 }
 
 /** The abbreviation glibc would print for `date` in local time (`CET`, `EDT`, ...). */
-export function zoneAbbreviation(date: Date): string {
+function zoneAbbreviation(date: Date): string {
   const offsetSec = -date.getTimezoneOffset() * 60;
   const zone = loadZone();
   if (zone) {

@@ -3,7 +3,7 @@
  * the `[plugin:NAME]` section, so that a wrong type is refused at circusd's startup with the
  * option named, not found out later by the plugin process.
  */
-import { parseBool, parseNumber } from "../config/values.js";
+import { parseBool, parseInteger, parseNumber } from "../config/values.js";
 
 /** What an option holds. `size`: bytes with a B/K/M/G/T/P/E/Z/Y unit, else a percentage. */
 export type OptionType = "string" | "int" | "number" | "bool" | "regex" | "size";
@@ -78,11 +78,9 @@ function read(type: OptionType, text: string): OptionValue {
   switch (type) {
     case "string":
       return text;
-    case "int": {
+    case "int":
       // Python's int() of the reference accepts "5" but not "5.5".
-      if (!/^\s*[+-]?\d+\s*$/.test(text)) throw new Error(`expected an integer, got "${text}"`);
-      return Number(text);
-    }
+      return parseInteger(text);
     case "number":
       return parseNumber(text);
     case "bool":

@@ -4,7 +4,7 @@
  * `module-path:Export` (JS or TS), resolved relative to the config file.
  */
 import { loadExport, ModuleLoadError } from "../sys/modules.js";
-import type { CircusPlugin, PluginClass } from "./plugin.js";
+import type { PluginClass } from "./plugin.js";
 
 /** The built-ins: documented full name -> loader of the class. */
 export const BUILTIN_PLUGINS: Record<string, () => Promise<PluginClass>> = {
@@ -63,6 +63,3 @@ export async function resolvePlugin(use: string, baseDir: string): Promise<Plugi
   if (typeof found !== "function") throw new PluginLoadError(`${use} is not a class`);
   return found as PluginClass;
 }
-
-/** A plugin's instance, for checking its options without starting it. */
-export type { CircusPlugin };

@@ -2,6 +2,7 @@
  * circusctl's command line: global options (anywhere, as long as the command does not take
  * an option of the same name), then `COMMAND [ARGS]` with the command's own `--options`.
  */
+import { DEFAULT_TIMEOUT } from "../../client/client.js";
 import type { Command, CommandLine } from "../../control/command.js";
 
 /** The global options of circusctl, as the man page lists them. */
@@ -75,7 +76,7 @@ function applyGlobal(globals: GlobalOptions, words: string[], i: number): number
 export function defaultGlobals(): GlobalOptions {
   return {
     endpoint: null,
-    timeout: 5,
+    timeout: DEFAULT_TIMEOUT,
     json: false,
     prettify: false,
     ssh: null,

@@ -5,7 +5,7 @@
  * default pub/sub endpoint; `$CIRCUSCTL_ENDPOINT` names the control socket, not this one,
  * and so does --endpoint in the shell (where it was given for every other command).
  */
-import { DEFAULT_PUBSUB_ENDPOINT, Subscriber } from "../../client/subscriber.js";
+import { DEFAULT_PUBSUB_ENDPOINT } from "../../client/subscriber.js";
 import type { Session } from "./session.js";
 
 export async function runListen(
@@ -17,15 +17,8 @@ export async function runListen(
   let endpoint = (!session.interactive && session.globals.endpoint) || DEFAULT_PUBSUB_ENDPOINT;
   if (words[0]?.includes("://")) endpoint = words.shift() as string;
   const topics = words.length > 0 ? words : [""];
-  const subscriber = new Subscriber({ endpoint: await session.reach(endpoint), topics });
-  const stop = (): void => subscriber.close();
-  if (abort.aborted) stop();
-  abort.addEventListener("abort", stop, { once: true });
-  try {
+  await session.subscribed(endpoint, topics, abort, async (subscriber) => {
     for await (const event of subscriber) session.io.out(`${event.topic}: ${event.raw}\n`);
-  } finally {
-    abort.removeEventListener("abort", stop);
-    subscriber.close();
-  }
+  });
   return 0;
 }

@@ -2,8 +2,7 @@
  * `circusctl logs [NAME] [-n N] -f`: the last lines (the `logs` command), then new output as
  * it comes, from the pub/sub endpoint circusd names in its global options, until interrupted.
  */
-import { Subscriber } from "../../client/subscriber.js";
-import { formatLogLine, logs } from "../../control/commands/logs.js";
+import { formatLogLine, logs, logsTopic } from "../../control/commands/logs.js";
 import type { Session } from "./session.js";
 
 interface LiveOutput {
@@ -23,14 +22,9 @@ export async function followLogs(
   const options = await client.callOk("globaloptions", {});
   const endpoint = (options.options as Record<string, unknown> | undefined)?.pubsub_endpoint;
   if (typeof endpoint !== "string") throw new Error("circusd did not say its pubsub_endpoint");
-  const topic =
-    typeof properties.name === "string" ? `logs.${properties.name.toLowerCase()}.` : "logs.";
+  const name = typeof properties.name === "string" ? properties.name : undefined;
   // Subscribed before the last lines are asked for, so that nothing falls between the two.
-  const subscriber = new Subscriber({ endpoint: await session.reach(endpoint), topics: [topic] });
-  const stop = (): void => subscriber.close();
-  if (abort.aborted) stop();
-  abort.addEventListener("abort", stop, { once: true });
-  try {
+  await session.subscribed(endpoint, [logsTopic(name)], abort, async (subscriber) => {
     const reply = await client.callOk("logs", properties);
     const text = logs.consoleOutput(reply, properties);
     if (text !== "") session.io.out(text + "\n");
@@ -41,9 +35,6 @@ export async function followLogs(
       if (live.skipped)
         session.io.out(formatLogLine({ ...live, line: `[${live.skipped} bytes skipped]` }) + "\n");
     }
-  } finally {
-    abort.removeEventListener("abort", stop);
-    subscriber.close();
-  }
+  });
   return 0;
 }

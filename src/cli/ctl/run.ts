@@ -4,13 +4,14 @@
  * call failed (timeout, bad arguments), 2 a usage error, 3 an error reply (as Circus 0.19).
  */
 import { CallError, TimeoutError } from "../../client/errors.js";
+import { getCommand } from "../../control/commands/index.js";
+import { consoleError } from "../../control/commands/util.js";
 import type { CircusReply } from "../../control/protocol.js";
 import { parseCommandLine, UsageError } from "./args.js";
 import { commandHelp, USAGE } from "./help.js";
 import { runListen } from "./listen.js";
 import { followLogs } from "./logs.js";
 import { pythonJson } from "./pyjson.js";
-import { getCommand } from "./registry.js";
 import type { Session } from "./session.js";
 
 export const EXIT_OK = 0;
@@ -66,7 +67,7 @@ function printReply(
   const failed = reply.status === "error";
   if (globals.json) {
     io.out(pythonJson(reply, globals.prettify) + "\n");
-    if (failed) io.err(`error: ${String(reply.reason)}\n`);
+    if (failed) io.err(`${consoleError(reply)}\n`);
     return failed ? EXIT_ERROR_REPLY : EXIT_OK;
   }
   let text: string;
@@ -74,7 +75,7 @@ function printReply(
     text = consoleOutput(reply);
   } catch {
     // An unexpected reply shape must not hide the reply itself.
-    text = failed ? `error: ${String(reply.reason)}` : pythonJson(reply);
+    text = failed ? consoleError(reply) : pythonJson(reply);
   }
   if (failed) io.err(text + "\n");
   else io.out(text + "\n");

@@ -5,6 +5,7 @@
  */
 import { Client, DEFAULT_ENDPOINT } from "../../client/client.js";
 import { openSshTunnel, type SshTunnel } from "../../client/ssh.js";
+import { Subscriber } from "../../client/subscriber.js";
 import type { GlobalOptions } from "./args.js";
 
 /** Where circusctl writes. */
@@ -60,6 +61,29 @@ export class Session {
     });
     this.tunnels.push(tunnel);
     return tunnel.endpoint;
+  }
+
+  /**
+   * Runs `body` with a subscriber of `topics` on the pub/sub `endpoint` (reached as
+   * {@link reach} does). Aborting closes the subscriber, which ends its iteration; it is
+   * closed in any case when `body` ends.
+   */
+  async subscribed(
+    endpoint: string,
+    topics: string[],
+    abort: AbortSignal,
+    body: (subscriber: Subscriber) => Promise<void>,
+  ): Promise<void> {
+    const subscriber = new Subscriber({ endpoint: await this.reach(endpoint), topics });
+    const stop = (): void => subscriber.close();
+    if (abort.aborted) stop();
+    abort.addEventListener("abort", stop, { once: true });
+    try {
+      await body(subscriber);
+    } finally {
+      abort.removeEventListener("abort", stop);
+      subscriber.close();
+    }
   }
 
   /** Closes the client and ends the ssh processes. */

@@ -4,11 +4,11 @@
  * tab completion, history, Ctrl-D to leave. An error is printed and the shell goes on.
  */
 import readline from "node:readline";
+import { COMMANDS, getCommand } from "../../control/commands/index.js";
 import { shlexSplit } from "../../core/shlex.js";
 import { makeCompleter } from "./completion.js";
 import { commandHelp, shellHelp } from "./help.js";
 import { HISTORY_SIZE, loadHistory, saveHistory } from "./history.js";
-import { COMMANDS, getCommand } from "./registry.js";
 import { runCommand } from "./run.js";
 import type { Session } from "./session.js";
 import { versionLine } from "./version.js";

@@ -4,7 +4,7 @@ import { resolveUid } from "../../sys/users.js";
 import type { Arbiter } from "../../core/arbiter.js";
 import type { Command } from "../command.js";
 import { ArgumentError, MessageError } from "../protocol.js";
-import { validateOption } from "../watcher-options.js";
+import { validateOptions } from "../watcher-options.js";
 import { buildConfig } from "./set.js";
 import { checkTypes, okOutput, requireProps } from "./util.js";
 
@@ -81,12 +81,7 @@ Options:
       typeof args === "string" ||
       (Array.isArray(args) && args.every((a) => typeof a === "string"));
     if (!argsOk) throw new MessageError("'args' should be a list of strings");
-    if (props.options !== undefined) {
-      const options = props.options;
-      if (typeof options !== "object" || options === null || Array.isArray(options))
-        throw new MessageError("'options' property should be an object");
-      for (const [key, value] of Object.entries(options)) validateOption(key, value);
-    }
+    if (props.options !== undefined) validateOptions(props.options);
   },
   check(arbiter, props) {
     const options = (props.options ?? {}) as Record<string, unknown>;

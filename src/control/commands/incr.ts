@@ -1,5 +1,5 @@
 import type { Arbiter } from "../../core/arbiter.js";
-import type { Command } from "../command.js";
+import type { Command, CommandLine } from "../command.js";
 import { consoleError, checkTypes, getWatcher, intArg, requireProps, WAITING } from "./util.js";
 import { ArgumentError } from "../protocol.js";
 
@@ -30,7 +30,7 @@ export function resize(sign: 1 | -1) {
       if (watcher.config.singleton) return { numprocesses: watcher.numprocesses, singleton: true };
       return { numprocesses: await watcher.setNumprocesses(count) };
     },
-    message(line: { args: string[]; options: Record<string, string | boolean | undefined> }) {
+    message(line: CommandLine) {
       if (line.args.length < 1 || line.args.length > 2)
         throw new ArgumentError("Invalid number of arguments");
       const props: Record<string, unknown> = { name: line.args[0] };

@@ -1,5 +1,5 @@
 import type { Command } from "../command.js";
-import { checkArgs, checkTypes, consoleError, getWatcher } from "./util.js";
+import { checkTypes, consoleError, getWatcher, nameArg } from "./util.js";
 
 /** `list [NAME]`: watcher names, or a watcher's pids. */
 export const list: Command = {
@@ -25,10 +25,7 @@ Command line:
     if (props.name !== undefined) return { pids: getWatcher(arbiter, props.name).pids() };
     return { watchers: arbiter.watchers.map((w) => w.name.toLowerCase()).sort() };
   },
-  message(line) {
-    checkArgs(line, 0, 1);
-    return line.args.length === 1 ? { name: line.args[0] } : {};
-  },
+  message: nameArg,
   consoleOutput(reply) {
     if (Array.isArray(reply.pids)) return reply.pids.join(",");
     if (Array.isArray(reply.watchers)) return reply.watchers.join(",");

@@ -59,14 +59,11 @@ Options:
       throw new MessageError("'lines' should be a positive integer");
   },
   execute(arbiter, props) {
-    const watchers =
-      props.name === undefined || props.name === null
-        ? arbiter.iterWatchers()
-        : [getWatcher(arbiter, props.name)];
+    const name = props.name === undefined || props.name === null ? undefined : String(props.name);
+    const watchers = name === undefined ? arbiter.iterWatchers() : [getWatcher(arbiter, name)];
     const count = typeof props.lines === "number" ? props.lines : DEFAULT_LINES;
     const lines = watchers.flatMap((w) => (count === 0 ? [] : w.output.ring.lines(count)));
     lines.sort((a, b) => a.time - b.time);
-    const name = props.name === undefined || props.name === null ? undefined : String(props.name);
     return { logs: lines, topic: logsTopic(name) };
   },
   message(line) {

@@ -1,5 +1,5 @@
 import type { Command } from "../command.js";
-import { checkArgs, checkTypes, consoleError, getWatcher } from "./util.js";
+import { checkTypes, consoleError, getWatcher, nameArg } from "./util.js";
 
 /** `numprocesses [NAME]`: processes of a watcher, or of every watcher. */
 export const numprocesses: Command = {
@@ -29,10 +29,7 @@ Options:
     }
     return { numprocesses: arbiter.numprocesses() };
   },
-  message(line) {
-    checkArgs(line, 0, 1);
-    return line.args.length === 1 ? { name: line.args[0] } : {};
-  },
+  message: nameArg,
   consoleOutput: (reply) =>
     reply.status === "ok" ? String(reply.numprocesses) : consoleError(reply),
 };

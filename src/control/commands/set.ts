@@ -1,26 +1,23 @@
-import { ConfigError } from "../../config/errors.js";
 import { watcherConfig } from "../../config/watcher.js";
 import type { WatcherConfig } from "../../config/types.js";
 import type { Command } from "../command.js";
-import { ArgumentError, MessageError } from "../protocol.js";
-import { applyOptions, convertOption, validateOption } from "../watcher-options.js";
+import { ArgumentError } from "../protocol.js";
+import { applyOptions, convertOption, validateOptions } from "../watcher-options.js";
 import { checkTypes, getWatcher, okOutput, requireProps, WAITING } from "./util.js";
 
 /** The new config `check` built for the same request, with whether processes must be replaced. */
 const pending = new WeakMap<object, { config: WatcherConfig; restart: boolean }>();
 
-/** Lays wire options over a config and checks the result as the loader would. */
+/**
+ * Lays wire options over a config and checks the result as the loader would (a ConfigError,
+ * which the controller answers as a message error).
+ */
 export function buildConfig(
   base: WatcherConfig,
   options: Record<string, unknown>,
 ): { config: WatcherConfig; restart: boolean } {
   const { config, restart } = applyOptions(base, options);
-  try {
-    return { config: watcherConfig(config), restart };
-  } catch (error) {
-    if (error instanceof ConfigError) throw new MessageError(error.message);
-    throw error;
-  }
+  return { config: watcherConfig(config), restart };
 }
 
 /** `set NAME KEY VALUE [KEY VALUE...] [--waiting]`. */
@@ -49,10 +46,7 @@ Command line:
   validate(props) {
     requireProps(props, ["name", "options"]);
     checkTypes(props, { name: "string", waiting: "boolean" });
-    const options = props.options;
-    if (typeof options !== "object" || options === null || Array.isArray(options))
-      throw new MessageError("'options' property should be an object");
-    for (const [key, value] of Object.entries(options)) validateOption(key, value);
+    validateOptions(props.options);
   },
   check(arbiter, props) {
     const watcher = getWatcher(arbiter, props.name);
@@ -63,14 +57,9 @@ Command line:
     const next =
       pending.get(props) ?? buildConfig(watcher.config, props.options as Record<string, unknown>);
     pending.delete(props);
-    // applyConfig publishes `updated` and spawns or stops to the new numprocesses.
-    try {
-      await watcher.applyConfig({ ...next.config, name: watcher.name });
-    } catch (error) {
-      // A stream that cannot open (a bad path) is the caller's mistake, said in one line.
-      if (error instanceof ConfigError) throw new MessageError(error.message);
-      throw error;
-    }
+    // applyConfig publishes `updated` and spawns or stops to the new numprocesses. A stream
+    // that cannot open (a bad path) is a ConfigError: the caller's mistake, said in one line.
+    await watcher.applyConfig({ ...next.config, name: watcher.name });
     if (next.restart && watcher.isActive()) await watcher.reload(true);
   },
   message(line) {

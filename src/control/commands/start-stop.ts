@@ -12,19 +12,14 @@ import { checkMatch, checkTypes, MATCH, matchWatchers, okOutput, WAITING } from 
 export type Action = "start" | "stop" | "restart";
 
 /** Property checks of the three commands. */
-export function validateStartStop(props: Record<string, unknown>): void {
+function validateStartStop(props: Record<string, unknown>): void {
   checkTypes(props, { name: "string", waiting: "boolean", match: "string" });
   checkMatch(props);
 }
 
 /** Before queueing: the pattern must match a watcher. */
-export function checkStartStop(arbiter: Arbiter, props: Record<string, unknown>): void {
+function checkStartStop(arbiter: Arbiter, props: Record<string, unknown>): void {
   if (props.name !== undefined) matchWatchers(arbiter, props);
-}
-
-async function startAll(arbiter: Arbiter, watchers: Watcher[]): Promise<void> {
-  // As Circus's start_watchers: by priority, autostart watchers only.
-  await arbiter.startWatchers(watchers);
 }
 
 async function stopAll(watchers: Watcher[]): Promise<void> {
@@ -32,7 +27,7 @@ async function stopAll(watchers: Watcher[]): Promise<void> {
 }
 
 /** Runs the action; a single named watcher answers `{"info": null}` when waited for. */
-export async function runStartStop(
+async function runStartStop(
   arbiter: Arbiter,
   props: Record<string, unknown>,
   action: Action,
@@ -52,11 +47,12 @@ export async function runStartStop(
   }
   const byPriority = [...watchers].sort((a, b) => b.config.priority - a.config.priority);
   if (action !== "start") await stopAll([...byPriority].reverse());
-  if (action !== "stop") await startAll(arbiter, byPriority);
+  // As Circus's start_watchers: by priority, autostart watchers only.
+  if (action !== "stop") await arbiter.startWatchers(byPriority);
 }
 
 /** `[name] [--waiting] [--match=...]` into properties. */
-export function startStopMessage(line: CommandLine): Record<string, unknown> {
+function startStopMessage(line: CommandLine): Record<string, unknown> {
   if (line.args.length > 1) throw new ArgumentError("Invalid number of arguments");
   const props: Record<string, unknown> = {};
   if (line.args[0] !== undefined) props.name = line.args[0];

@@ -1,5 +1,5 @@
 import type { Command } from "../command.js";
-import { ArgumentError, MessageError } from "../protocol.js";
+import { MessageError } from "../protocol.js";
 import { infoText, processInfo, type Info } from "../process-stats.js";
 import type { Watcher } from "../../core/watcher.js";
 import { sampleContext } from "../../stats/process-info.js";
@@ -82,7 +82,6 @@ Command line:
     const props: Record<string, unknown> = { extended };
     if (line.args[0] !== undefined) props.name = line.args[0];
     if (line.args[1] !== undefined) props.process = intArg(line.args[1], "processid");
-    if (line.args.length > 2) throw new ArgumentError("message invalid");
     return props;
   },
   consoleOutput(reply) {

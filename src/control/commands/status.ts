@@ -1,5 +1,5 @@
 import type { Command } from "../command.js";
-import { checkArgs, checkTypes, consoleError, getWatcher } from "./util.js";
+import { checkTypes, consoleError, getWatcher, nameArg } from "./util.js";
 
 /** `status [NAME]`: a watcher's state, or every watcher's. */
 export const status: Command = {
@@ -30,10 +30,7 @@ Example:
     if (props.name !== undefined) return { status: getWatcher(arbiter, props.name).status() };
     return { statuses: Object.fromEntries(arbiter.watchers.map((w) => [w.name, w.status()])) };
   },
-  message(line) {
-    checkArgs(line, 0, 1);
-    return line.args.length === 1 ? { name: line.args[0] } : {};
-  },
+  message: nameArg,
   consoleOutput(reply) {
     if (reply.statuses && typeof reply.statuses === "object") {
       const statuses = reply.statuses as Record<string, string>;

@@ -123,14 +123,10 @@ export function checkArgs(line: CommandLine, min: number, max: number): void {
   if (n < min || n > max) throw new ArgumentError("Invalid number of arguments");
 }
 
-/** The options given on the command line that are set (true or a value). */
-export function givenOptions(line: CommandLine, names: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const name of names) {
-    const value = line.options[name];
-    if (value !== undefined && value !== false) out[name] = value;
-  }
-  return out;
+/** `[NAME]`: at most one positional argument, the watcher's name. */
+export function nameArg(line: CommandLine): Record<string, unknown> {
+  checkArgs(line, 0, 1);
+  return line.args.length === 1 ? { name: line.args[0] } : {};
 }
 
 /** An integer argument; ArgumentError otherwise. */

@@ -25,7 +25,7 @@ const OPTIONS = {
  * The file a watcher's `cmd` runs: the whole `cmd` when it names a file (as the reference
  * takes it), else its first word looked up as execvp would, with symlinks resolved.
  */
-export function commandFile(cmd: string, cwd: string, searchPath = process.env.PATH ?? ""): string {
+function commandFile(cmd: string, cwd: string, searchPath = process.env.PATH ?? ""): string {
   let program = cmd;
   try {
     if (!statSync(cmd).isFile()) throw new Error("not a file");

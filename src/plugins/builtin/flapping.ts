@@ -9,7 +9,7 @@ import { readOptions } from "../options.js";
 import { CircusPlugin } from "../plugin.js";
 
 /** `max_retry` that never gives up. */
-export const INFINITE_RETRY = -1;
+const INFINITE_RETRY = -1;
 
 /** The options that apply to one watcher. */
 export interface FlappingConf {

@@ -18,10 +18,10 @@ import { PluginOptionError, readOptions } from "../options.js";
 import { BaseObserver } from "./statsd.js";
 
 /** The code counted (`http_stats.error.599`) when there is no answer: tornado's, as the reference. */
-export const NO_RESPONSE_CODE = 599;
+const NO_RESPONSE_CODE = 599;
 
 /** What one check found. */
-export type HttpCheck =
+type HttpCheck =
   | { ok: true; status: number; milliseconds: number }
   | { ok: false; status: number; reason: string };
 
@@ -30,7 +30,7 @@ export type HttpCheck =
  * client does). Never throws: a failure is described, with {@link NO_RESPONSE_CODE} when
  * there was no answer.
  */
-export async function checkUrl(url: string, timeout: number): Promise<HttpCheck> {
+async function checkUrl(url: string, timeout: number): Promise<HttpCheck> {
   const started = performance.now();
   try {
     const response = await fetch(url, {
@@ -69,21 +69,23 @@ function checkedUrl<T extends { check_url: string }>(opts: T): T {
   return opts;
 }
 
+/** The documented options of its own, and their defaults. */
+const OPTIONS = {
+  check_url: { type: "string", default: "http://localhost/" },
+  timeout: { type: "number", default: "10", above: 0 },
+  restart_on_error: { type: "string" },
+} as const;
+
 /** Pings a web page regularly and restarts its watcher when it fails. */
 export class HttpObserver extends BaseObserver {
   /** StatsdEmitter's and BaseObserver's options, and the documented ones. */
-  static override readonly options = {
-    ...BaseObserver.options,
-    check_url: { type: "string", default: "http://localhost/" },
-    timeout: { type: "number", default: "10", above: 0 },
-    restart_on_error: { type: "string" },
-  } as const;
+  static override readonly options = { ...BaseObserver.options, ...OPTIONS } as const;
 
   static override readonly defaultAppName = "http_observer";
 
   override name = "http_observer";
-  /** The options, read. */
-  readonly opts = checkedUrl(readOptions(HttpObserver.options, this.config));
+  /** Its own options, read (BaseObserver reads the others). */
+  readonly opts = checkedUrl(readOptions(OPTIONS, this.config));
 
   /** One check: a timing when it answers, else error counters and maybe a restart. */
   async lookAfter(): Promise<void> {

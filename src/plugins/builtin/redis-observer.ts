@@ -24,7 +24,7 @@ import { BaseObserver } from "./statsd.js";
  * (the reference's list predates Redis 5's renames, e.g. `client_biggest_input_buf`) or
  * that are not numbers are left out.
  */
-export const OBSERVE = [
+const OBSERVE = [
   "pubsub_channels",
   "connected_slaves",
   "lru_clock",
@@ -119,21 +119,23 @@ function targetOf(url: string): RedisTarget {
   }
 }
 
+/** The documented options of its own, and their defaults. */
+const OPTIONS = {
+  redis_url: { type: "string", default: "redis://localhost:6379/0" },
+  timeout: { type: "number", default: "5", above: 0 },
+  restart_on_timeout: { type: "string" },
+} as const;
+
 /** Watches a Redis server, sends its figures to statsd and restarts it when it hangs. */
 export class RedisObserver extends BaseObserver {
   /** StatsdEmitter's and BaseObserver's options, and the documented ones. */
-  static override readonly options = {
-    ...BaseObserver.options,
-    redis_url: { type: "string", default: "redis://localhost:6379/0" },
-    timeout: { type: "number", default: "5", above: 0 },
-    restart_on_timeout: { type: "string" },
-  } as const;
+  static override readonly options = { ...BaseObserver.options, ...OPTIONS } as const;
 
   static override readonly defaultAppName = "redis_observer";
 
   override name = "redis_observer";
-  /** The options, read. */
-  readonly opts = readOptions(RedisObserver.options, this.config);
+  /** Its own options, read (BaseObserver reads the others). */
+  readonly opts = readOptions(OPTIONS, this.config);
   /** Where the server is, from `redis_url`. */
   readonly target = targetOf(this.opts.redis_url);
   /** Opened by handleInit (a constructor must not connect), closed at stop. */

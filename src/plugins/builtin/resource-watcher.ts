@@ -9,6 +9,21 @@ import { logger } from "../../log/logger.js";
 import { PluginOptionError, readOptions, type SizeLimit } from "../options.js";
 import { BaseObserver, processFigures, type ProcessFigures } from "./statsd.js";
 
+/** ResourceWatcher's own options and their defaults (the reference's where the docs give none). */
+const OPTIONS = {
+  watcher: { type: "string" },
+  /** The deprecated name of `watcher`. */
+  service: { type: "string" },
+  max_cpu: { type: "number", default: "90" },
+  min_cpu: { type: "number" },
+  max_mem: { type: "size", default: "90" },
+  min_mem: { type: "size" },
+  health_threshold: { type: "number", default: "75" },
+  max_count: { type: "int", default: "3", min: 0 },
+  process_children: { type: "bool", default: "0" },
+  child_signal: { type: "string", default: "SIGTERM" },
+} as const;
+
 /** The figures the limits are checked against: over every process, or one child. */
 interface Figures {
   count: number;
@@ -83,24 +98,11 @@ function signalOf(name: string): number {
  */
 export class ResourceWatcher extends BaseObserver {
   /** The documented options and their defaults (the reference's where the docs give none). */
-  static override readonly options = {
-    ...BaseObserver.options,
-    watcher: { type: "string" },
-    /** The deprecated name of `watcher`. */
-    service: { type: "string" },
-    max_cpu: { type: "number", default: "90" },
-    min_cpu: { type: "number" },
-    max_mem: { type: "size", default: "90" },
-    min_mem: { type: "size" },
-    health_threshold: { type: "number", default: "75" },
-    max_count: { type: "int", default: "3", min: 0 },
-    process_children: { type: "bool", default: "0" },
-    child_signal: { type: "string", default: "SIGTERM" },
-  } as const;
+  static override readonly options = { ...BaseObserver.options, ...OPTIONS } as const;
 
   override name = "resource_watcher";
-  /** The options, read. */
-  readonly limits = readOptions(ResourceWatcher.options, this.config);
+  /** Its own options, read (BaseObserver reads the others). */
+  readonly limits = readOptions(OPTIONS, this.config);
   /** The watcher looked after. */
   readonly watcher = watcherOf(this.limits);
   /** The signal sent to a child over its limits. */
@@ -114,17 +116,8 @@ export class ResourceWatcher extends BaseObserver {
   }
 
   async lookAfter(): Promise<void> {
-    let reply: Record<string, unknown>;
-    try {
-      reply = await this.call("stats", { name: this.watcher });
-    } catch (error) {
-      logger.warning(`${this.name}: stats of ${this.watcher} failed: ${(error as Error).message}`);
-      reply = { status: "error" };
-    }
-    if (reply.status !== "ok") {
-      this.statsd.increment(`_resource_watcher.${this.watcher}.error`);
-      return;
-    }
+    const reply = await this.stats(`_resource_watcher.${this.watcher}.error`, this.watcher);
+    if (!reply) return;
     const processes = processFigures(reply.info);
     if (this.check(PARENT, figuresOf(processes))) {
       logger.warning(`${this.name}: restarting ${this.watcher}: ${this.reason(PARENT)}`);

@@ -75,11 +75,6 @@ export class StatsdClient {
     this.send(bucket, `${Math.trunc(delta)}|c`);
   }
 
-  /** A counter counted down: `bucket:-delta|c`. */
-  decrement(bucket: string, delta = 1): void {
-    this.increment(bucket, delta > 0 ? -delta : delta);
-  }
-
   /** A gauge: `bucket:value|g`. */
   gauge(bucket: string, value: number): void {
     this.send(bucket, `${value}|g`);

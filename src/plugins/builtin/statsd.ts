@@ -4,6 +4,7 @@
  * the plugins that look at circusd every `loop_rate` seconds (ResourceWatcher too). Every
  * bucket is prefixed with `circus.<application_name>.watcher`.
  */
+import type { CircusReply } from "../../control/protocol.js";
 import { logger } from "../../log/logger.js";
 import { parseSize, readOptions } from "../options.js";
 import { CircusPlugin } from "../plugin.js";
@@ -23,7 +24,7 @@ export interface ProcessFigures {
  * `3M` (Circus's bytes2human) -> bytes, as the reference's human2bytes reads `mem_info1`;
  * 0 when it is not a size.
  */
-export function memBytes(text: unknown): number {
+function memBytes(text: unknown): number {
   if (typeof text !== "string") return 0;
   try {
     return parseSize(text).value;
@@ -125,7 +126,8 @@ export abstract class BaseObserver extends StatsdEmitter {
   } as const;
 
   /** Seconds between two looks. */
-  readonly loopRate = readOptions(BaseObserver.options, this.config).loop_rate;
+  readonly loopRate = readOptions({ loop_rate: BaseObserver.options.loop_rate }, this.config)
+    .loop_rate;
   /** When the last restart this plugin asked for was done (ms since the epoch). */
   private restartedAt = 0;
 
@@ -147,6 +149,23 @@ export abstract class BaseObserver extends StatsdEmitter {
     }
     if (reply.status !== "ok")
       logger.error(`${this.name}: cannot restart ${name}: ${String(reply.reason)}`);
+  }
+
+  /**
+   * The `stats` reply (of the watcher `name`, else of every watcher), or null when circusd
+   * gives none: the failure is then logged and counted as `<errorBucket>`.
+   */
+  protected async stats(errorBucket: string, name?: string): Promise<CircusReply | null> {
+    let reply: CircusReply | null = null;
+    try {
+      reply = await this.call("stats", name === undefined ? {} : { name });
+    } catch (error) {
+      const what = name === undefined ? "stats" : `stats of ${name}`;
+      logger.warning(`${this.name}: ${what} failed: ${(error as Error).message}`);
+    }
+    if (reply?.status === "ok") return reply;
+    this.statsd.increment(errorBucket);
+    return null;
   }
 
   override handleInit(): void {
@@ -178,17 +197,8 @@ export class FullStats extends BaseObserver {
   }
 
   async lookAfter(): Promise<void> {
-    let reply: Record<string, unknown>;
-    try {
-      reply = await this.call("stats");
-    } catch (error) {
-      logger.warning(`${this.name}: stats failed: ${(error as Error).message}`);
-      reply = { status: "error" };
-    }
-    if (reply.status !== "ok") {
-      this.statsd.increment("_stats.error");
-      return;
-    }
+    const reply = await this.stats("_stats.error");
+    if (!reply) return;
     const infos = (reply.infos ?? {}) as Record<string, unknown>;
     for (const [name, info] of Object.entries(infos)) {
       if (name.startsWith("plugin:")) continue;

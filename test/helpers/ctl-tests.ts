@@ -1,0 +1,55 @@
+/** What the control and circusctl tests share: the command names, reply keys, cleanup. */
+import { after, afterEach } from "node:test";
+import { cleanupAll, waitFor } from "./circusd.js";
+import { closeClients, type RawClient } from "./control.js";
+
+/** Circus's own commands (kill and logs are this project's): circusctl's help lists each. */
+export const HELP_COMMANDS = [
+  "add",
+  "decr",
+  "dstats",
+  "get",
+  "globaloptions",
+  "incr",
+  "list",
+  "listen",
+  "listsockets",
+  "numprocesses",
+  "numwatchers",
+  "options",
+  "quit",
+  "reload",
+  "reloadconfig",
+  "restart",
+  "rm",
+  "set",
+  "signal",
+  "start",
+  "stats",
+  "status",
+  "stop",
+];
+
+/** A reply's keys, sorted. */
+export const keys = (reply: Record<string, unknown>) => Object.keys(reply).sort();
+
+/** Waits until watcher `name` has `n` processes; their pids. */
+export async function waitForPids(c: RawClient, name: string, n: number): Promise<number[]> {
+  return waitFor(
+    async () => {
+      const reply = await c.call("list", { name });
+      const pids = reply.pids as number[];
+      return pids.length === n ? pids : null;
+    },
+    { message: `${name} to have ${n} processes` },
+  );
+}
+
+/** Closes the raw clients and the daemons after each test, and everything left at the end. */
+export function cleanUpEachTest(): void {
+  afterEach(async () => {
+    closeClients();
+    await cleanupAll();
+  });
+  after(cleanupAll);
+}
