@@ -120,6 +120,7 @@ filename = ${events}
       ["use = ./nowhere.mjs:X", /\[plugin:p\] use: cannot load \.\/nowhere\.mjs/],
       ["use = ./mod.mjs:other", /\[plugin:p\] use: \.\/mod\.mjs:other is not a class/],
       ["use = Flapping\ncmd = echo", /\[plugin:p\] cmd: circusd runs a plugin itself/],
+      ["use = Flapping\nactive = maybe", /\[plugin:p\] active: expected a boolean/],
     ];
     for (const [section, expected] of cases) {
       const file = path.join(dir, "circus.ini");

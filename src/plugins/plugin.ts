@@ -7,8 +7,11 @@ import { Client } from "../client/client.js";
 import { openSshTunnel, type SshTunnel } from "../client/ssh.js";
 import { Subscriber } from "../client/subscriber.js";
 import type { CircusReply } from "../control/protocol.js";
-import { parseBool } from "../config/values.js";
 import { logger } from "../log/logger.js";
+import { readOptions } from "./options.js";
+
+/** What every plugin takes, as Circus's base class does. */
+const BASE_OPTIONS = { active: { type: "bool", default: "true" } } as const;
 
 /** A topic split as Circus's `split_data` does: `watcher.web.spawn` -> web, spawn. */
 export interface TopicParts {
@@ -62,7 +65,8 @@ export abstract class CircusPlugin {
   ) {
     this.config = { ...config };
     this.name = this.constructor.name;
-    this.active = config.active === undefined ? true : parseBool(config.active);
+    // Read like any declared option, so that a bad value is refused naming `active`.
+    this.active = readOptions(BASE_OPTIONS, config).active;
   }
 
   /** Topics received; Circus's plugins get every watcher event. */
