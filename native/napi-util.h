@@ -1,10 +1,12 @@
 /*
- * N-API helpers shared by the native helper's files: typed errors and optional properties.
+ * N-API helpers shared by the native helper's files: typed errors, optional properties and
+ * strings copied whole or refused.
  */
 #ifndef CIRCUS_NAPI_UTIL_H
 #define CIRCUS_NAPI_UTIL_H
 #include <errno.h>
 #include <node_api.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,7 @@ static inline const char *errno_code(int err) {
     case EACCES: return "EACCES";
     case EPERM: return "EPERM";
     case ENOENT: return "ENOENT";
+    case EBADF: return "EBADF";
     case ENOTDIR: return "ENOTDIR";
     case EEXIST: return "EEXIST";
     case ENODEV: return "ENODEV";
@@ -34,13 +37,7 @@ static inline const char *errno_code(int err) {
   }
 }
 
-/* Throws an Error {code, errno, syscall}; `what` goes into the message. */
-static inline napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *what) {
-  char msg[512];
-  if (what)
-    snprintf(msg, sizeof msg, "%s %s: %s", syscall_name, what, strerror(err));
-  else
-    snprintf(msg, sizeof msg, "%s: %s", syscall_name, strerror(err));
+static inline napi_value throw_coded(napi_env env, int err, const char *syscall_name, const char *msg) {
   napi_value message, error, code, sys, errnum;
   napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &message);
   napi_create_error(env, NULL, message, &error);
@@ -52,6 +49,43 @@ static inline napi_value throw_errno(napi_env env, int err, const char *syscall_
   napi_set_named_property(env, error, "errno", errnum);
   napi_throw(env, error);
   return NULL;
+}
+
+/* Throws an Error {code, errno, syscall}; `what` goes into the message. */
+static inline napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *what) {
+  char msg[512];
+  if (what)
+    snprintf(msg, sizeof msg, "%s %s: %s", syscall_name, what, strerror(err));
+  else
+    snprintf(msg, sizeof msg, "%s: %s", syscall_name, strerror(err));
+  return throw_coded(env, err, syscall_name, msg);
+}
+
+/*
+ * Throws an Error {code, errno, syscall} with a message of its own ("syscall: ..."): for a
+ * request refused before the system call, which would have failed less clearly or not at all.
+ */
+static inline napi_value throw_refused(napi_env env, int err, const char *syscall_name, const char *fmt, ...) {
+  char msg[512];
+  int n = snprintf(msg, sizeof msg, "%s: ", syscall_name);
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, args);
+  va_end(args);
+  return throw_coded(env, err, syscall_name, msg);
+}
+
+/*
+ * Copies a JS string into buf: 1 when it fits whole, 0 when it does not, holds a NUL (C would
+ * see it end there) or is no string. N-API cuts a string too long for the buffer at a
+ * character boundary and reports the shorter length, so the full length is asked first: a
+ * cut socket path would bind somewhere else.
+ */
+static inline int napi_string_whole(napi_env env, napi_value v, char *buf, size_t size, size_t *len) {
+  size_t full = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &full) != napi_ok || full >= size) return 0;
+  napi_get_value_string_utf8(env, v, buf, size, len);
+  return strlen(buf) == *len;
 }
 
 /* True when obj has `name` set to something other than undefined or null. */

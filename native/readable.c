@@ -10,25 +10,26 @@
  * the threadsafe function (its finalizer) are done with it.
  */
 #define _GNU_SOURCE
+#include "napi-util.h"
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
-#define MAX_FDS 64
-
 typedef struct {
-  struct pollfd fds[MAX_FDS + 1]; /* the last one is the wake pipe's read end */
-  int nfds;
+  nfds_t nfds;
   int wake[2];
   pthread_t thread;
   napi_threadsafe_function tsfn;
   int closed;  /* unwatch ran: no callback any more */
   int owners;  /* JS handle + threadsafe function; freed at 0 (main thread only) */
+  struct pollfd fds[]; /* nfds + 1: the last one is the wake pipe's read end */
 } watch_t;
 
 static void release(watch_t *w) {
@@ -42,7 +43,7 @@ static void *run(void *arg) {
     int n = poll(w->fds, w->nfds + 1, -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 || (w->fds[w->nfds].revents & (POLLIN | POLLHUP))) break;
-    for (int i = 0; i < w->nfds; i++) {
+    for (nfds_t i = 0; i < w->nfds; i++) {
       /* A socket closed under us is dropped (negative fds are skipped), not reported. */
       if (w->fds[i].revents & POLLNVAL) w->fds[i].fd = -1;
       else if (w->fds[i].revents) ready = w->fds[i].fd;
@@ -82,32 +83,67 @@ static void handle_finalize(napi_env env, void *data, void *hint) {
   release(data);
 }
 
+/* Reads fds[i]; 0 (a TypeError thrown) when it is no fd number. */
+static int read_fd(napi_env env, napi_value fds, uint32_t i, int *fd) {
+  napi_value v;
+  double d;
+  if (napi_get_element(env, fds, i, &v) != napi_ok || napi_get_value_double(env, v, &d) != napi_ok ||
+      !(d >= 0 && d <= INT32_MAX) || d != (double)(int32_t)d) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "watchReadable: fds[%u] is not an fd number", i);
+    napi_throw_type_error(env, NULL, msg);
+    return 0;
+  }
+  *fd = (int)d;
+  return 1;
+}
+
+/*
+ * Every fd given is watched: poll() takes as many as the open-files limit, and a longer list
+ * is refused here (poll would fail in the thread, which would then never call back).
+ */
+static int check_count(napi_env env, uint32_t len) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+      (rlim_t)len + 1 > rl.rlim_cur) {
+    throw_refused(env, EINVAL, "poll",
+                  "%u fds to watch (plus a wake-up pipe), more than the open-files limit "
+                  "(RLIMIT_NOFILE) of %llu",
+                  len, (unsigned long long)rl.rlim_cur);
+    return 0;
+  }
+  return 1;
+}
+
 /* watchReadable(fds: number[], callback(fd)) -> handle */
 static napi_value js_watch(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint32_t len = 0;
-  if (argc < 2 || napi_get_array_length(env, argv[0], &len) != napi_ok || len == 0 ||
-      len > MAX_FDS) {
-    napi_throw_type_error(env, NULL, "watchReadable(fds, callback): 1 to 64 fds");
+  bool is_array = false;
+  if (argc >= 2) napi_is_array(env, argv[0], &is_array);
+  if (!is_array || napi_get_array_length(env, argv[0], &len) != napi_ok || len == 0) {
+    napi_throw_type_error(env, NULL, "watchReadable(fds, callback): at least one fd");
     return NULL;
   }
-  watch_t *w = calloc(1, sizeof *w);
+  if (!check_count(env, len)) return NULL;
+  watch_t *w = calloc(1, sizeof *w + ((size_t)len + 1) * sizeof w->fds[0]);
   if (!w || pipe2(w->wake, O_CLOEXEC) < 0) {
     free(w);
     napi_throw_error(env, "ENOMEM", "watchReadable: cannot allocate");
     return NULL;
   }
   for (uint32_t i = 0; i < len; i++) {
-    napi_value v;
-    int32_t fd = -1;
-    napi_get_element(env, argv[0], i, &v);
-    napi_get_value_int32(env, v, &fd);
-    w->fds[i].fd = fd;
+    if (!read_fd(env, argv[0], i, &w->fds[i].fd)) {
+      close(w->wake[0]);
+      close(w->wake[1]);
+      free(w);
+      return NULL;
+    }
     w->fds[i].events = POLLIN;
   }
-  w->nfds = (int)len;
+  w->nfds = len;
   w->fds[len].fd = w->wake[0];
   w->fds[len].events = POLLIN;
   napi_value name;

@@ -29,8 +29,7 @@ static int get_str(napi_env env, napi_value obj, const char *name, char *buf, si
   napi_value v;
   size_t len = 0;
   if (!napi_prop(env, obj, name, &v)) return 0;
-  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) return -1;
-  return len + 1 < size ? 1 : -1; /* -1: too long, refused rather than truncated */
+  return napi_string_whole(env, v, buf, size, &len) ? 1 : -1; /* -1: too long, refused */
 }
 
 static int get_num(napi_env env, napi_value obj, const char *name, int def) {
@@ -76,7 +75,10 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
     return NULL;
   }
   int has_path = family == AF_UNIX ? get_str(env, o, "path", path, sizeof path) : 0;
-  if (family == AF_UNIX && has_path != 1) return throw_errno(env, ENAMETOOLONG, "bind", "path");
+  if (family == AF_UNIX && has_path != 1)
+    return throw_refused(env, ENAMETOOLONG, "bind",
+                         "the socket path is missing, holds a NUL or is longer than %zu bytes",
+                         sizeof path - 1);
   if (family != AF_UNIX && get_str(env, o, "address", address, sizeof address) != 1) {
     napi_throw_type_error(env, NULL, "bindSocket: a numeric address is required");
     return NULL;

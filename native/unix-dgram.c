@@ -36,11 +36,15 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
   size_t len = 0;
-  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok) {
+  napi_valuetype type = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &type);
+  if (type != napi_string) {
     napi_throw_type_error(env, NULL, "unixDgramOpen(path) expects a string");
     return NULL;
   }
-  if (len + 1 >= sizeof path) return throw_errno(env, ENAMETOOLONG, "connect", path);
+  if (!napi_string_whole(env, argv[0], path, sizeof path, &len))
+    return throw_refused(env, ENAMETOOLONG, "connect",
+                         "the socket path holds a NUL or is longer than %zu bytes", sizeof path - 1);
   int fd = connect_unix(path, len, SOCK_DGRAM);
   if (fd < 0 && errno == EPROTOTYPE) fd = connect_unix(path, len, SOCK_STREAM);
   if (fd < 0) return throw_errno(env, errno, "connect", path);

@@ -12,15 +12,18 @@ export interface NativeSpawnOptions {
   cwd?: string;
   uid?: number;
   gid?: number;
-  /** Supplementary groups, set when given. */
+  /** Supplementary groups, set when given: all of them, or spawn throws (past NGROUPS_MAX). */
   groups?: number[];
-  /** [name, value]; value -1 is unlimited. */
+  /** [name, value]; value -1 is unlimited. An unknown or repeated name makes spawn throw. */
   rlimits?: [string, number][];
   umask?: number;
   stdin: StdioMode;
   stdout: StdioMode;
   stderr: StdioMode;
-  /** [fd in the child, fd in circusd]: extra fds the child inherits at chosen numbers. */
+  /**
+   * [fd in the child, fd in circusd]: extra fds the child inherits at chosen numbers, all of
+   * them; a child fd given twice or past the child's RLIMIT_NOFILE makes spawn throw.
+   */
   fds?: [number, number][];
 }
 
@@ -59,7 +62,10 @@ interface NativeModule {
   spawn(options: NativeSpawnOptions): NativeChild;
   /** For each pid that has exited: [pid, exit code or -1, signal or 0]. Never blocks. */
   reap(pids: Int32Array): [number, number, number][];
-  /** Calls back once (with the fd) when one of the fds is readable; never accepts. */
+  /**
+   * Calls back once (with the fd) when one of the fds, however many, is readable; never
+   * accepts.
+   */
   watchReadable(fds: number[], callback: (fd: number) => void): object;
   /** Stops a watchReadable: no callback after it returns. */
   unwatch(handle: object): void;

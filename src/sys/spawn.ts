@@ -25,14 +25,24 @@ export interface SpawnSpec {
   env: Record<string, string>;
   uid?: number;
   gid?: number;
-  /** Supplementary groups to set (with uid); resolved once per watcher, not per spawn. */
+  /**
+   * Supplementary groups to set, every one (up to the kernel's NGROUPS_MAX, 65536 on Linux);
+   * resolved once per watcher, not per spawn. With a uid and no groups, the child gets none
+   * rather than circusd's.
+   */
   groups?: number[];
-  /** name -> value (null: unlimited), set as both soft and hard limit before exec. */
+  /**
+   * name -> value (null: unlimited), set as both soft and hard limit before exec; a name
+   * Linux has no RLIMIT_ for is refused.
+   */
   rlimits?: Record<string, number | null>;
   stdin: StdioMode;
   stdout: StdioMode;
   stderr: StdioMode;
-  /** [fd in the child, fd in circusd]. */
+  /**
+   * [fd in the child, fd in circusd], every one handed over; a child fd given twice or at or
+   * above the child's open-files limit (rlimit nofile, else circusd's) is refused.
+   */
   fds?: [number, number][];
 }
 
@@ -155,10 +165,32 @@ export function readPipe(fd: number, onChunk: (chunk: Buffer) => void): net.Sock
 }
 
 /**
+ * The SpawnError for a failed native spawn, pointing at the option to change where the
+ * native message alone would not.
+ */
+function spawnFailure(
+  err: NodeJS.ErrnoException,
+  spec: SpawnSpec,
+  argv0: string,
+  cwd: string,
+): SpawnError {
+  if (err.syscall === "chdir")
+    return new SpawnError(`working_dir ${cwd}: ${err.message}`, err.code);
+  // An fd beyond the child's limit: the sockets' numbers are circusd's, the limit the config's.
+  const hint =
+    err.syscall === "dup2" && err.code === "EBADF" && spec.rlimits?.nofile != null
+      ? "; raise rlimit_nofile"
+      : "";
+  return new SpawnError(`${argv0}: ${err.message}${hint}`, err.code);
+}
+
+/**
  * Starts a child with the native spawner: its own session (a Ctrl-C in circusd's terminal
  * reaches circusd only, which then stops the children gracefully), rlimits in force from its
  * first instruction, the user's supplementary groups as Circus's initgroups gives them, and
- * no fd beyond 0-2 but the ones asked for. Throws a SpawnError when the program cannot run.
+ * no fd beyond 0-2 but the ones asked for. Every group, rlimit and fd asked for is applied:
+ * throws a SpawnError when one cannot be (saying which, and the limit) or the program
+ * cannot run.
  */
 export function spawnChild(spec: SpawnSpec): Child {
   const cwd = spec.cwd ?? process.cwd();
@@ -179,7 +211,8 @@ export function spawnChild(spec: SpawnSpec): Child {
       cwd,
       uid: spec.uid,
       gid: spec.gid,
-      groups: spec.uid === undefined ? undefined : (spec.groups ?? []),
+      // Dropping root's groups when the uid changes is what keeps them from leaking.
+      groups: spec.groups ?? (spec.uid === undefined ? undefined : []),
       rlimits: Object.entries(spec.rlimits ?? {}).map(([name, value]) => [
         name,
         limitValue(name, value),
@@ -190,11 +223,8 @@ export function spawnChild(spec: SpawnSpec): Child {
       fds: spec.fds,
     });
   } catch (error) {
-    const err = error as NodeJS.ErrnoException;
     resolved.clear();
-    if (err.syscall === "chdir")
-      throw new SpawnError(`working_dir ${cwd}: ${err.message}`, err.code);
-    throw new SpawnError(`${argv0}: ${err.message}`, err.code);
+    throw spawnFailure(error as NodeJS.ErrnoException, spec, argv0, cwd);
   }
   return {
     pid: started.pid,
