@@ -50,6 +50,7 @@ export {
   TimedRotatingFileStream,
   QueueStream,
   StdoutStream,
+  StderrStream,
   FancyStdoutStream,
   type OutputStream,
   type OutputStreamClass,

@@ -82,7 +82,7 @@ test("an empty file gives the [circus] defaults and nothing to run", () => {
 });
 
 test("[circus] options are typed", () => {
-  const { config } = load(`
+  const { config, file, warnings } = load(`
 [circus]
 endpoint = tcp://0.0.0.0:7555
 endpoint_owner = nobody
@@ -91,6 +91,7 @@ papa_endpoint = ipc:///tmp/papa.sock
 statsd = True
 stats_endpoint = tcp://0.0.0.0:7557
 statsd_close_outputs = yes
+multicast_endpoint = udp://239.1.2.3:4567
 check_delay = 2.5
 stream_backend = gevent
 warmup_delay = 0.5
@@ -100,6 +101,7 @@ httpd_port = 9090
 httpd_close_outputs = 1
 debug = true
 debug_gc = TRUE
+fqdn_prefix = web1
 pidfile = /run/circusd.pid
 umask = 027
 loglevel = DEBUG
@@ -115,6 +117,7 @@ custom_thing = kept
     statsd: true,
     statsEndpoint: "tcp://0.0.0.0:7557",
     statsdCloseOutputs: true,
+    multicastEndpoint: "udp://239.1.2.3:4567",
     checkDelay: 2.5,
     streamBackend: "gevent",
     warmupDelay: 0.5,
@@ -124,13 +127,19 @@ custom_thing = kept
     httpdCloseOutputs: true,
     debug: true,
     debugGc: true,
+    fqdnPrefix: "web1",
     pidfile: "/run/circusd.pid",
     umask: 0o27,
     loglevel: "DEBUG",
     logoutput: "/var/log/circus.log",
     loggerconfig: "default",
     options: { custom_thing: "kept" },
+    source: { file, section: "circus" },
   });
+  assert.deepEqual(warnings, [
+    `${file}:12: [circus] stream_backend: gevent is Python's; streams here work as with thread`,
+    `${file}:20: [circus] fqdn_prefix: has no effect (in Circus 0.19 neither: nothing reads it)`,
+  ]);
 });
 
 test("[circus] umask: 0o form, and empty means unset", () => {
@@ -522,6 +531,7 @@ application_name = example
     name: "statsd",
     use: "circus.plugins.statsd.StatsdEmitter",
     config: { host: "localhost", port: "8125", sample_rate: "1.0", application_name: "example" },
+    active: true,
     source: { file, section: "plugin:statsd" },
   });
   // The watcher that runs it, with Circus's plugin defaults.
@@ -684,14 +694,70 @@ test("include: a pattern matching nothing warns; the main file is not read twice
   ]);
 });
 
-test("include: a section defined in two files is an error naming both", () => {
-  const error = loadError(
-    "[circus]\ninclude = more.ini\n\n[watcher:web]\ncmd = x\n",
-    { file: "more.ini", line: 2, section: "watcher:web", detail: /section already defined in/ },
-    { "more.ini": "# comment\n[watcher:web]\ncmd = y\n" },
+test("include: a section repeated in an included file is merged as Circus merges it", () => {
+  // What Circus 0.19 does (checked with its circusctl options / get): an included file adds
+  // options to the main file's sections, [circus] and [env] too, but never changes one.
+  const { config, warnings, file, dir } = load(
+    `[circus]
+include = more.ini
+
+[watcher:web]
+cmd = x
+numprocesses = 2
+graceful_timeout = 7
+
+[env]
+A = main
+B = mainb
+`,
+    {
+      "more.ini": `[circus]
+check_delay = 3
+include_dir = elsewhere
+
+[watcher:web]
+cmd = x
+numprocesses = 3
+max_retry = 9
+
+[env]
+A = inc
+C = incc
+`,
+    },
   );
-  assert.ok(error.message.includes("more.ini:2: [watcher:web] section already defined in "));
-  assert.match(error.message, /circus\.ini:4; a section may appear in only one file$/);
+  const more = join(dir, "more.ini");
+  const web = only(config);
+  assert.deepEqual(
+    [web.numprocesses, web.gracefulTimeout, web.maxRetry, web.env],
+    [2, 7, 9, { A: "main", B: "mainb", C: "incc" }],
+  );
+  assert.equal(config.circus.checkDelay, 3);
+  // Each option remembers its file, for the errors found after loading.
+  assert.deepEqual(web.source, {
+    file,
+    section: "watcher:web",
+    optionFiles: { max_retry: more },
+  });
+  assert.deepEqual(warnings, [
+    `${more}:3: [circus] include_dir: not followed: only the main config file's includes are read (as in Circus)`,
+    `${more}:7: [watcher:web] numprocesses: ignored: already set in ${file}:6 (the value read first wins, as in Circus)`,
+    `${more}:11: [env] A: ignored: already set in ${file}:10 (the value read first wins, as in Circus)`,
+  ]);
+});
+
+test("include: a bad value in a merged section names the included file and its line", () => {
+  loadError(
+    "[circus]\ninclude = more.ini\n\n[watcher:web]\ncmd = x\n",
+    {
+      file: "more.ini",
+      line: 3,
+      section: "watcher:web",
+      option: "numprocesses",
+      detail: /integer/,
+    },
+    { "more.ini": "# comment\n[watcher:web]\nnumprocesses = many\n" },
+  );
 });
 
 test("include: errors inside an included file name that file", () => {

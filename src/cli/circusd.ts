@@ -8,9 +8,11 @@ import { loadConfig } from "../config/load.js";
 import type { CircusConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
 import { Controller } from "../control/controller.js";
+import { Discovery } from "../control/discovery.js";
 import { Publisher } from "../control/publisher.js";
-import { formatLocation } from "../config/errors.js";
+import { formatLocation, sourceLocation } from "../config/errors.js";
 import { checkPlugins } from "../plugins/check.js";
+import { traceGc } from "../log/gc.js";
 import { logger, levelRank, parseLogLevel } from "../log/logger.js";
 import {
   configureDefault,
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
   }
 
   if (config.circus.umask !== null) process.umask(config.circus.umask);
+  const stopGcTrace = config.circus.debugGc ? traceGc(logger) : null;
   if (pidfile) {
     try {
       acquirePidfile(pidfile);
@@ -161,12 +164,18 @@ async function main(): Promise<void> {
   let exiting = false;
   let controller: Controller | null = null;
   let publisher: Publisher | null = null;
+  let discovery: Discovery | null = null;
+  const closeEndpoints = () => {
+    discovery?.close();
+    controller?.close();
+    publisher?.close();
+  };
   /** Stops every watcher, lets the last events out, closes the endpoints and leaves with 0. */
   const exit = async () => {
     await arbiter.stop();
     await publisher?.flush();
-    controller?.close();
-    publisher?.close();
+    closeEndpoints();
+    stopGcTrace?.();
     if (pidfile) releasePidfile(pidfile);
     logger.info("circusd stopped");
     process.exit(0);
@@ -202,10 +211,13 @@ async function main(): Promise<void> {
     publisher = new Publisher(arbiter, config.circus.pubsubEndpoint);
     await publisher.start();
   } catch (error) {
-    controller?.close();
-    publisher?.close();
+    closeEndpoints();
     if (pidfile) releasePidfile(pidfile);
     fail(`circusd: cannot bind the control endpoints: ${(error as Error).message}`);
+  }
+  if (config.circus.multicastEndpoint !== null) {
+    discovery = new Discovery(config.circus.multicastEndpoint, config.circus.endpoint);
+    await discovery.start();
   }
 
   try {
@@ -213,8 +225,7 @@ async function main(): Promise<void> {
   } catch (error) {
     // A socket that cannot bind (or a watcher naming one that does not exist): the arbiter
     // closed what it had bound; leave with the one line naming section and option.
-    controller?.close();
-    publisher?.close();
+    closeEndpoints();
     if (pidfile) releasePidfile(pidfile);
     fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
   }
@@ -237,8 +248,8 @@ async function configureLogging(values: LoggingValues, config: CircusConfig): Pr
   const where = (flag: keyof LoggingValues, option: string): string =>
     values[flag] !== undefined
       ? `circusd: --${flag}: `
-      : config.file
-        ? formatLocation({ file: config.file, section: "circus", option })
+      : config.circus.source
+        ? formatLocation(sourceLocation(config.circus.source, "circus", option))
         : `circusd: [circus] ${option}: `;
   const levelText = (values["log-level"] ?? config.circus.loglevel) || "info";
   const level = parseLogLevel(levelText);

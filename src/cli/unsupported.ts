@@ -1,10 +1,6 @@
-import { ConfigError, type ConfigLocation } from "../config/errors.js";
-import type { CircusConfig, ConfigSource } from "../config/types.js";
+import { ConfigError, sourceLocation } from "../config/errors.js";
+import type { CircusConfig } from "../config/types.js";
 import { usesSocket } from "../core/watcher-setup.js";
-
-function at(source: ConfigSource | null, fallback: string, option?: string): ConfigLocation {
-  return { file: source?.file ?? null, section: source?.section ?? fallback, option };
-}
 
 /**
  * The documented features this release parses but does not run yet. Rather than ignore them
@@ -12,22 +8,27 @@ function at(source: ConfigSource | null, fallback: string, option?: string): Con
  */
 export function checkSupported(config: CircusConfig): ConfigError | null {
   const later = (what: string) => `${what} is not supported yet by this release`;
-  const circusSource = config.file ? { file: config.file, section: "circus" } : null;
-  if (config.circus.statsd)
-    return new ConfigError(later("circusd-stats"), at(circusSource, "circus", "statsd"));
-  if (config.circus.httpd)
-    return new ConfigError(later("circushttpd"), at(circusSource, "circus", "httpd"));
+  const circus = (option: string) => sourceLocation(config.circus.source, "circus", option);
+  if (config.circus.statsd) return new ConfigError(later("circusd-stats"), circus("statsd"));
+  // In Circus a stats_endpoint alone turns circusd-stats on (with a deprecation warning).
+  if (config.circus.statsEndpoint !== null)
+    return new ConfigError(later("circusd-stats"), circus("stats_endpoint"));
+  if (config.circus.httpd) return new ConfigError(later("circushttpd"), circus("httpd"));
   for (const socket of config.sockets) {
     if (socket.usePapa)
       return new ConfigError(
         later("the Papa process kernel"),
-        at(socket.source, `socket:${socket.name}`, "use_papa"),
+        sourceLocation(socket.source, `socket:${socket.name}`, "use_papa"),
       );
   }
-  for (const w of config.watchers) {
-    const section = `watcher:${w.name}`;
+  // A plugin runs as a watcher, with every watcher option: the same refusals apply.
+  for (const w of [...config.watchers, ...config.plugins.map((p) => p.watcher)]) {
+    const section = w.source?.section ?? `watcher:${w.name}`;
     if (w.usePapa)
-      return new ConfigError(later("the Papa process kernel"), at(w.source, section, "use_papa"));
+      return new ConfigError(
+        later("the Papa process kernel"),
+        sourceLocation(w.source, section, "use_papa"),
+      );
     // The shared so_reuseport socket does not listen (its workers' siblings do): there is
     // no connection to wait for on it.
     const reused = config.sockets.find(
@@ -36,7 +37,7 @@ export function checkSupported(config: CircusConfig): ConfigError | null {
     if (w.onDemand && reused)
       return new ConfigError(
         later(`on_demand with the so_reuseport socket ${reused.name}`),
-        at(w.source, section, "on_demand"),
+        sourceLocation(w.source, section, "on_demand"),
       );
   }
   return null;

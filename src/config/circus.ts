@@ -1,10 +1,26 @@
 import { CIRCUS_DEFAULTS } from "./defaults.js";
 import { applyFields, fieldsOf, warnIfMisspelled, type SectionView } from "./section.js";
 import type { CircusOptions } from "./types.js";
-import { parseBool, parseNumber, parseOptionalString, parsePort, parseUmask } from "./values.js";
+import {
+  InvalidValueError,
+  parseBool,
+  parseMulticastEndpoint,
+  parseNumber,
+  parseOptionalString,
+  parsePort,
+  parseUmask,
+} from "./values.js";
 
 const c = fieldsOf<CircusOptions>();
 const seconds = (text: string): number => parseNumber(text, { min: 0 });
+
+const STREAM_BACKENDS = ["thread", "gevent"] as const;
+function streamBackend(text: string): CircusOptions["streamBackend"] {
+  const found = STREAM_BACKENDS.find((name) => name === text.trim().toLowerCase());
+  if (found === undefined)
+    throw new InvalidValueError(`expected thread or gevent, got ${JSON.stringify(text)}`);
+  return found;
+}
 
 /** Every `[circus]` option and how its text becomes a `CircusOptions` field. */
 const CIRCUS_FIELDS = {
@@ -13,10 +29,17 @@ const CIRCUS_FIELDS = {
   pubsub_endpoint: c("pubsubEndpoint", (text) => text),
   papa_endpoint: c("papaEndpoint", (text) => text),
   statsd: c("statsd", parseBool),
+  // Given at all (even empty), it turns circusd-stats on in Circus: kept as given.
   stats_endpoint: c("statsEndpoint", (text) => text),
   statsd_close_outputs: c("statsdCloseOutputs", parseBool),
+  // An empty value turns discovery off, as in Circus.
+  multicast_endpoint: c("multicastEndpoint", (text) => {
+    if (text.trim() === "") return null;
+    parseMulticastEndpoint(text);
+    return text.trim();
+  }),
   check_delay: c("checkDelay", seconds),
-  stream_backend: c("streamBackend", (text) => text),
+  stream_backend: c("streamBackend", streamBackend),
   warmup_delay: c("warmupDelay", seconds),
   httpd: c("httpd", parseBool),
   httpd_host: c("httpdHost", (text) => text),
@@ -24,6 +47,7 @@ const CIRCUS_FIELDS = {
   httpd_close_outputs: c("httpdCloseOutputs", parseBool),
   debug: c("debug", parseBool),
   debug_gc: c("debugGc", parseBool),
+  fqdn_prefix: c("fqdnPrefix", parseOptionalString),
   pidfile: c("pidfile", parseOptionalString),
   // An empty umask means "leave circusd's umask alone", like no umask at all.
   umask: c("umask", (text) => (text.trim() === "" ? null : parseUmask(text))),
@@ -33,24 +57,28 @@ const CIRCUS_FIELDS = {
 };
 
 /** Read by the loader itself before anything else. */
-const INCLUDE_OPTIONS = ["include", "include_dir"];
+export const INCLUDE_OPTIONS = ["include", "include_dir"];
 
 /**
  * Read the `[circus]` section (or the defaults when there is none). Unknown keys are kept raw in
- * `options`, with a warning when they look like a typo of a known one.
+ * `options`, with a warning when they look like a typo of a known one; known options that have
+ * no effect are warned about too.
  *
  * @throws ConfigError for any bad value.
  */
 export function circusFromSection(view: SectionView | undefined): CircusOptions {
   const input: Partial<CircusOptions> = {};
   const options: Record<string, string> = {};
-  if (view !== undefined) {
-    const known = [...Object.keys(CIRCUS_FIELDS), ...INCLUDE_OPTIONS];
-    for (const [option, value] of applyFields(view, CIRCUS_FIELDS, input)) {
-      if (INCLUDE_OPTIONS.includes(option)) continue;
-      options[option] = value;
-      warnIfMisspelled(view, option, known, "kept");
-    }
+  if (view === undefined) return { ...CIRCUS_DEFAULTS, options };
+  const known = [...Object.keys(CIRCUS_FIELDS), ...INCLUDE_OPTIONS];
+  for (const [option, value] of applyFields(view, CIRCUS_FIELDS, input)) {
+    if (INCLUDE_OPTIONS.includes(option)) continue;
+    options[option] = value;
+    warnIfMisspelled(view, option, known, "kept");
   }
-  return { ...CIRCUS_DEFAULTS, ...input, options };
+  if (input.streamBackend === "gevent")
+    view.warn("stream_backend", "gevent is Python's; streams here work as with thread");
+  if (input.fqdnPrefix)
+    view.warn("fqdn_prefix", "has no effect (in Circus 0.19 neither: nothing reads it)");
+  return { ...CIRCUS_DEFAULTS, ...input, options, source: view.source() };
 }

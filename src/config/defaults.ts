@@ -1,5 +1,11 @@
 import type { CircusOptions, SocketConfig, WatcherConfig } from "./types.js";
 
+/** Where circusd-stats publishes when `stats_endpoint` is not given. */
+export const DEFAULT_STATS_ENDPOINT = "tcp://127.0.0.1:5557";
+
+/** Circus's multicast group and port for cluster discovery. */
+export const DEFAULT_MULTICAST_ENDPOINT = "udp://237.219.251.97:12027";
+
 /** `[circus]` defaults, as seed 000 documents them. */
 export const CIRCUS_DEFAULTS: CircusOptions = {
   endpoint: "tcp://127.0.0.1:5555",
@@ -7,8 +13,9 @@ export const CIRCUS_DEFAULTS: CircusOptions = {
   pubsubEndpoint: "tcp://127.0.0.1:5556",
   papaEndpoint: "tcp://127.0.0.1:20202",
   statsd: false,
-  statsEndpoint: "tcp://127.0.0.1:5557",
+  statsEndpoint: null,
   statsdCloseOutputs: false,
+  multicastEndpoint: DEFAULT_MULTICAST_ENDPOINT,
   checkDelay: 5,
   streamBackend: "thread",
   warmupDelay: 0,
@@ -18,12 +25,14 @@ export const CIRCUS_DEFAULTS: CircusOptions = {
   httpdCloseOutputs: false,
   debug: false,
   debugGc: false,
+  fqdnPrefix: null,
   pidfile: null,
   umask: null,
   loglevel: "INFO",
   logoutput: "-",
   loggerconfig: null,
   options: {},
+  source: null,
 };
 
 /** `[watcher:NAME]` defaults (name and cmd have none). */

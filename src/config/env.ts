@@ -139,7 +139,7 @@ function applyEnvSection(
 }
 
 function locate(section: IniSection, option: IniOption) {
-  return { file: section.file, line: option.line, section: section.name, option: option.name };
+  return { file: option.file, line: option.line, section: section.name, option: option.name };
 }
 
 /**

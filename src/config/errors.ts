@@ -1,3 +1,5 @@
+import type { ConfigSource } from "./types.js";
+
 /**
  * Where a configuration problem is. `file` is null for objects built through the library API,
  * which have no file to point at.
@@ -25,6 +27,24 @@ export function formatLocation(where: ConfigLocation): string {
   if (where.section !== undefined) out += `[${where.section}] `;
   if (where.option !== undefined) out += `${where.option}: `;
   return out;
+}
+
+/**
+ * Where an option of a config object is, for a problem found after loading (binding a socket,
+ * opening a stream): the file the option was read from, its section, the option. `section` is
+ * used for objects built through the library, which have no source.
+ */
+export function sourceLocation(
+  source: ConfigSource | null,
+  section: string,
+  option?: string,
+): ConfigLocation {
+  const file = (option === undefined ? undefined : source?.optionFiles?.[option]) ?? source?.file;
+  return {
+    file: file ?? null,
+    section: source?.section ?? section,
+    ...(option === undefined ? {} : { option }),
+  };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "./errors.js";
+import { ConfigError, type LocatedWarn } from "./errors.js";
 
 /** One `key = value` of an INI section. */
 export interface IniOption {
@@ -9,15 +9,17 @@ export interface IniOption {
   readonly value: string;
   /** 1-based line of the `key = value` line. */
   readonly line: number;
+  /** The file the option was read from (a merged section holds options of several files). */
+  readonly file: string;
 }
 
 /** One `[name]` section with its options in file order. */
 export interface IniSection {
   /** As written between the brackets (trimmed), case kept. */
   readonly name: string;
-  /** The file the section was read from. */
+  /** The file the section was first read from. */
   readonly file: string;
-  /** 1-based line of the `[name]` header. */
+  /** 1-based line of the `[name]` header in that file. */
   readonly line: number;
   readonly options: Map<string, IniOption>;
 }
@@ -44,8 +46,11 @@ interface PendingOption {
  * Parse INI text with the semantics of Python's `configparser` as Circus uses it (strict mode,
  * no interpolation): `key = value` or `key: value` split at the first `=` or `:`; full-line `#`
  * and `;` comments only; lines indented deeper than their option continue its value; option
- * names are case-insensitive except in env sections; a duplicate section or option, a key before
- * any section and a line without separator are errors.
+ * names are case-insensitive except in env sections; a duplicate section or option within the
+ * file, a key before any section and a line without separator are errors. (Circus's own reader
+ * merges a repeated section silently, keeping the first value of each option; within one file
+ * that is almost surely a mistake, so it is refused here. Across files, see
+ * {@link mergeIniFiles}.)
  *
  * @param file used in error messages and recorded on every section.
  * @throws ConfigError naming the file and line.
@@ -61,7 +66,8 @@ export function parseIni(text: string, file: string): IniFile {
     if (pending === null) return;
     // configparser keeps blank lines inside a value but drops the trailing ones.
     const value = pending.parts.join("\n").trimEnd();
-    pending.section.options.set(pending.name, { name: pending.name, value, line: pending.line });
+    const { name, line } = pending;
+    pending.section.options.set(name, { name, value, line, file });
     pending = null;
   };
   const syntax = (line: number, detail: string): ConfigError =>
@@ -148,4 +154,37 @@ export function readIniFile(file: string): IniFile {
     throw new ConfigError(`cannot read configuration file (${reason})`, { file }, { cause: error });
   }
   return parseIni(text, file);
+}
+
+/**
+ * The sections of several files read into one parser, as Circus reads a config file and its
+ * includes: a section seen again in a later file gets that file's new options, and an option
+ * it already has keeps the value read first (Circus's reader never overrides one). A different
+ * later value is dropped with a warning naming both places, rather than silently. Each option
+ * keeps the file it came from; a merged section keeps the place of its first header.
+ *
+ * Within one file a repeated section is still an error (see {@link parseIni}).
+ */
+export function mergeIniFiles(files: readonly IniFile[], warn: LocatedWarn): IniSection[] {
+  const merged = new Map<string, IniSection>();
+  for (const { sections } of files) {
+    for (const section of sections) {
+      const first = merged.get(section.name);
+      if (first === undefined) {
+        merged.set(section.name, { ...section, options: new Map(section.options) });
+        continue;
+      }
+      for (const option of section.options.values()) {
+        const kept = first.options.get(option.name);
+        if (kept === undefined) first.options.set(option.name, option);
+        else if (kept.value !== option.value)
+          warn(
+            { file: option.file, line: option.line, section: section.name, option: option.name },
+            `ignored: already set in ${kept.file}:${kept.line} ` +
+              "(the value read first wins, as in Circus)",
+          );
+      }
+    }
+  }
+  return [...merged.values()];
 }

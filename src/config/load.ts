@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { circusFromSection } from "./circus.js";
+import { circusFromSection, INCLUDE_OPTIONS } from "./circus.js";
 import {
   buildGlobalEnv,
   buildWatcherEnv,
@@ -9,7 +9,13 @@ import {
 } from "./env.js";
 import { ConfigError, formatLocation, type LocatedWarn } from "./errors.js";
 import { resolveIncludes } from "./include.js";
-import { isEnvSectionName, readIniFile, type IniSection } from "./ini.js";
+import {
+  isEnvSectionName,
+  mergeIniFiles,
+  readIniFile,
+  type IniFile,
+  type IniSection,
+} from "./ini.js";
 import { pluginFromSection } from "./plugin.js";
 import { SectionView } from "./section.js";
 import { socketFromSection } from "./socket.js";
@@ -120,12 +126,10 @@ export function loadConfig(path: string, opts: LoadConfigOptions = {}): CircusCo
 }
 
 /**
- * The main file's sections followed by those of its includes, in reading order.
- *
- * Circus reads includes into the same parser, which adds their sections to the main file's.
- * A section defined in two files is an error naming both, rather than configparser's silent
- * merge: two `[watcher:web]` in different files are almost surely a mistake. Includes are not
- * followed recursively (they cannot have a `[circus]` section of their own anyway), and a
+ * The sections of the main file and of its includes, merged as Circus's reader merges them
+ * (see {@link mergeIniFiles}): an included file may add options to a section of the main file,
+ * `[circus]` and `[env]` included, but never change one. Includes are not followed recursively,
+ * as in Circus: an `include` or `include_dir` in an included file is dropped with a warning. A
  * pattern that also matches the main file does not read it twice.
  */
 function readWithIncludes(
@@ -135,37 +139,41 @@ function readWithIncludes(
   warn: LocatedWarn,
 ): IniSection[] {
   const main = readIniFile(file);
-  const byName = new Map<string, IniSection>(main.sections.map((s) => [s.name, s]));
-  const circus = byName.get("circus");
+  const circus = main.sections.find((s) => s.name === "circus");
   if (circus === undefined) return main.sections;
 
   // Only the main file's [env] can feed $(circus.env.X) in include paths: the rest is unread.
-  const layers = [buildGlobalEnv(byName.get("env"), osEnv, warn), osEnv];
-  const view = new SectionView(circus, layers, warn);
+  const env = main.sections.find((s) => s.name === "env");
+  const view = new SectionView(circus, [buildGlobalEnv(env, osEnv, warn), osEnv], warn);
   const files = resolveIncludes({
     baseDir,
     include: view.values.get("include")?.value,
     includeDir: view.values.get("include_dir")?.value,
     warn: (option, message) => view.warn(option, message),
   });
+  const included = files
+    .filter((f) => f !== file)
+    .map((f) => withoutIncludes(readIniFile(f), warn));
+  return mergeIniFiles([main, ...included], warn);
+}
 
-  const sections = [...main.sections];
-  for (const included of files) {
-    if (included === file) continue;
-    for (const section of readIniFile(included).sections) {
-      const first = byName.get(section.name);
-      if (first !== undefined) {
-        throw new ConfigError(
-          `section already defined in ${first.file}:${first.line}; a section may appear in ` +
-            `only one file`,
-          { file: section.file, line: section.line, section: section.name },
-        );
-      }
-      byName.set(section.name, section);
-      sections.push(section);
+/** An included file without the `include` / `include_dir` of its `[circus]`, which are not read. */
+function withoutIncludes(ini: IniFile, warn: LocatedWarn): IniFile {
+  const sections = ini.sections.map((section) => {
+    if (section.name !== "circus") return section;
+    const options = new Map(section.options);
+    for (const name of INCLUDE_OPTIONS) {
+      const option = options.get(name);
+      if (option === undefined) continue;
+      warn(
+        { file: option.file, line: option.line, section: section.name, option: name },
+        "not followed: only the main config file's includes are read (as in Circus)",
+      );
+      options.delete(name);
     }
-  }
-  return sections;
+    return { ...section, options };
+  });
+  return { ...ini, sections };
 }
 
 /** `[env:wrokers]` matching nothing is likely a typo; a wildcard matching nothing is not. */

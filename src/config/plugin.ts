@@ -1,5 +1,6 @@
 import type { SectionView } from "./section.js";
 import type { PluginConfig } from "./types.js";
+import { parseBool } from "./values.js";
 import { readWatcher } from "./watcher.js";
 
 /** What a plugin's watcher runs with unless its section says otherwise (as Circus). */
@@ -11,7 +12,8 @@ const PLUGIN_WATCHER_DEFAULTS = { priority: 1, singleton: true, copyEnv: true };
  * among them (priority, numprocesses, streams, ...) also shape the watcher `plugin:NAME` that
  * runs the plugin.
  *
- * @throws ConfigError when `use` is missing or empty, or a watcher option is bad.
+ * @throws ConfigError when `use` is missing or empty, `active` is not a boolean, or a watcher
+ * option is bad.
  */
 export function pluginFromSection(
   view: SectionView,
@@ -24,10 +26,12 @@ export function pluginFromSection(
   if (use === "") view.fail("use", "missing required option (the plugin to load)");
   const config: Record<string, string> = {};
   for (const [option, { value }] of view.values) if (option !== "use") config[option] = value;
+  // Every plugin takes it (Circus's base class reads it too, and refuses to start when false).
+  const active = view.values.has("active") ? view.convert("active", parseBool) : true;
   const watcher = readWatcher(view, `plugin:${name}`, env, baseDir, {
     // circusd builds the real command line when it knows its endpoints.
     cmd: "circus-plugin",
     defaults: PLUGIN_WATCHER_DEFAULTS,
   });
-  return { name, use, config, watcher, source: { file: view.file, section: view.name } };
+  return { name, use, config, active, watcher, source: view.source() };
 }

@@ -1,6 +1,7 @@
 import { ConfigError, type ConfigLocation, type LocatedWarn } from "./errors.js";
 import { substituteCircusEnv, type EnvMap } from "./env.js";
 import type { IniSection } from "./ini.js";
+import type { ConfigSource } from "./types.js";
 import { closestName, InvalidValueError } from "./values.js";
 
 /** An option value after `$(circus.env.X)` substitution, with its line for messages. */
@@ -40,12 +41,27 @@ export class SectionView {
     return this.section.file;
   }
 
-  /** Location of an option, or of the section header when the option is absent. */
-  where(option?: string): ConfigLocation {
-    const line = option === undefined ? undefined : this.section.options.get(option)?.line;
+  /** Where the section came from, with the options read from other files (includes). */
+  source(): ConfigSource {
+    const optionFiles: Record<string, string> = {};
+    for (const option of this.section.options.values())
+      if (option.file !== this.section.file) optionFiles[option.name] = option.file;
     return {
       file: this.section.file,
-      line: line ?? this.section.line,
+      section: this.section.name,
+      ...(Object.keys(optionFiles).length > 0 ? { optionFiles } : {}),
+    };
+  }
+
+  /**
+   * Location of an option (in the file it was read from: a section may be merged from
+   * several), or of the section header when the option is absent.
+   */
+  where(option?: string): ConfigLocation {
+    const found = option === undefined ? undefined : this.section.options.get(option);
+    return {
+      file: found?.file ?? this.section.file,
+      line: found?.line ?? this.section.line,
       section: this.section.name,
       ...(option === undefined ? {} : { option }),
     };

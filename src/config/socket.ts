@@ -70,5 +70,5 @@ export function socketFromSection(view: SectionView): SocketConfig {
     }
     input.family = "AF_UNIX";
   }
-  return { ...SOCKET_DEFAULTS, ...input, name, source: { file: view.file, section: view.name } };
+  return { ...SOCKET_DEFAULTS, ...input, name, source: view.source() };
 }

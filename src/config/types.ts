@@ -45,8 +45,11 @@ export interface StreamConfig {
 
 /** Where a config object came from, for error messages at run time. */
 export interface ConfigSource {
+  /** The file of the section's (first) header. */
   file: string;
   section: string;
+  /** Options read from another file than `file` (a section merged from includes). */
+  optionFiles?: Record<string, string>;
 }
 
 export interface WatcherConfig {
@@ -129,6 +132,8 @@ export interface PluginConfig {
   use: string;
   /** Every key of the section but `use`, raw (the plugin's config mapping). */
   config: Record<string, string>;
+  /** `active = false`: the plugin is not run (no watcher, no process). */
+  active: boolean;
   /** The watcher that runs the plugin (`plugin:NAME`), from the section's watcher options. */
   watcher: WatcherConfig;
   source: ConfigSource | null;
@@ -138,21 +143,36 @@ export interface CircusOptions {
   endpoint: string;
   endpointOwner: string | null;
   pubsubEndpoint: string;
+  /** Only used with `use_papa`, which this release refuses. */
   papaEndpoint: string;
   statsd: boolean;
-  statsEndpoint: string;
+  /**
+   * null when not given (circusd-stats would use `DEFAULT_STATS_ENDPOINT`): as in Circus, a
+   * stats_endpoint given without statsd turns circusd-stats on all the same.
+   */
+  statsEndpoint: string | null;
   statsdCloseOutputs: boolean;
+  /**
+   * `udp://A.B.C.D:PORT` (a multicast group): circusd answers the datagrams sent there with
+   * its control endpoint. null (an empty value): no discovery.
+   */
+  multicastEndpoint: string | null;
   /** Seconds. */
   checkDelay: number;
-  streamBackend: string;
+  /** `thread` or `gevent` (Python's choice; streams work the same way here). */
+  streamBackend: "thread" | "gevent";
   /** Seconds between two watchers' start. */
   warmupDelay: number;
   httpd: boolean;
   httpdHost: string;
   httpdPort: number;
   httpdCloseOutputs: boolean;
+  /** The plugins' output goes to circusd's stdout and stderr, and they log at debug level. */
   debug: boolean;
+  /** circusd logs every garbage collection of its own heap. */
   debugGc: boolean;
+  /** No effect, as in Circus 0.19 (which builds a name from it that nothing reads). */
+  fqdnPrefix: string | null;
   pidfile: string | null;
   /** null: circusd leaves its umask alone. */
   umask: number | null;
@@ -161,6 +181,8 @@ export interface CircusOptions {
   loggerconfig: string | null;
   /** Keys of `[circus]` that Circus does not know, kept raw. */
   options: Record<string, string>;
+  /** The `[circus]` section it was read from; null for defaults and library objects. */
+  source: ConfigSource | null;
 }
 
 /** A whole parsed configuration file (with its includes). */

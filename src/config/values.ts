@@ -80,6 +80,31 @@ export function parseUmask(text: string): number {
   return value;
 }
 
+/** Where circusd listens for discovery datagrams: a multicast group and a port. */
+export interface MulticastEndpoint {
+  address: string;
+  port: number;
+}
+
+/**
+ * `udp://A.B.C.D:PORT` with A.B.C.D a multicast group (224.0.0.0 to 239.255.255.255), as
+ * Circus's `multicast_endpoint`.
+ */
+export function parseMulticastEndpoint(text: string): MulticastEndpoint {
+  const bad = (why: string): InvalidValueError =>
+    new InvalidValueError(`expected udp://A.B.C.D:PORT${why}, got ${quote(text)}`);
+  const match = /^udp:\/\/(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(text.trim());
+  if (!match) throw bad("");
+  const octets = match.slice(1, 5).map(Number);
+  if (octets.some((octet) => octet > 255)) throw bad(" (an IPv4 address)");
+  const first = octets[0] ?? 0;
+  if (first < 224 || first > 239)
+    throw bad(" with a multicast address, from 224.0.0.0 to 239.255.255.255");
+  const port = Number(match[5]);
+  if (port < 1 || port > 65535) throw bad(" with a port from 1 to 65535");
+  return { address: octets.join("."), port };
+}
+
 /** A user or group: digits become a numeric id, anything else stays a name for the OS to resolve. */
 export function parseId(text: string): number | string | null {
   const trimmed = text.trim();

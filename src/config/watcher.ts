@@ -55,6 +55,9 @@ const WATCHER_FIELDS = {
   use_papa: w("usePapa", parseBool),
 };
 
+/** The command line of a plugin's watcher is circusd's to build: these would have no effect. */
+const PLUGIN_COMMAND_OPTIONS = ["cmd", "args", "shell", "shell_args", "executable"];
+
 /** Options Circus knows but that have no typed field here: kept raw in `options`, no warning. */
 const KEPT_RAW = ["check_flapping", "stream_backend"];
 const DOTTED_PREFIXES = ["hooks", "stdout_stream", "stderr_stream"];
@@ -132,7 +135,9 @@ export function readWatcher(
     }
   }
   if (plugin) {
-    if (input.cmd !== undefined) view.fail("cmd", "circusd runs a plugin itself: leave cmd out");
+    for (const option of PLUGIN_COMMAND_OPTIONS)
+      if (view.values.has(option))
+        view.fail(option, `circusd runs a plugin itself: leave ${option} out`);
     input.cmd = plugin.cmd;
   }
 
@@ -152,7 +157,7 @@ export function readWatcher(
       stderrStream: toStream(streams.stderr_stream),
       options,
       baseDir,
-      source: { file: view.file, section: view.name },
+      source: view.source(),
     },
     view.where(),
   );

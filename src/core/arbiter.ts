@@ -52,6 +52,31 @@ function sameConfig(
 }
 
 /**
+ * The `[circus]` options circusd applies once, when it starts (its endpoints, its logging, its
+ * own process), by field with their names in the file.
+ */
+const START_OPTIONS: Partial<Record<keyof CircusOptions, string>> = {
+  endpoint: "endpoint",
+  endpointOwner: "endpoint_owner",
+  pubsubEndpoint: "pubsub_endpoint",
+  multicastEndpoint: "multicast_endpoint",
+  umask: "umask",
+  pidfile: "pidfile",
+  loglevel: "loglevel",
+  logoutput: "logoutput",
+  loggerconfig: "loggerconfig",
+  debugGc: "debug_gc",
+};
+
+/** The watchers of the active plugins; an inactive one (`active = false`) does not run. */
+function pluginWatchers(plugins: PluginConfig[], options: CircusOptions): WatcherConfig[] {
+  const active = plugins.filter((p) => p.active);
+  for (const p of plugins)
+    if (!p.active) logger.info(`plugin:${p.name} is not started: its section says active = false`);
+  return active.map((p) => pluginWatcherConfig(p, options));
+}
+
+/**
  * Manages every watcher: starts them by priority (highest first) with warmup_delay between
  * two, stops them in the reverse order, adds and removes them at run time and applies a
  * reloaded config. Emits `event` with {@link WatcherEvent}s of its watchers and
@@ -84,8 +109,7 @@ export class Arbiter extends EventEmitter {
     this.sockets = sockets;
     this.plugins = plugins;
     for (const config of watchers) this.attach(new Watcher(config));
-    for (const plugin of plugins)
-      this.attach(new Watcher(pluginWatcherConfig(plugin, this.options)));
+    for (const config of pluginWatchers(plugins, this.options)) this.attach(new Watcher(config));
   }
 
   private attach(watcher: Watcher): Watcher {
@@ -296,6 +320,20 @@ export class Arbiter extends EventEmitter {
   }
 
   /**
+   * The reloaded `[circus]` options, but those circusd applied once at its start, which keep
+   * their running values; a change to one of them is logged, rather than silently dropped.
+   */
+  private keepStartOptions(next: CircusOptions): CircusOptions {
+    const options = { ...next };
+    for (const field of Object.keys(START_OPTIONS) as (keyof CircusOptions)[]) {
+      if (JSON.stringify(next[field]) === JSON.stringify(this.options[field])) continue;
+      logger.warning(`[circus] ${START_OPTIONS[field]} changed: restart circusd to apply it`);
+      Object.assign(options, { [field]: this.options[field] });
+    }
+    return options;
+  }
+
+  /**
    * Applies a new config: removes the watchers it no longer has, adds the new ones, changes
    * only the watchers whose options changed (a count change is applied in place), and leaves
    * the rest running untouched.
@@ -316,14 +354,9 @@ export class Arbiter extends EventEmitter {
       resized: [],
       unchanged: [],
     };
+    const options = this.keepStartOptions(config.circus);
     // Plugins are watchers too (`plugin:NAME`), reloaded by the same rules.
-    const { endpoint, pubsubEndpoint } = this.options;
-    const nextWatchers = [
-      ...config.watchers,
-      ...config.plugins.map((p) =>
-        pluginWatcherConfig(p, { ...config.circus, endpoint, pubsubEndpoint }),
-      ),
-    ];
+    const nextWatchers = [...config.watchers, ...pluginWatchers(config.plugins, options)];
     const wanted = new Map(nextWatchers.map((w) => [w.name.toLowerCase(), w]));
     for (const watcher of [...this.watchers]) {
       if (!wanted.has(watcher.name.toLowerCase())) {
@@ -355,7 +388,7 @@ export class Arbiter extends EventEmitter {
     // Closed last: a changed watcher that used one has stopped above.
     for (const socket of gone) socket.close();
     this.plugins = config.plugins;
-    this.options = { ...config.circus, endpoint, pubsubEndpoint };
+    this.options = options;
     if (sockets.added.length > 0 || gone.length > 0)
       logger.info(
         `sockets reloaded: added [${sockets.added.map((s) => s.name)}] removed [${gone.map((s) => s.name)}]`,

@@ -23,7 +23,24 @@ function pluginUse(plugin: PluginConfig, baseDir: string): string {
   return path.resolve(baseDir, module) + (colon > 0 ? plugin.use.slice(colon) : "");
 }
 
-/** The watcher that runs a plugin, with circusd's endpoints on its command line. */
+/**
+ * Where a plugin logs, as Circus passes it: where circusd does (a file path made absolute,
+ * since the plugin's working_dir may differ), or null for its stdout. With a loggerconfig,
+ * circusd's own lines follow that file, which a plugin does not read: it keeps its stdout.
+ */
+function pluginLogOutput(circus: CircusOptions): string | null {
+  const config = circus.loggerconfig?.trim().toLowerCase();
+  if (config && config !== "default") return null;
+  const output = circus.logoutput.trim();
+  if (output === "" || output === "-" || output === "stdout") return null;
+  return output.startsWith("syslog:") ? output : path.resolve(output);
+}
+
+/**
+ * The watcher that runs a plugin, with circusd's endpoints and logging on its command line, as
+ * Circus builds it. With `[circus] debug`, the plugin logs at debug level and its output goes
+ * to circusd's stdout and stderr (unless its section names streams of its own).
+ */
 export function pluginWatcherConfig(plugin: PluginConfig, circus: CircusOptions): WatcherConfig {
   const args = [
     ...pluginScript(),
@@ -34,10 +51,21 @@ export function pluginWatcherConfig(plugin: PluginConfig, circus: CircusOptions)
     "--check-delay",
     String(circus.checkDelay),
     "--log-level",
-    circus.loglevel,
+    circus.debug ? "debug" : circus.loglevel,
   ];
+  const output = pluginLogOutput(circus);
+  if (output !== null) args.push("--log-output", output);
   for (const [key, value] of Object.entries(plugin.config))
     args.push("--config", `${key}:${value}`);
   args.push(pluginUse(plugin, plugin.watcher.baseDir));
-  return { ...plugin.watcher, cmd: process.execPath, args, shell: false, executable: null };
+  const { stdoutStream, stderrStream } = plugin.watcher;
+  return {
+    ...plugin.watcher,
+    cmd: process.execPath,
+    args,
+    shell: false,
+    executable: null,
+    stdoutStream: stdoutStream ?? (circus.debug ? { class: "StdoutStream", options: {} } : null),
+    stderrStream: stderrStream ?? (circus.debug ? { class: "StderrStream", options: {} } : null),
+  };
 }

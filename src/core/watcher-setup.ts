@@ -1,4 +1,4 @@
-import { ConfigError } from "../config/errors.js";
+import { ConfigError, sourceLocation, type ConfigLocation } from "../config/errors.js";
 import type { WatcherConfig } from "../config/types.js";
 import {
   resolveGid,
@@ -26,15 +26,13 @@ export function resolveIds(config: WatcherConfig): UserIds {
   return { uid, gid, groups: user ? supplementaryGroups(user.name, gid ?? user.gid) : [] };
 }
 
+/** Where a watcher's option is, for a ConfigError found after loading. */
+export function watcherLocation(config: WatcherConfig, option?: string): ConfigLocation {
+  return sourceLocation(config.source, `watcher:${config.name}`, option);
+}
+
 function resolveUidGid(config: WatcherConfig): Omit<UserIds, "groups"> {
-  const where = (option: string) => ({
-    file: config.source?.file ?? null,
-    section: config.source?.section ?? `watcher:${config.name}`,
-    option,
-  });
-  if (config.virtualenv && !config.copyEnv) {
-    throw new ConfigError("virtualenv needs copy_env = true", where("virtualenv"));
-  }
+  const where = (option: string) => watcherLocation(config, option);
   try {
     const uid = config.uid === null ? null : resolveUid(config.uid);
     if (config.gid !== null) return { uid, gid: resolveGid(config.gid) };
@@ -63,11 +61,10 @@ export async function loadHooks(hooks: HookRunner, config: WatcherConfig): Promi
     await hooks.load();
   } catch (error) {
     if (!(error instanceof HookLoadError)) throw error;
-    throw new ConfigError(error.message, {
-      file: config.source?.file ?? null,
-      section: config.source?.section ?? `watcher:${config.name}`,
-      option: error.hook ? `hooks.${error.hook}` : undefined,
-    });
+    throw new ConfigError(
+      error.message,
+      watcherLocation(config, error.hook ? `hooks.${error.hook}` : undefined),
+    );
   }
 }
 
@@ -100,11 +97,7 @@ const SOCKET_REF = /\$\(circus\.sockets\.([\w.-]+)\)|\(\(circus\.sockets\.([\w.-
  */
 export function checkSocketNames(c: WatcherConfig, names: string[]): void {
   const known = new Set(names.map((n) => n.toLowerCase()));
-  const where = (option: string) => ({
-    file: c.source?.file ?? null,
-    section: c.source?.section ?? `watcher:${c.name}`,
-    option,
-  });
+  const where = (option: string) => watcherLocation(c, option);
   if (c.stdinSocket !== null && !known.has(c.stdinSocket.toLowerCase()))
     throw new ConfigError(`no [socket:${c.stdinSocket}] section`, where("stdin_socket"));
   const args = Array.isArray(c.args) ? c.args.join(" ") : (c.args ?? "");

@@ -1,5 +1,5 @@
 /** A watcher's output streams built from its config, with errors that name the option. */
-import { ConfigError } from "../config/errors.js";
+import { ConfigError, formatLocation } from "../config/errors.js";
 import type { StreamConfig, WatcherConfig } from "../config/types.js";
 import { logger } from "../log/logger.js";
 import {
@@ -10,6 +10,7 @@ import {
   type OutputStream,
 } from "../streams/index.js";
 import { StreamOptionError } from "../streams/types.js";
+import { watcherLocation } from "./watcher-setup.js";
 
 const PIPES = ["stdout", "stderr"] as const;
 
@@ -29,7 +30,8 @@ async function closeQuietly(stream: OutputStream | null): Promise<void> {
 /**
  * Creates the streams a watcher's config names for those pipes (files are opened now, so
  * that a bad path fails at startup). Throws a ConfigError naming `stdout_stream.OPTION`,
- * having closed what it created.
+ * having closed what it created. An option the stream's class does not read is logged as a
+ * warning naming the file, section and option.
  */
 async function createStreams(
   config: WatcherConfig,
@@ -38,6 +40,8 @@ async function createStreams(
   const streams = new Map<PipeName, OutputStream | null>();
   for (const name of pipes) {
     const spec = configOf(config, name);
+    const warn = (option: string, message: string) =>
+      logger.warning(formatLocation(watcherLocation(config, `${name}_stream.${option}`)) + message);
     try {
       streams.set(
         name,
@@ -45,16 +49,16 @@ async function createStreams(
           (await createStream(
             { class: spec.class as string | OutputStreamClass, options: spec.options },
             config.baseDir,
+            warn,
           )),
       );
     } catch (error) {
       for (const stream of streams.values()) await closeQuietly(stream);
       if (!(error instanceof StreamOptionError)) throw error;
-      throw new ConfigError(error.message, {
-        file: config.source?.file ?? null,
-        section: config.source?.section ?? `watcher:${config.name}`,
-        option: `${name}_stream.${error.option}`,
-      });
+      throw new ConfigError(
+        error.message,
+        watcherLocation(config, `${name}_stream.${error.option}`),
+      );
     }
   }
   return streams;

@@ -1,4 +1,4 @@
-import { ConfigError } from "../config/errors.js";
+import { ConfigError, sourceLocation } from "../config/errors.js";
 import type { SocketConfig } from "../config/types.js";
 import { bindSocket, closeFd, removeFile, resolveHost } from "../sys/sockets.js";
 
@@ -48,11 +48,7 @@ export class CircusSocket {
    */
   async bind(): Promise<void> {
     const c = this.config;
-    const where = (option: string) => ({
-      file: c.source?.file ?? null,
-      section: c.source?.section ?? `socket:${c.name}`,
-      option,
-    });
+    const where = (option: string) => sourceLocation(c.source, `socket:${c.name}`, option);
     if (c.type !== "SOCK_STREAM" && c.type !== "SOCK_DGRAM" && c.type !== "SOCK_SEQPACKET") {
       throw new ConfigError(`socket type ${c.type} is not supported`, where("type"));
     }

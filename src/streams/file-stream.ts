@@ -14,6 +14,7 @@ const NEWLINE = 10;
 
 /** The common part: the file (opened at construction, so a bad path fails at startup). */
 export abstract class FileStreamBase implements OutputStream {
+  static readonly options: readonly string[] = ["filename", "time_format"];
   readonly filename: string;
   protected readonly appender: FileAppender;
   /** Bytes in the current file, counting what is queued for it. */
@@ -70,6 +71,11 @@ export abstract class FileStreamBase implements OutputStream {
  * (with no backups the file starts over empty).
  */
 export class FileStream extends FileStreamBase {
+  static override readonly options: readonly string[] = [
+    ...FileStreamBase.options,
+    "max_bytes",
+    "backup_count",
+  ];
   readonly maxBytes: number;
   readonly backupCount: number;
 

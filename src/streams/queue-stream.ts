@@ -7,6 +7,7 @@ import type { OutputStream, StreamData } from "./types.js";
  * (default 1000) wait unread, the child is slowed until some are read — memory stays bounded.
  */
 export class QueueStream implements OutputStream, AsyncIterable<StreamData> {
+  static readonly options: readonly string[] = ["maxsize"];
   readonly maxsize: number;
   private readonly items: StreamData[] = [];
   private readonly getters: ((data: StreamData) => void)[] = [];

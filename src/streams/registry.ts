@@ -3,20 +3,22 @@
  * `circus.stream.FileStream`, `circus.stream.file_stream.FileStream`), or a user's class as
  * `module-path:Export`, resolved relative to the config file.
  */
+import { closestName } from "../config/values.js";
 import { loadExport, ModuleLoadError } from "../sys/modules.js";
 import { FileStream, WatchedFileStream } from "./file-stream.js";
 import { QueueStream } from "./queue-stream.js";
-import { FancyStdoutStream, StdoutStream } from "./stdout-stream.js";
+import { FancyStdoutStream, StderrStream, StdoutStream } from "./stdout-stream.js";
 import { TimedRotatingFileStream } from "./timed-rotating.js";
 import { StreamOptionError, type OutputStream, type OutputStreamClass } from "./types.js";
 
-/** The built-in stream classes by their short names. */
+/** The built-in stream classes by their short names (StderrStream is beyond Circus). */
 export const BUILTIN_STREAMS: Record<string, OutputStreamClass> = {
   FileStream,
   WatchedFileStream,
   TimedRotatingFileStream,
   QueueStream,
   StdoutStream,
+  StderrStream,
   FancyStdoutStream,
 };
 
@@ -39,13 +41,22 @@ export interface StreamSpec {
   options: Record<string, string>;
 }
 
+/** Told about an option the stream class does not read (`option` without `stdout_stream.`). */
+export type StreamOptionWarn = (option: string, message: string) => void;
+
 /**
  * Creates the stream a spec describes. Throws a StreamOptionError naming the option
- * (`class`, `filename`, `rotate_when`, ...) when it cannot.
+ * (`class`, `filename`, `rotate_when`, ...) when it cannot; tells `warn` about each option the
+ * class declares it does not read.
  */
-export async function createStream(spec: StreamSpec, baseDir: string): Promise<OutputStream> {
+export async function createStream(
+  spec: StreamSpec,
+  baseDir: string,
+  warn: StreamOptionWarn = () => {},
+): Promise<OutputStream> {
   const cls =
     typeof spec.class === "function" ? spec.class : await resolveClass(spec.class, baseDir);
+  warnUnread(cls, spec.options, warn);
   let stream: unknown;
   try {
     stream = new cls(spec.options);
@@ -56,6 +67,29 @@ export async function createStream(spec: StreamSpec, baseDir: string): Promise<O
   if (typeof (stream as OutputStream | null)?.write !== "function")
     throw new StreamOptionError("class", "the stream has no write(data) method");
   return stream as OutputStream;
+}
+
+/**
+ * Circus's classes take any keyword and drop those they do not know, so an unknown option is
+ * not an error; but it does nothing, which deserves a warning, with the likely option meant.
+ */
+function warnUnread(
+  cls: OutputStreamClass,
+  options: Record<string, string>,
+  warn: StreamOptionWarn,
+): void {
+  const known = cls.options;
+  if (!Array.isArray(known)) return;
+  for (const option of Object.keys(options)) {
+    if (known.includes(option)) continue;
+    const guess = closestName(option, known);
+    const takes = known.length === 0 ? "none" : known.join(", ");
+    warn(
+      option,
+      `unknown option of ${cls.name} ignored; ` +
+        (guess === null ? `it takes ${takes}` : `did you mean "${guess}"?`),
+    );
+  }
 }
 
 async function resolveClass(name: string, baseDir: string): Promise<OutputStreamClass> {

@@ -10,9 +10,13 @@ import type { OutputStream, StreamData } from "./types.js";
 
 /** The child's bytes on circusd's stdout, as written (whole lines, never interleaved). */
 export class StdoutStream implements OutputStream {
-  protected readonly appender = new FileAppender(null, { fd: 1 });
+  static readonly options: readonly string[] = [];
+  protected readonly appender: FileAppender;
 
-  constructor(_options: Record<string, string> = {}) {}
+  /** @param fd circusd's fd to write to (its stdout, or its stderr for StderrStream). */
+  constructor(_options: Record<string, string> = {}, fd = 1) {
+    this.appender = new FileAppender(null, { fd });
+  }
 
   write(data: StreamData): Promise<void> | undefined {
     return this.appender.append(data.data);
@@ -20,6 +24,16 @@ export class StdoutStream implements OutputStream {
 
   close(): Promise<void> {
     return this.appender.flushed();
+  }
+}
+
+/**
+ * The child's bytes on circusd's stderr (beyond Circus, whose StdoutStream takes both pipes):
+ * with `[circus] debug`, a plugin's stderr goes there.
+ */
+export class StderrStream extends StdoutStream {
+  constructor(options: Record<string, string> = {}) {
+    super(options, 2);
   }
 }
 
@@ -34,6 +48,7 @@ const NEWLINE = 10;
  * none or an unknown one is given, as Circus does), on circusd's stdout.
  */
 export class FancyStdoutStream extends StdoutStream {
+  static override readonly options: readonly string[] = ["color", "time_format"];
   readonly color: (typeof COLORS)[number];
   private readonly prefixer: LinePrefixer;
 

@@ -6,7 +6,7 @@
 import { readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { compileStrftime } from "../log/strftime.js";
-import { FileStream } from "./file-stream.js";
+import { FileStream, FileStreamBase } from "./file-stream.js";
 import { StreamOptions } from "./options.js";
 import { StreamOptionError } from "./types.js";
 
@@ -52,6 +52,14 @@ function clock(epoch: number, utc: boolean): { sinceMidnight: number; weekday: n
  * `filename.<time suffix>`, keeping the newest `backup_count` rotated files (all when 0).
  */
 export class TimedRotatingFileStream extends FileStream {
+  // Not max_bytes: as in Circus, a timed stream rotates on time only.
+  static override readonly options: readonly string[] = [
+    ...FileStreamBase.options,
+    "backup_count",
+    "rotate_when",
+    "rotate_interval",
+    "utc",
+  ];
   readonly utc: boolean;
   private readonly rule: ReturnType<typeof rotationRule>;
   private readonly interval: number;

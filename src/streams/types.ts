@@ -26,8 +26,14 @@ export interface OutputStream {
   close?(): void | Promise<void>;
 }
 
-/** A stream class: constructed with the `*_stream.*` options other than `class`, as strings. */
-export type OutputStreamClass = new (options: Record<string, string>) => OutputStream;
+/**
+ * A stream class: constructed with the `*_stream.*` options other than `class`, as strings.
+ * `options`, when a class declares it, lists the keys it reads: circusd warns about any other
+ * (a likely typo), which the class would ignore. A class without it gets every key unchecked.
+ */
+export type OutputStreamClass = (new (options: Record<string, string>) => OutputStream) & {
+  readonly options?: readonly string[];
+};
 
 /** A stream option that cannot be used; `option` is the key without the `stdout_stream.` part. */
 export class StreamOptionError extends Error {

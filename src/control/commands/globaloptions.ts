@@ -1,18 +1,17 @@
+import { DEFAULT_STATS_ENDPOINT } from "../../config/defaults.js";
 import type { Arbiter } from "../../core/arbiter.js";
 import type { Command } from "../command.js";
 import { MessageError } from "../protocol.js";
 import { optionLines } from "./options.js";
 import { checkArgs, checkTypes } from "./util.js";
 
-/** Circus 0.19's default multicast endpoint (cluster discovery, which this daemon lacks). */
-const MULTICAST_ENDPOINT = "udp://237.219.251.97:12027";
-
 const GETTERS: Record<string, (a: Arbiter) => unknown> = {
   endpoint: (a) => a.options.endpoint,
-  stats_endpoint: (a) => a.options.statsEndpoint,
+  stats_endpoint: (a) => a.options.statsEndpoint ?? DEFAULT_STATS_ENDPOINT,
   pubsub_endpoint: (a) => a.options.pubsubEndpoint,
   check_delay: (a) => a.options.checkDelay,
-  multicast_endpoint: () => MULTICAST_ENDPOINT,
+  // Circus reports an empty value, which turns discovery off, as it was given.
+  multicast_endpoint: (a) => a.options.multicastEndpoint ?? "",
 };
 
 /** `globaloptions [KEY]`: the arbiter's options. */
