@@ -127,9 +127,14 @@ describe("ResourceWatcher", () => {
     const limits = { max_cpu: 0, max_mem: "150M", health_threshold: 0, max_count: 1 };
     const d = startWatched(udp, { fat: "--mem 250", slim: "--mem 10" }, limits);
     const fat = d.path("fat.jsonl");
-    await waitFor(() => startsOf(fat).length >= 2, {
+    const [first] = await waitFor(() => (startsOf(fat).length >= 2 ? startsOf(fat) : null), {
       message: () => `fat to be restarted; statsd got:\n${udp.lines.join("\n")}\n${d.log}`,
     });
+    assert.ok(first);
+    await waitFor(() => !isAlive(first.pid), {
+      message: `the first fat process ${first.pid} to end`,
+    });
+    await udp.waitForLine(bucket("fat", "restarting"));
     const fatLines = udp.matching("circus.app.watcher._resource_watcher.fat.");
     assert.deepEqual(fatLines.slice(0, 3), [
       bucket("fat", "over_memory"),

@@ -94,7 +94,9 @@ function signalOf(name: string): number {
  * machine's memory, or in bytes when a unit is given (`250M`); the health is the mean of the
  * highest CPU and memory %. `max_cpu = 0` and `health_threshold = 0` turn those checks off.
  * Every exceeded limit is also counted in statsd as
- * `circus.<application_name>.watcher._resource_watcher.<watcher>.<over_cpu|...>`.
+ * `circus.<application_name>.watcher._resource_watcher.<watcher>.<over_cpu|...>`. Unlike the
+ * reference, which casts the restart and looks again meanwhile, it waits for the restart to
+ * be done before the next look, so that processes being replaced are never counted.
  */
 export class ResourceWatcher extends BaseObserver {
   /** The documented options and their defaults (the reference's where the docs give none). */
@@ -121,8 +123,13 @@ export class ResourceWatcher extends BaseObserver {
     const processes = processFigures(reply.info);
     if (this.check(PARENT, figuresOf(processes))) {
       logger.warning(`${this.name}: restarting ${this.watcher}: ${this.reason(PARENT)}`);
-      this.cast("restart", { name: this.watcher });
       this.counts.delete(PARENT);
+      // Waited for (no look runs meanwhile): a look while the old processes are still
+      // stopping would count them against the new ones, and the restart it then asks for
+      // would kill the new processes as soon as they are spawned. The figures are of
+      // processes now gone: their children are not looked at either.
+      await this.restartWatcher(this.watcher);
+      return;
     }
     if (this.limits.process_children) this.lookAfterChildren(processes);
   }
