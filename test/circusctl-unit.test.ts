@@ -3,7 +3,6 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { parseCommandLine, parseInvocation, UsageError } from "../src/cli/ctl/args.ts";
 import { columnize } from "../src/cli/ctl/help.ts";
-import { pythonJson } from "../src/cli/ctl/pyjson.ts";
 import { getCommand } from "../src/control/commands/index.ts";
 
 describe("circusctl arguments", () => {
@@ -48,24 +47,6 @@ describe("circusctl arguments", () => {
     assert.deepEqual(parseCommandLine(stop, ["--", "--odd"]).args, ["--odd"]);
     assert.throws(() => parseCommandLine(stop, ["--bogus"]), UsageError);
     assert.equal(parseCommandLine(stop, ["-h"]).help, true);
-  });
-});
-
-describe("Python-style JSON", () => {
-  test("json.dumps separators on one line; indent 2 and sorted keys when pretty", () => {
-    const value = { b: [1, 2.5, "x"], a: { z: null, y: true }, e: [], f: {} };
-    assert.equal(
-      pythonJson(value),
-      '{"b": [1, 2.5, "x"], "a": {"z": null, "y": true}, "e": [], "f": {}}',
-    );
-    assert.equal(
-      pythonJson(value, true),
-      '{\n  "a": {\n    "y": true,\n    "z": null\n  },\n  "b": [\n    1,\n    2.5,\n    "x"\n  ],\n  "e": [],\n  "f": {}\n}',
-    );
-  });
-
-  test("non-ASCII is escaped as ensure_ascii does", () => {
-    assert.equal(pythonJson("é€😀\n"), '"\\u00e9\\u20ac\\ud83d\\ude00\\n"');
   });
 });
 

@@ -112,7 +112,7 @@ describe("Client on the wire", () => {
         id: request.id,
         status: "error",
         reason: "program x not found",
-        errno: 4,
+        errno: 3,
         tb: null,
         time: 0,
       };
@@ -126,7 +126,7 @@ describe("Client on the wire", () => {
     ]);
     assert.ok(failure instanceof CommandError);
     assert.equal(failure.reason, "program x not found");
-    assert.equal(failure.errno, 4);
+    assert.equal(failure.errno, 3);
     assert.equal(failure.reply.status, "error");
   });
 

@@ -73,7 +73,8 @@ describe("read commands", () => {
       "singleton",
       "max_age",
       "max_age_variance",
-      "hooks",
+      "stdout_stream_conf",
+      "stderr_stream_conf",
     ])
       assert.ok(key in options, key);
     const got = await c.call("get", { name: "web", keys: ["numprocesses", "send_hup"] });
@@ -114,7 +115,7 @@ describe("read commands", () => {
       assert.ok(key in info, `stats has ${key}`);
     assert.equal(info.pid, pid);
     assert.equal(info.wid, 1);
-    assert.match(String(info.mem_info1), /^\d+[BKMG]$/);
+    assert.match(String(info.mem_info1), /^(\d+\.\d\d[KMGTPEZY]|\d+B)$/);
     assert.match(String(info.ctime), /^\d+:\d\d\.\d+$/);
     // A process that burns one core: close to 100 %, as ps says.
     const ps = Number(

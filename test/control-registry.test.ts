@@ -167,8 +167,9 @@ describe("command registry", () => {
 
   test("figures are formatted as Circus's bytes2human and ctime", () => {
     assert.equal(bytes2human(512), "512B");
-    assert.equal(bytes2human(3 * 1024 * 1024 + 5), "3M");
-    assert.equal(bytes2human(2 * 1024 ** 3), "2G");
+    assert.equal(bytes2human(3 * 1024 * 1024 + 5), "3.00M");
+    assert.equal(bytes2human(1.5 * 1024 * 1024), "1.50M");
+    assert.equal(bytes2human(2 * 1024 ** 3), "2.00G");
     assert.equal(formatCtime(0.41), "0:00.41");
     assert.equal(formatCtime(75.5), "1:15.50");
   });

@@ -43,37 +43,37 @@ describe("control wire", () => {
     const d = startCircusd((dir) => sleeperSection(dir, "web"));
     const c = await connect(d);
     const cases: [unknown, number, RegExp][] = [
-      [{ id: "u1", command: "nope" }, 3, /unknown command: 'nope'/],
-      [{ id: "u2", properties: {} }, 3, /unknown command: None/],
-      [{ id: "u3", command: "status", properties: [] }, 4, /'properties' should be an object/],
-      [{ id: "u4", command: "get", properties: { name: "web" } }, 4, /'keys' is missing/],
-      [{ id: "u5", command: "list", properties: { name: 42 } }, 4, /'name' should be/],
-      [{ id: "u6", command: "list", properties: { name: "ghost" } }, 4, /program ghost not found/],
-      [{ id: "u7", command: "incr", properties: { name: "web", nb: "two" } }, 4, /'nb'/],
+      [{ id: "u1", command: "nope" }, 2, /unknown command: 'nope'/],
+      [{ id: "u2", properties: {} }, 2, /unknown command: None/],
+      [{ id: "u3", command: "status", properties: [] }, 3, /'properties' should be an object/],
+      [{ id: "u4", command: "get", properties: { name: "web" } }, 3, /'keys' is missing/],
+      [{ id: "u5", command: "list", properties: { name: 42 } }, 3, /'name' should be/],
+      [{ id: "u6", command: "list", properties: { name: "ghost" } }, 3, /program ghost not found/],
+      [{ id: "u7", command: "incr", properties: { name: "web", nb: "two" } }, 3, /'nb'/],
       [
         { id: "u8", command: "signal", properties: { name: "web", signum: "NOPE" } },
-        4,
+        3,
         /signal invalid/,
       ],
       [
         { id: "u9", command: "stop", properties: { name: "web", match: "fuzzy" } },
-        4,
+        3,
         /unknown match method/,
       ],
       [
         { id: "u10", command: "set", properties: { name: "web", options: { bogus: 1 } } },
-        4,
+        3,
         /unknown key 'bogus'/,
       ],
       [
         { id: "u11", command: "set", properties: { name: "web", options: { numprocesses: "3" } } },
-        4,
+        3,
         /'numprocesses' isn't an integer/,
       ],
-      [{ id: "u12", command: "listen" }, 4, /use a pub\/sub socket/],
+      [{ id: "u12", command: "listen" }, 3, /use a pub\/sub socket/],
       [
         { id: "u13", command: "get", properties: { name: "web", keys: ["nokey"] } },
-        4,
+        3,
         /'nokey' option not found/,
       ],
     ];
@@ -112,7 +112,7 @@ describe("control wire", () => {
     });
     const reply = await c.request(big, "big-1");
     assert.equal(reply.status, "error");
-    assert.equal(reply.errno, 4);
+    assert.equal(reply.errno, 3);
     assert.match(String(reply.reason), /too big/);
     assert.equal((await c.call("numwatchers")).status, "ok");
   });
@@ -221,9 +221,9 @@ describe("control wire", () => {
     assert.equal((replies.list?.pids as number[]).length, 2);
     assert.equal(replies.numprocesses?.numprocesses, 2);
     assert.equal(replies.bad?.status, "error");
-    assert.equal(replies.bad?.errno, 3);
+    assert.equal(replies.bad?.errno, 2);
     assert.equal(replies.bad?.id, "py-bad");
-    assert.equal(replies.garbage?.errno, 2);
+    assert.equal(replies.garbage?.errno, 1);
     assert.equal(replies.garbage?.id, null);
     assert.equal(replies.event?.topic, "watcher.web.kill");
     assert.equal(typeof (replies.event?.body as Record<string, unknown>).process_pid, "number");

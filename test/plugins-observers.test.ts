@@ -144,12 +144,14 @@ describe("HttpObserver", () => {
   });
 });
 
-/** Debian's redis-server, as `.ci/run` installs it. */
+/** Debian's redis-server, as `npm test` installs it (scripts/test-deps.mjs). */
 function redisServer(): string {
   try {
     return execFileSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).trim();
   } catch {
-    throw new Error("redis-server is missing: apt-get install redis-server (.ci/run does)");
+    throw new Error(
+      "redis-server is missing: apt-get install redis-server (npm test does, as root)",
+    );
   }
 }
 

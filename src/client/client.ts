@@ -7,6 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { Dealer } from "zeromq";
 import type { CircusReply, CircusRequest } from "../control/protocol.js";
+import { parsePythonJson } from "../python/json.js";
 import { CallError, CommandError, TimeoutError } from "./errors.js";
 
 /** circusd's default control endpoint. */
@@ -29,6 +30,12 @@ export interface ClientOptions {
    * client that never cast closes at once (unanswered calls are not worth waiting for).
    */
   linger?: number;
+  /**
+   * Reads replies as Python's json module does: float literals (`2.0`) become
+   * {@link PyFloat}s, which print as Python prints them (circusctl needs this to print what
+   * Circus's circusctl prints). Plain numbers by default.
+   */
+  pythonFloats?: boolean;
 }
 
 /** Options of one {@link Client.call}. */
@@ -74,10 +81,12 @@ export class Client {
   private closed = false;
   private casted = false;
   private readonly castLinger: number;
+  private readonly parse: (text: string) => unknown;
 
   constructor(options: ClientOptions = {}) {
     this.endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
     this.timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    this.parse = options.pythonFloats ? parsePythonJson : JSON.parse;
     this.castLinger = options.linger ?? 1000;
     if (!(this.timeout > 0)) throw new CallError(`invalid timeout: ${String(options.timeout)}`);
     // A unique identity on the ROUTER, as Circus's client sets (uuid hex).
@@ -206,7 +215,7 @@ export class Client {
     if (last === undefined) return;
     let reply: unknown;
     try {
-      reply = JSON.parse(last.toString("utf8"));
+      reply = this.parse(last.toString("utf8"));
     } catch {
       // Unparsable bytes name no call: nothing to resolve, the callers time out.
       return;

@@ -3,7 +3,7 @@
  * every default applied once (see `defaults.ts`), so the core never sees raw strings.
  */
 
-/** The nine hooks of seed 000. */
+/** The nine hooks of seed 000, and Circus 0.19's before_reap and after_reap. */
 export const HOOK_NAMES = [
   "before_start",
   "after_start",
@@ -13,6 +13,8 @@ export const HOOK_NAMES = [
   "after_stop",
   "before_signal",
   "after_signal",
+  "before_reap",
+  "after_reap",
   "extended_stats",
 ] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -33,6 +35,8 @@ export interface HookContext {
   pid?: number;
   signum?: number;
   stats?: Record<string, unknown>;
+  /** after_reap: the exit code (minus the signal number for a death by signal). */
+  exitCode?: number | null;
 }
 export type HookFunction = (ctx: HookContext) => unknown;
 
@@ -104,6 +108,11 @@ export interface WatcherConfig {
   /** Folder that relative hook and stream module paths resolve against. */
   baseDir: string;
   source: ConfigSource | null;
+  /**
+   * Options last given through the control socket (`set`), which Circus keeps with their JSON
+   * types rather than the file's (a `warmup_delay` set to 1 shows as 1.0).
+   */
+  wireKeys?: readonly string[];
 }
 
 export type SocketFamily = "AF_UNIX" | "AF_INET" | "AF_INET6";

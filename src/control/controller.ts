@@ -8,6 +8,8 @@ import { Router } from "zeromq";
 import { ConfigError } from "../config/errors.js";
 import { ArbiterError, type Arbiter } from "../core/arbiter.js";
 import { logger } from "../log/logger.js";
+import { wireJson } from "../python/json.js";
+import { pyRepr } from "../python/repr.js";
 import { resolveUid } from "../sys/users.js";
 import type { Command } from "./command.js";
 import { getCommand } from "./commands/index.js";
@@ -214,21 +216,14 @@ export class Controller {
     if (this.closed) return;
     let text: string;
     try {
-      text = JSON.stringify(body);
+      text = wireJson(body);
     } catch (error) {
-      text = JSON.stringify(
+      text = wireJson(
         errorReply(null, `server error: ${(error as Error).message}`, ERRNO.BAD_MSG_DATA_ERROR),
       );
     }
     this.out.push([...envelope, Buffer.from(text)]);
   }
-}
-
-/** Python's repr of a JSON value, for error texts shaped like Circus's. */
-function pyRepr(value: unknown): string {
-  if (value === undefined || value === null) return "None";
-  if (typeof value === "string") return `'${value}'`;
-  return JSON.stringify(value);
 }
 
 /** The id of a request too big to parse, when it shows near the start of the frame. */

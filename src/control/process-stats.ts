@@ -2,7 +2,9 @@
  * Process figures shaped as Circus's `get_info` / `Process.info()` give them to `stats` and
  * `dstats`: memory as `3M`, CPU time as `0:00.41`, plus age, started, children and wid.
  */
+import { basename } from "node:path";
 import type { Process } from "../core/process.js";
+import { float, type PyFloat } from "../python/repr.js";
 import {
   sampleContext,
   sampleProcess,
@@ -13,11 +15,11 @@ import {
 
 const SYMBOLS = ["K", "M", "G", "T", "P", "E", "Z", "Y"];
 
-/** Circus's bytes2human: the integer part in the biggest unit that fits (`3M`, `512B`). */
+/** Circus's bytes2human: two decimals in the biggest unit that fits (`3.52M`), or `512B`. */
 export function bytes2human(n: number): string {
   for (let i = SYMBOLS.length - 1; i >= 0; i--) {
     const prefix = 2 ** ((i + 1) * 10);
-    if (n >= prefix) return `${Math.floor(n / prefix)}${SYMBOLS[i]}`;
+    if (n >= prefix) return `${(n / prefix).toFixed(2)}${SYMBOLS[i]}`;
   }
   return `${n}B`;
 }
@@ -31,61 +33,74 @@ export function formatCtime(seconds: number): string {
   return `${mins}:${String(whole % 60).padStart(2, "0")}.${String(micro).slice(0, 2)}`;
 }
 
-/** A sample in Circus's shape; children are sampled too when asked. */
+/** The program's name, as Circus shows `cmdline`: the last part of the first word. */
+function programName(cmdline: string): string {
+  return basename(cmdline.trim().split(/\s+/)[0] ?? "");
+}
+
+/** A sample in Circus's shape (get_info's keys, in its order); children are sampled too when asked. */
 function shape(pid: number, info: ProcessInfo, ctx: SampleContext, withChildren: boolean): Info {
   return {
+    mem_info1: bytes2human(info.mem_info1),
+    mem_info2: bytes2human(info.mem_info2),
+    cpu: float(info.cpu),
+    mem: float(Math.round(info.mem * 1000) / 1000),
+    ctime: formatCtime(info.ctime),
     pid,
     username: info.username,
     nice: info.nice,
-    mem_info1: bytes2human(info.mem_info1),
-    mem_info2: bytes2human(info.mem_info2),
-    cpu: info.cpu,
-    mem: info.mem,
-    ctime: formatCtime(info.ctime),
-    cmdline: info.cmdline,
-    create_time: info.create_time,
+    create_time: float(info.create_time),
+    age: float(Date.now() / 1000 - info.create_time),
+    cmdline: programName(info.cmdline),
+    // A child that ended since the process table was read is left out.
     children: withChildren
-      ? info.children.map((child) => getInfo(child, undefined, false, ctx))
+      ? info.children.flatMap((child) => getInfo(child, undefined, false, ctx) ?? [])
       : [],
   };
 }
 
-const GONE = (pid: number) => ({ pid, error: "No such process" }) as unknown as Info;
+/** What Circus's `Process.info()` answers for a process that is gone. */
+export const GONE = "No such process (stopped?)";
 
-/** One process's figures; `previous` carries CPU samples between calls. */
+/** One process's figures (null when it is gone); `previous` carries CPU samples between calls. */
 export function getInfo(
   pid: number,
   previous?: CpuSample,
   withChildren = false,
   ctx: SampleContext = sampleContext(),
-): Info {
+): Info | null {
   const info = sampleProcess(pid, previous, ctx);
-  return info ? shape(pid, info, ctx, withChildren) : GONE(pid);
+  return info ? shape(pid, info, ctx, withChildren) : null;
 }
 
 /** The shape of one info mapping in a stats reply. */
 export interface Info {
+  mem_info1: string;
+  mem_info2: string;
+  cpu: PyFloat;
+  mem: PyFloat;
+  ctime: string;
   pid: number;
   username: string;
   nice: number;
-  mem_info1: string;
-  mem_info2: string;
-  cpu: number;
-  mem: number;
-  ctime: string;
+  create_time: PyFloat;
+  age: PyFloat;
   cmdline: string;
-  create_time: number;
   children: Info[];
-  age?: number;
-  started?: number;
+  started?: PyFloat;
   wid?: number;
 }
 
 /** A watcher's process as `stats` reports it (Circus's `Process.info()`). */
-export function processInfo(p: Process, ctx: SampleContext = sampleContext()): Info {
+export function processInfo(p: Process, ctx: SampleContext = sampleContext()): Info | string {
   const sampled = p.info(ctx);
-  if (!sampled) return GONE(p.pid);
-  return { ...shape(p.pid, sampled, ctx, true), age: p.age(), started: p.started, wid: p.wid };
+  if (!sampled) return GONE;
+  return {
+    ...shape(p.pid, sampled, ctx, true),
+    age: float(p.age()),
+    started: float(p.started),
+    wid: p.wid,
+  };
 }
 
 const INFOLINE = (i: Info): string =>

@@ -2,6 +2,7 @@
  * The wire shapes of Circus's control protocol (the same JSON as Circus 0.19): a request is
  * one JSON frame from a DEALER, a reply one JSON frame back to it through the ROUTER.
  */
+import { timeNow, type PyFloat } from "../python/repr.js";
 
 /** `{"id", "command", "properties", "msg_type"?}`; a `cast` gets no reply. */
 export interface CircusRequest {
@@ -15,18 +16,18 @@ export interface CircusRequest {
 export type CircusReply = Record<string, unknown> & {
   id: string | null;
   status: string;
-  time: number;
+  time: number | PyFloat;
 };
 
 /** Error numbers of Circus's `circus/commands/errors.py`. */
 export const ERRNO = {
-  NOT_SPECIFIED: 1,
-  INVALID_JSON: 2,
-  UNKNOWN_COMMAND: 3,
-  MESSAGE_ERROR: 4,
-  OS_ERROR: 5,
-  COMMAND_ERROR: 6,
-  BAD_MSG_DATA_ERROR: 7,
+  NOT_SPECIFIED: 0,
+  INVALID_JSON: 1,
+  UNKNOWN_COMMAND: 2,
+  MESSAGE_ERROR: 3,
+  OS_ERROR: 4,
+  COMMAND_ERROR: 5,
+  BAD_MSG_DATA_ERROR: 6,
 } as const;
 
 /** Requests bigger than this get an error reply and are not parsed. */
@@ -47,7 +48,7 @@ export class ArgumentError extends Error {
  * over `status` and `time`: `status NAME` answers `{"status": "active"}`, not "ok".
  */
 export function okReply(id: string | null, fields: Record<string, unknown> = {}): CircusReply {
-  return { status: "ok", time: Date.now() / 1000, ...fields, id };
+  return { status: "ok", time: timeNow(), ...fields, id };
 }
 
 /** An error reply, as Circus's `error(reason, tb, errno)`. */
@@ -56,5 +57,5 @@ export function errorReply(
   reason: string,
   errno: number = ERRNO.NOT_SPECIFIED,
 ): CircusReply {
-  return { id, status: "error", reason, tb: null, errno, time: Date.now() / 1000 };
+  return { status: "error", reason, tb: null, time: timeNow(), errno, id };
 }

@@ -7,18 +7,27 @@
 import { XPublisher as PubSocket } from "zeromq";
 import type { Arbiter, ArbiterEvent } from "../core/arbiter.js";
 import type { WatcherEvent } from "../core/watcher.js";
+import { wireJson } from "../python/json.js";
 import { LogFollow } from "./log-follow.js";
 import { SendQueue } from "./send-queue.js";
+
+/**
+ * `watcher.NAME.TOPIC`, with the name as Circus writes it in topics (its `res_name`): lower
+ * case, spaces as underscores.
+ */
+export function watcherTopic(watcher: string, topic: string): string {
+  return `watcher.${watcher.toLowerCase().replaceAll(" ", "_")}.${topic}`;
+}
 
 /** Publishes the arbiter's events on a PUB socket. */
 export class Publisher {
   private readonly socket = new PubSocket({ linger: 0 });
   private readonly out = new SendQueue((frames) => this.socket.send(frames));
   private readonly onWatcher = (event: WatcherEvent) =>
-    this.publish(`watcher.${event.watcher}.${event.topic}`, event.data);
+    this.publish(watcherTopic(event.watcher, event.topic), event.data);
   // Circus publishes a watcher's add and remove on the watcher's own topic, with the time.
   private readonly onArbiter = (event: ArbiterEvent) => {
-    this.publish(`watcher.${String(event.data.name)}.${event.topic}`, { time: event.data.time });
+    this.publish(watcherTopic(String(event.data.name), event.topic), { time: event.data.time });
     this.follow.refresh();
   };
   private readonly follow: LogFollow;
@@ -54,7 +63,7 @@ export class Publisher {
   /** Sends one event: topic frame, then the JSON body. */
   publish(topic: string, data: Record<string, unknown>): void {
     if (this.closed) return;
-    this.out.push([Buffer.from(topic), Buffer.from(JSON.stringify(data))]);
+    this.out.push([Buffer.from(topic), Buffer.from(wireJson(data))]);
   }
 
   /** Sends what is queued, if it can within a short while. */

@@ -3,6 +3,7 @@
  * how `options` / `get` show them, how `set` / `add` check and apply them (Circus's
  * `validate_option`), and how circusctl turns their text into values (`convert_option`).
  */
+import { statSync } from "node:fs";
 import { HOOK_NAMES, type HookName, type WatcherConfig } from "../config/types.js";
 import {
   parseBool,
@@ -12,88 +13,121 @@ import {
   RLIMIT_NAMES,
 } from "../config/values.js";
 import { parseSignal } from "../sys/signals.js";
+import { float, pyRepr, pyStr } from "../python/repr.js";
 import { ArgumentError, MessageError } from "./protocol.js";
 
-type Kind = "int" | "number" | "bool" | "string" | "id" | "env" | "signal" | "args";
+type Kind = "int" | "float" | "bool" | "string" | "id" | "env" | "signal" | "args";
 
 interface Spec {
   field: keyof WatcherConfig;
   kind: Kind;
   /** false: can change through `set` (Circus's validate_option keys); true: read-only. */
   readOnly?: boolean;
+  /** A change reaches the processes only through new ones: `set` reloads the watcher. */
+  restart?: boolean;
 }
 
 /** Every plain option, in the order Circus's `Watcher.optnames` lists them. */
 const SPECS: Record<string, Spec> = {
   numprocesses: { field: "numprocesses", kind: "int" },
-  warmup_delay: { field: "warmupDelay", kind: "number" },
-  working_dir: { field: "workingDir", kind: "string" },
-  uid: { field: "uid", kind: "id" },
-  gid: { field: "gid", kind: "id" },
+  warmup_delay: { field: "warmupDelay", kind: "float" },
+  working_dir: { field: "workingDir", kind: "string", restart: true },
+  uid: { field: "uid", kind: "id", restart: true },
+  gid: { field: "gid", kind: "id", restart: true },
   send_hup: { field: "sendHup", kind: "bool" },
   stop_signal: { field: "stopSignal", kind: "signal" },
   stop_children: { field: "stopChildren", kind: "bool" },
-  shell: { field: "shell", kind: "bool" },
+  shell: { field: "shell", kind: "bool", restart: true },
   shell_args: { field: "shellArgs", kind: "string", readOnly: true },
-  env: { field: "env", kind: "env" },
+  env: { field: "env", kind: "env", restart: true },
   max_retry: { field: "maxRetry", kind: "int" },
-  cmd: { field: "cmd", kind: "string" },
-  args: { field: "args", kind: "args" },
+  cmd: { field: "cmd", kind: "string", restart: true },
+  args: { field: "args", kind: "args", restart: true },
   respawn: { field: "respawn", kind: "bool" },
-  graceful_timeout: { field: "gracefulTimeout", kind: "number" },
+  graceful_timeout: { field: "gracefulTimeout", kind: "float" },
   executable: { field: "executable", kind: "string", readOnly: true },
   use_sockets: { field: "useSockets", kind: "bool", readOnly: true },
   priority: { field: "priority", kind: "int", readOnly: true },
-  copy_env: { field: "copyEnv", kind: "bool" },
+  copy_env: { field: "copyEnv", kind: "bool", restart: true },
   singleton: { field: "singleton", kind: "bool" },
   on_demand: { field: "onDemand", kind: "bool", readOnly: true },
-  max_age: { field: "maxAge", kind: "int" },
-  max_age_variance: { field: "maxAgeVariance", kind: "int" },
-  close_child_stdin: { field: "closeChildStdin", kind: "bool" },
-  close_child_stdout: { field: "closeChildStdout", kind: "bool" },
-  close_child_stderr: { field: "closeChildStderr", kind: "bool" },
-  use_papa: { field: "usePapa", kind: "bool" },
-  retry_in: { field: "options", kind: "number" },
+  max_age: { field: "maxAge", kind: "int", restart: true },
+  max_age_variance: { field: "maxAgeVariance", kind: "int", restart: true },
+  close_child_stdin: { field: "closeChildStdin", kind: "bool", restart: true },
+  close_child_stdout: { field: "closeChildStdout", kind: "bool", restart: true },
+  close_child_stderr: { field: "closeChildStderr", kind: "bool", restart: true },
+  // Settable but not shown, as in Circus (it has no effect there either).
+  retry_in: { field: "options", kind: "float" },
 };
 
 const STREAMS = { stdout_stream: "stdoutStream", stderr_stream: "stderrStream" } as const;
 type StreamKey = keyof typeof STREAMS;
 
-function repr(text: string): string {
-  return `'${text}'`;
-}
-
 function isHook(name: string): name is HookName {
   return (HOOK_NAMES as readonly string[]).includes(name);
 }
 
+/** A stream as Circus shows its `*_stream_conf`: the section's keys, as text. */
 function streamConf(stream: WatcherConfig["stdoutStream"]): Record<string, unknown> | null {
   if (!stream) return null;
   const name = typeof stream.class === "string" ? stream.class : stream.class.name;
   return { class: name, ...stream.options };
 }
 
-/** Every option of a watcher by its wire name (the `options` reply; `get` picks from it). */
+/**
+ * Where a watcher without working_dir runs its processes: circusd's own folder, named as
+ * `$PWD` names it when that is the same folder (Circus's get_working_dir).
+ */
+function defaultWorkingDir(): string {
+  const cwd = process.cwd();
+  const pwd = process.env.PWD;
+  if (!pwd) return cwd;
+  try {
+    const a = statSync(pwd);
+    const b = statSync(cwd);
+    return a.dev === b.dev && a.ino === b.ino ? pwd : cwd;
+  } catch {
+    return cwd;
+  }
+}
+
+/**
+ * Every option of a watcher by its wire name, with the values and types Circus's `options`
+ * and `get` reply: a watcher read from a file shows the file's texts and empty mappings, one
+ * added at run time the values it was given (null when none).
+ */
 export function watcherOptions(config: WatcherConfig): Record<string, unknown> {
+  const fromFile = config.source !== null;
   const result: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(SPECS)) {
     if (spec.field === "options") continue;
     result[key] = config[spec.field];
   }
-  result.stdout_stream = streamConf(config.stdoutStream);
-  result.stderr_stream = streamConf(config.stderrStream);
-  result.hooks = Object.fromEntries(
-    Object.entries(config.hooks).map(([name, hook]) => [
-      name,
-      typeof hook?.ref === "string" ? hook.ref : "<function>",
-    ]),
-  );
-  for (const [limit, value] of Object.entries(config.rlimits)) result[`rlimit_${limit}`] = value;
+  result.graceful_timeout = float(config.gracefulTimeout);
+  // Circus keeps warmup_delay as it came: an int from a file or given to `add` as one, a
+  // float after `set` or by default.
+  const given = config.wireKeys?.includes("warmup_delay");
+  if (fromFile ? given : !given || !Number.isInteger(config.warmupDelay))
+    result.warmup_delay = float(config.warmupDelay);
+  result.working_dir = config.workingDir ?? defaultWorkingDir();
+  if (fromFile) {
+    // The file's text, as Circus keeps it: `uid = 0` is "0".
+    for (const key of ["uid", "gid"] as const)
+      if (config[key] !== null && !config.wireKeys?.includes(key))
+        result[key] = String(config[key]);
+    result.args = config.args ?? "";
+  }
+  const env = config.copyEnv ? { ...process.env, ...config.env } : config.env;
+  result.env = fromFile || config.copyEnv || Object.keys(env).length > 0 ? env : null;
+  result.stdout_stream_conf = streamConf(config.stdoutStream) ?? (fromFile ? {} : null);
+  result.stderr_stream_conf = streamConf(config.stderrStream) ?? (fromFile ? {} : null);
   // The section's other keys, raw, as Circus shows them: plugins read theirs here
-  // (`flapping.max_retry`).
+  // (`flapping.max_retry`); and configparser's `__name__`.
   for (const [key, value] of Object.entries(config.options))
     if (!(key in result)) result[key] = value;
-  return result;
+  if (fromFile) result.__name__ = config.source?.section;
+  // Sorted by name, as Circus's options() lists them (and circusctl prints them).
+  return Object.fromEntries(Object.entries(result).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /** Circus's `validate_option`: throws a MessageError for an unknown key or a mistyped value. */
@@ -101,44 +135,43 @@ function validateOption(key: string, value: unknown): void {
   const spec = SPECS[key];
   const prefixed = /^(stdout_stream|stderr_stream|hooks)\.|^rlimit_/.test(key);
   const known = (spec !== undefined && !spec.readOnly) || key in STREAMS || key === "hooks";
-  if (!known && !prefixed) throw new MessageError(`unknown key ${repr(key)}`);
+  if (!known && !prefixed) throw new MessageError(`unknown key ${pyRepr(key)}`);
   const kind = spec?.kind;
   if (kind === "int" || kind === "signal") {
-    if (!Number.isInteger(value)) throw new MessageError(`${repr(key)} isn't an integer`);
-  } else if (kind === "number") {
-    if (typeof value !== "number") throw new MessageError(`${repr(key)} isn't a number`);
+    if (!Number.isInteger(value)) throw new MessageError(`${pyRepr(key)} isn't an integer`);
+  } else if (kind === "float") {
+    if (typeof value !== "number") throw new MessageError(`${pyRepr(key)} isn't a number`);
   } else if (kind === "id") {
     if (!Number.isInteger(value) && typeof value !== "string")
-      throw new MessageError(`${repr(key)} isn't an integer or string`);
+      throw new MessageError(`${pyRepr(key)} isn't an integer or string`);
   } else if (kind === "bool") {
-    if (typeof value !== "boolean") throw new MessageError(`${repr(key)} isn't a valid boolean`);
+    if (typeof value !== "boolean") throw new MessageError(`${pyRepr(key)} isn't a valid boolean`);
   } else if (kind === "env") {
-    if (!isObject(value)) throw new MessageError(`${repr(key)} isn't a valid object`);
+    if (!isObject(value)) throw new MessageError(`${pyRepr(key)} isn't a valid object`);
     for (const [k, v] of Object.entries(value))
-      if (typeof v !== "string") throw new MessageError(`${repr(k)} isn't a string`);
+      if (typeof v !== "string") throw new MessageError(`${pyRepr(k)} isn't a string`);
   } else if (kind === "string") {
-    if (typeof value !== "string") throw new MessageError(`${repr(key)} isn't a string`);
+    if (typeof value !== "string") throw new MessageError(`${pyRepr(key)} isn't a string`);
   } else if (kind === "args") {
     const ok = typeof value === "string" || value === null || isStringArray(value);
-    if (!ok) throw new MessageError(`${repr(key)} isn't a string or a list of strings`);
+    if (!ok) throw new MessageError(`${pyRepr(key)} isn't a string or a list of strings`);
   } else if (key === "hooks") {
-    if (!isObject(value))
-      throw new MessageError(`${JSON.stringify(value)} isn't a valid hook dict`);
+    if (!isObject(value)) throw new MessageError(`${pyRepr(value)} isn't a valid hook dict`);
     for (const [name, ref] of Object.entries(value)) {
-      if (!isHook(name)) throw new MessageError(`Unknown hook ${repr(name)}`);
-      if (typeof ref !== "string") throw new MessageError(`hook ${repr(name)} isn't a string`);
+      if (!isHook(name)) throw new MessageError(`Unknown hook ${pyRepr(value)}`);
+      if (typeof ref !== "string") throw new MessageError(`hook ${pyRepr(name)} isn't a string`);
     }
   } else if (key in STREAMS) {
-    if (!isObject(value)) throw new MessageError(`${repr(key)} isn't a valid object`);
-    if (!("class" in value)) throw new MessageError(`${repr(key)} must have a 'class' key`);
+    if (!isObject(value)) throw new MessageError(`${pyRepr(key)} isn't a valid object`);
+    if (!("class" in value)) throw new MessageError(`${pyRepr(key)} must have a 'class' key`);
   } else if (key.startsWith("hooks.")) {
-    if (!isHook(key.slice(6))) throw new MessageError(`Unknown hook ${repr(key.slice(6))}`);
-    if (typeof value !== "string") throw new MessageError(`${repr(key)} isn't a string`);
+    if (!isHook(key.slice(6))) throw new MessageError(`Unknown hook ${pyRepr(key.slice(6))}`);
+    if (typeof value !== "string") throw new MessageError(`${pyRepr(key)} isn't a string`);
   } else if (key.startsWith("rlimit_")) {
     if (!RLIMIT_NAMES.includes(key.slice(7)))
-      throw new MessageError(`${repr(key)} isn't a valid rlimit setting`);
+      throw new MessageError(`${pyRepr(key)} isn't a valid rlimit setting`);
     if (value !== null && !Number.isInteger(value))
-      throw new MessageError(`${JSON.stringify(value)} rlimit value isn't a valid int`);
+      throw new MessageError(`${pyRepr(value)} rlimit value isn't a valid int`);
   }
 }
 
@@ -179,7 +212,7 @@ export function applyOptions(
       next.options[key] = String(value);
     } else if (spec) {
       target[spec.field] = value;
-      if (key !== "numprocesses") restart = true;
+      if (spec.restart) restart = true;
     } else if (key === "hooks") {
       for (const [name, ref] of Object.entries(value as Record<string, string>))
         next.hooks[name as HookName] = { ref, ignoreErrors: false };
@@ -203,6 +236,7 @@ export function applyOptions(
     }
   }
   if (next.singleton && next.numprocesses > 1) next.numprocesses = 1;
+  next.wireKeys = [...new Set([...(config.wireKeys ?? []), ...Object.keys(options)])];
   return { config: next, restart };
 }
 
@@ -217,13 +251,13 @@ export function convertOption(key: string, text: string): unknown {
     switch (kind) {
       case "int":
         return parseInteger(text);
-      case "number":
+      case "float":
         return parseNumber(text);
       case "bool":
         return parseBool(text);
       case "signal": {
         const signum = parseSignal(text);
-        if (signum === null) throw new Error(`unknown signal ${repr(text)}`);
+        if (signum === null) throw new Error(`unknown signal ${pyRepr(text)}`);
         return signum;
       }
       case "env":
@@ -246,7 +280,7 @@ export function convertOption(key: string, text: string): unknown {
   } catch (error) {
     throw new ArgumentError(`${key}: ${(error as Error).message}`);
   }
-  throw new ArgumentError(`unknown key ${repr(key)}`);
+  throw new ArgumentError(`unknown key ${pyRepr(key)}`);
 }
 
 /** `a:b,c:d` into {a: "b", c: "d"}, hooks as Circus's convert_option reads them. */
@@ -281,27 +315,6 @@ export function formatOption(key: string, value: unknown): string {
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(", ");
   }
-  return pyStr(value);
-}
-
-/** Python's str() of a JSON value, which is what circusctl prints. */
-export function pyStr(value: unknown): string {
   if (value === null || value === undefined) return "";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  if (typeof value === "object") return pyRepr(value);
-  return String(value);
-}
-
-function pyRepr(value: unknown): string {
-  if (value === null || value === undefined) return "None";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  if (typeof value === "string") return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
-  if (typeof value === "object")
-    return `{${Object.entries(value)
-      .map(([k, v]) => `'${k}': ${pyRepr(v)}`)
-      .join(", ")}}`;
-  return String(value);
+  return pyStr(value);
 }

@@ -9,6 +9,7 @@ import type {
   WatcherConfig,
 } from "../config/types.js";
 import { logger } from "../log/logger.js";
+import { timeNow } from "../python/repr.js";
 import { bindAll, type CircusSocket } from "../sockets/index.js";
 import { planSockets } from "./socket-plan.js";
 import { checkSocketNames } from "./watcher-setup.js";
@@ -122,7 +123,7 @@ export class Arbiter extends EventEmitter {
   }
 
   private notify(topic: string, data: Record<string, unknown>): void {
-    const event: ArbiterEvent = { topic, data: { ...data, time: Date.now() / 1000 } };
+    const event: ArbiterEvent = { topic, data: { ...data, time: timeNow() } };
     this.emit("arbiter-event", event);
   }
 
@@ -370,16 +371,19 @@ export class Arbiter extends EventEmitter {
       if (!watcher) {
         await this.addWatcher(next, next.autostart);
         summary.added.push(next.name);
-      } else if (sameConfig(watcher.config, next)) {
+      } else if (sameConfig(watcher.loadedConfig, next)) {
+        // As Circus: what the file did not change stays as `set` left it.
         summary.unchanged.push(next.name);
-      } else if (sameConfig(watcher.config, next, ["numprocesses"])) {
+      } else if (sameConfig(watcher.loadedConfig, next, ["numprocesses"])) {
         await watcher.setNumprocesses(next.numprocesses);
+        watcher.loadedConfig = next;
         summary.resized.push(next.name);
       } else {
         const wasActive = watcher.isActive();
         watcher.onDemand.disable();
         await watcher.stop();
         await watcher.applyConfig(next);
+        watcher.loadedConfig = next;
         if (next.onDemand) watcher.onDemand.enable();
         else if (wasActive || next.autostart) await watcher.start();
         summary.changed.push(next.name);

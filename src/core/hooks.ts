@@ -27,10 +27,19 @@ export interface HookOutcome {
   error: Error | null;
 }
 
+/** Hooks whose failure never stops what they surround, as in Circus (`ignore_hook_failure`). */
+const FAILURE_IGNORED = new Set<HookName>([
+  "before_stop",
+  "after_stop",
+  "before_signal",
+  "after_signal",
+  "extended_stats",
+]);
+
 /**
  * Runs a watcher's hooks with Circus's semantics: a hook that returns a falsy value yields
- * false; a hook that throws yields false, unless its ignore-errors flag is set, in which case
- * the error counts as success.
+ * false; a hook that throws yields false, unless its ignore-errors flag is set or it is one
+ * of FAILURE_IGNORED, in which case the error counts as success.
  */
 export class HookRunner {
   private readonly loaded = new Map<HookName, HookFunction>();
@@ -72,7 +81,7 @@ export class HookRunner {
       return { result: Boolean(value), error: null };
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
-      return { result: hook.ignoreErrors, error: err };
+      return { result: hook.ignoreErrors || FAILURE_IGNORED.has(name), error: err };
     }
   }
 }

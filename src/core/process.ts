@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { childrenOf, readStat } from "../sys/proc.js";
+import { sendSignalTo } from "../sys/signals.js";
 import { spawnChild, type Child } from "../sys/spawn.js";
 import {
   sampleProcess,
@@ -194,19 +195,19 @@ export class Process extends EventEmitter {
   /** Sends a signal to the process; false when it is already gone. */
   sendSignal(signum: number): boolean {
     if (this.exit) return false;
-    return trySignal(this.pid, signum);
+    return sendSignalTo(this.pid, signum);
   }
 
   /** Sends a signal to one of the process's children (or descendants when recursive). */
   sendSignalChild(pid: number, signum: number, recursive = false): boolean {
     if (!this.children(recursive).includes(pid)) return false;
-    return trySignal(pid, signum);
+    return sendSignalTo(pid, signum);
   }
 
   /** Sends a signal to every child, and to every descendant when recursive. */
   sendSignalChildren(signum: number, recursive = false): number[] {
     const pids = this.children(recursive);
-    return pids.filter((pid) => trySignal(pid, signum));
+    return pids.filter((pid) => sendSignalTo(pid, signum));
   }
 
   /**
@@ -223,14 +224,5 @@ export class Process extends EventEmitter {
     } finally {
       clearTimeout(timer);
     }
-  }
-}
-
-function trySignal(pid: number, signum: number): boolean {
-  try {
-    process.kill(pid, signum);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,9 +1,10 @@
 import { EventEmitter } from "node:events";
 import { constants } from "node:os";
 import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
-import type { HookName, WatcherConfig } from "../config/types.js";
+import type { HookContext, HookName, WatcherConfig } from "../config/types.js";
 import { logger } from "../log/logger.js";
-import { signalName } from "../sys/signals.js";
+import { float, timeNow } from "../python/repr.js";
+import { sendSignalTo, signalName } from "../sys/signals.js";
 import { buildEnvironment } from "./environment.js";
 import { HookRunner } from "./hooks.js";
 import { closeFd } from "../sys/sockets.js";
@@ -52,6 +53,11 @@ const QUICK_DEATH_SECONDS = 1;
  */
 export class Watcher extends EventEmitter {
   config: WatcherConfig;
+  /**
+   * The config as the file (or the library) gave it, before any `set`: a config reload
+   * compares the file's new text with this, so that what the file did not change stays set.
+   */
+  loadedConfig: WatcherConfig;
   /** pid -> process. */
   readonly processes = new Map<number, Process>();
   /** The arbiter that owns this watcher; handed to hooks. */
@@ -70,6 +76,8 @@ export class Watcher extends EventEmitter {
   private quickDeaths = 0;
   /** Spawns under way; stop() waits for them so that no process escapes a stop. */
   private pendingSpawns = 0;
+  /** Reaps whose hooks are running; stop() waits for them too. */
+  private readonly pendingReaps = new Set<Promise<void>>();
   /** The on_demand trigger; enabled by the arbiter for an on_demand watcher. */
   readonly onDemand: OnDemand;
   /** Where the processes' output goes: the streams, the ring of recent output, followers. */
@@ -79,6 +87,7 @@ export class Watcher extends EventEmitter {
   constructor(config: WatcherConfig) {
     super();
     this.config = config;
+    this.loadedConfig = config;
     this.onDemand = new OnDemand(this);
     this.output = new WatcherOutput(config.name);
     this.hooks = new HookRunner(config.hooks, config.baseDir);
@@ -123,8 +132,11 @@ export class Watcher extends EventEmitter {
     this.prepared = true;
   }
 
-  /** Replaces the config (the `set` command, a config reload) and rebuilds what derives from it. */
-  async applyConfig(config: WatcherConfig): Promise<void> {
+  /**
+   * Replaces the config (the `set` command, a config reload) and rebuilds what derives from
+   * it; publishes `updates` `updated` events (Circus's `set` publishes one per option).
+   */
+  async applyConfig(config: WatcherConfig, updates = 1): Promise<void> {
     const hooks = new HookRunner(config.hooks, config.baseDir);
     await loadHooks(hooks, config);
     this.ids = resolveIds(config);
@@ -132,7 +144,7 @@ export class Watcher extends EventEmitter {
     this.config = config;
     this.hooks = hooks;
     this.env = buildEnvironment(config);
-    this.notify("updated", {});
+    for (let i = 0; i < updates; i++) this.notify("updated", {});
     if (this.isActive()) await this.manage();
   }
 
@@ -177,12 +189,13 @@ export class Watcher extends EventEmitter {
       if (this.pendingSpawns > 0)
         await new Promise((resolve) => this.once("spawnSettled", resolve));
     } while (this.processes.size > 0 || this.pendingSpawns > 0);
+    await Promise.all(this.pendingReaps);
     // The processes' last bytes reach the streams before they are flushed and closed.
     await this.output.close();
-    await this.hook("after_stop");
     this.state = "stopped";
-    logger.info(`${this.name} stopped`);
     this.notify("stop", {});
+    await this.hook("after_stop");
+    logger.info(`${this.name} stopped`);
     this.emit("stopped");
   }
 
@@ -196,32 +209,35 @@ export class Watcher extends EventEmitter {
   }
 
   /**
-   * Reloads the processes: a restart when not graceful; SIGHUP when send_hup; otherwise new
-   * processes first, then the old ones stopped (one by one when sequential).
+   * Reloads the processes: a restart when not graceful; a start when stopped; SIGHUP when
+   * send_hup; otherwise new processes first, then the old ones stopped (one by one when
+   * sequential). A graceful reload ends with a `reload` event, as in Circus.
    */
   async reload(graceful = true, sequential = false): Promise<void> {
-    if (!this.isActive()) return;
     if (!graceful) {
       await this.restart();
       return;
     }
-    if (this.config.sendHup) {
+    if (this.state === "stopped") {
+      if (!(await this.start())) return;
+    } else if (this.config.sendHup) {
       await Promise.all([...this.processes.values()].map((p) => this.signalProcess(p, 1)));
-      return;
-    }
-    const old = [...this.processes.values()];
-    if (sequential) {
-      for (const p of old) {
-        if (!(await this.spawnProcess())) return;
-        await this.killProcess(p);
-      }
     } else {
-      for (let i = 0; i < this.numprocesses; i++) {
-        if (!(await this.spawnProcess())) return;
-        if (i + 1 < this.numprocesses) await this.warmup();
+      const old = [...this.processes.values()];
+      if (sequential) {
+        for (const p of old) {
+          if (!(await this.spawnProcess())) return;
+          await this.killProcess(p);
+        }
+      } else {
+        for (let i = 0; i < this.numprocesses; i++) {
+          if (!(await this.spawnProcess())) return;
+          if (i + 1 < this.numprocesses) await this.warmup();
+        }
+        await Promise.all(old.map((p) => this.killProcess(p)));
       }
-      await Promise.all(old.map((p) => this.killProcess(p)));
     }
+    this.notify("reload", {});
     logger.info(`${this.name} reloaded`);
   }
 
@@ -301,13 +317,14 @@ export class Watcher extends EventEmitter {
             this.pendingSpawns--;
             this.emit("spawnSettled");
           }
-          if (!this.isActive()) return null;
-          if (!(await this.hook("after_spawn", { pid: p.pid }))) {
+          if (this.isActive() && !(await this.hook("after_spawn", { pid: p.pid }))) {
             logger.warning(`${this.name}: after_spawn hook aborted the start`);
             void this.stop();
             return null;
           }
-          return p;
+          // As in Circus, a process is announced once its after_spawn hook let it be.
+          this.notify("spawn", { process_pid: p.pid, time: float(p.started) });
+          return this.isActive() ? p : null;
         } catch (error) {
           logger.warning(
             `${this.name}: cannot spawn process (try ${attempt}): ${(error as Error).message}`,
@@ -360,7 +377,6 @@ export class Watcher extends EventEmitter {
     if (logger.enabled("debug")) {
       logger.debug(`${this.name}: spawned process ${p.pid} (wid ${p.wid}): ${p.argv.join(" ")}`);
     }
-    this.notify("spawn", { process_id: p.wid, process_pid: p.pid, pid: p.pid, wid: p.wid });
   }
 
   /** max_age reached: replace the process with a new one. */
@@ -375,13 +391,25 @@ export class Watcher extends EventEmitter {
     this.processes.delete(p.pid);
     const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
     logger.debug(`${this.name}: process ${p.pid} exited with ${how}`);
-    this.notify("reap", {
-      process_id: p.wid,
-      process_pid: p.pid,
-      // As Circus: a death by signal is reported as minus the signal number.
-      exit_code: exit.code ?? (exit.signal ? -(constants.signals[exit.signal] ?? 0) : null),
-      exit_signal: exit.signal,
-    });
+    // As Circus: a death by signal is reported as minus the signal number.
+    const exitCode = exit.code ?? (exit.signal ? -(constants.signals[exit.signal] ?? 0) : null);
+    if (!this.hooks.has("before_reap") && !this.hooks.has("after_reap")) {
+      this.notify("reap", { process_pid: p.pid, exit_code: exitCode });
+      this.replace(p);
+      return;
+    }
+    // The reap hooks run around the event; stop() waits for them before it says stopped.
+    const done = (async () => {
+      await this.hook("before_reap", { pid: p.pid });
+      this.notify("reap", { process_pid: p.pid, exit_code: exitCode });
+      await this.hook("after_reap", { pid: p.pid, exitCode });
+      this.replace(p);
+    })().finally(() => this.pendingReaps.delete(done));
+    this.pendingReaps.add(done);
+  }
+
+  /** After a death: a new process in its place, unless the watcher stops or does not respawn. */
+  private replace(p: Process): void {
     if (p.stopping || !this.isActive()) return;
     if (!this.config.respawn) {
       if (this.processes.size === 0 && this.state === "active") void this.stop();
@@ -409,7 +437,8 @@ export class Watcher extends EventEmitter {
 
   /**
    * Stops one process: stop_signal (to its children too with stop_children), then SIGKILL to
-   * it and its children once graceful_timeout has passed.
+   * it and all its descendants once graceful_timeout has passed. Each signal sent is a `kill`
+   * event, as in Circus.
    */
   async killProcess(
     p: Process,
@@ -418,8 +447,7 @@ export class Watcher extends EventEmitter {
   ): Promise<void> {
     if (p.exit) return;
     p.stopping = true;
-    await this.signalProcess(p, signum, { children: this.config.stopChildren });
-    this.notify("kill", { process_id: p.wid, process_pid: p.pid });
+    await this.signalTree(p, signum, this.config.stopChildren, false);
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(true), gracefulTimeout * 1000);
@@ -430,25 +458,46 @@ export class Watcher extends EventEmitter {
       logger.info(
         `${this.name}: process ${p.pid} still alive after ${gracefulTimeout}s, sending SIGKILL`,
       );
-      await this.signalProcess(p, 9, { children: true, recursive: true });
+      await this.signalTree(p, 9, true, true);
       await p.exited;
     }
   }
 
-  /** Sends a signal to one process, through the before_signal / after_signal hooks. */
-  async signalProcess(p: Process, signum: number, options: SignalOptions = {}): Promise<void> {
+  /**
+   * Circus's `send_signal_process`: the process (through the signal hooks), then its children
+   * (every descendant when recursive), with a `kill` event for each one that was there.
+   */
+  private async signalTree(
+    p: Process,
+    signum: number,
+    children: boolean,
+    recursive: boolean,
+  ): Promise<void> {
+    // The children are listed first: once the process dies they are no longer its children.
+    const pids = children ? p.children(recursive) : [];
+    if (await this.signalProcess(p, signum)) this.notify("kill", { process_pid: p.pid });
+    for (const pid of pids)
+      if (sendSignalTo(pid, signum)) this.notify("kill", { process_pid: pid });
+  }
+
+  /**
+   * Sends a signal to one process, through the before_signal / after_signal hooks; false
+   * when the process was already gone.
+   */
+  async signalProcess(p: Process, signum: number, options: SignalOptions = {}): Promise<boolean> {
+    if (p.exit) return false;
     const allowed = await this.hook("before_signal", { pid: p.pid, signum });
+    let present = !p.exit;
     if (!allowed && signum !== 9) {
       logger.info(`${this.name}: before_signal hook suppressed ${signalName(signum)} to ${p.pid}`);
-      return;
-    }
-    if (options.childPid !== undefined) {
+    } else if (options.childPid !== undefined) {
       p.sendSignalChild(options.childPid, signum, options.recursive);
     } else {
       if (options.children) p.sendSignalChildren(signum, options.recursive);
-      if (!options.onlyChildren) p.sendSignal(signum);
+      if (!options.onlyChildren) present = p.sendSignal(signum);
     }
     await this.hook("after_signal", { pid: p.pid, signum });
+    return present;
   }
 
   /** The `signal` command: to every process, or the one with `pid`, its children or a child. */
@@ -468,7 +517,7 @@ export class Watcher extends EventEmitter {
   /** Runs a hook and publishes its outcome; true when the caller may go on. */
   async hook(
     name: HookName,
-    extra: { pid?: number; signum?: number; stats?: Record<string, unknown> } = {},
+    extra: Omit<HookContext, "watcher" | "arbiter" | "hookName"> = {},
   ): Promise<boolean> {
     if (!this.hooks.has(name)) return true;
     const outcome = await this.hooks.run(name, { watcher: this, arbiter: this.arbiter, ...extra });
@@ -481,12 +530,25 @@ export class Watcher extends EventEmitter {
     return outcome.result;
   }
 
+  /**
+   * The extended_stats hook, which adds figures to a process's stats mapping. As in Circus it
+   * runs without events, and a failure only leaves the mapping as it was.
+   */
+  async extendStats(pid: number, stats: Record<string, unknown>): Promise<void> {
+    if (!this.hooks.has("extended_stats")) return;
+    const outcome = await this.hooks.run("extended_stats", {
+      watcher: this,
+      arbiter: this.arbiter,
+      pid,
+      stats,
+    });
+    if (outcome.error)
+      logger.error(`${this.name}: hook extended_stats failed: ${outcome.error.message}`);
+  }
+
+  /** Publishes an event with Circus's payload: the fields given, and the time (Circus's key order). */
   private notify(topic: string, data: Record<string, unknown>): void {
-    const event: WatcherEvent = {
-      watcher: this.name,
-      topic,
-      data: { ...data, time: Date.now() / 1000 },
-    };
+    const event: WatcherEvent = { watcher: this.name, topic, data: { time: timeNow(), ...data } };
     this.emit("event", event);
   }
 

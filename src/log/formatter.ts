@@ -5,7 +5,8 @@
  * time (Python would print a "Logging error" traceback at every line instead).
  */
 import { compileStrftime } from "./strftime.js";
-import { PyFloat, RECORD_FIELDS, pyFloatRepr, recordField, type LogRecord } from "./record.js";
+import { PyFloat, pyAscii, pyFloatRepr, pyRepr, pyStr } from "../python/repr.js";
+import { RECORD_FIELDS, recordField, type LogRecord } from "./record.js";
 
 export type FormatStyle = "%" | "{" | "$";
 
@@ -32,41 +33,7 @@ const NONE_FIELDS = new Set(["exc_info", "exc_text", "stack_info", "taskName"]);
 type Piece = string | ((record: LogRecord, asctime: () => string) => string);
 
 // ---------------------------------------------------------------------------
-// Python's str() and repr() of the values a record holds
-
-function pyStr(value: unknown): string {
-  if (value === null || value === undefined) return "None";
-  if (value === true) return "True";
-  if (value === false) return "False";
-  return String(value);
-}
-
-/** `repr(str)`: single quotes unless the text holds one and no double quote. */
-export function pyRepr(value: unknown): string {
-  if (typeof value !== "string") return pyStr(value);
-  const quote = value.includes("'") && !value.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of value) {
-    const code = ch.codePointAt(0)!;
-    if (ch === "\\") out += "\\\\";
-    else if (ch === quote) out += `\\${quote}`;
-    else if (ch === "\n") out += "\\n";
-    else if (ch === "\r") out += "\\r";
-    else if (ch === "\t") out += "\\t";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else out += ch;
-  }
-  return out + quote;
-}
-
-function pyAscii(value: unknown): string {
-  return pyRepr(value).replace(/[\u0080-\u{10ffff}]/gu, (ch) => {
-    const code = ch.codePointAt(0)!;
-    if (code <= 0xff) return `\\x${code.toString(16).padStart(2, "0")}`;
-    if (code <= 0xffff) return `\\u${code.toString(16).padStart(4, "0")}`;
-    return `\\U${code.toString(16).padStart(8, "0")}`;
-  });
-}
+// Numbers of a record's values, for the numeric conversions
 
 function numeric(value: unknown): number {
   if (value instanceof PyFloat) return value.value;

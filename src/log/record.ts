@@ -3,6 +3,7 @@
  * for Circus (`%(asctime)s %(name)s[%(process)d] [%(levelname)s] %(message)s`) print the same.
  */
 import path from "node:path";
+import { PyFloat } from "../python/repr.js";
 
 /** Python's level numbers. */
 export const DEBUG = 10;
@@ -137,30 +138,10 @@ export function recordField(key: string): ((record: LogRecord) => unknown) | und
 /** The names {@link recordField} knows, plus `asctime`, which the formatter adds. */
 export const RECORD_FIELDS = new Set([...Object.keys(FIELDS), "asctime"]);
 
-/** A number Python holds as a float: `str()` gives `946.0`, not `946`. */
-export class PyFloat {
-  constructor(readonly value: number) {}
-  toString(): string {
-    return pyFloatRepr(this.value);
-  }
-}
-
 /** `()` as Python prints the empty args tuple. */
-const PY_EMPTY_TUPLE = { toString: () => "()" };
-
-/** Python's `repr(float)`: the shortest round-trip digits, with `.0` or an exponent. */
-export function pyFloatRepr(x: number): string {
-  if (Number.isNaN(x)) return "nan";
-  if (!Number.isFinite(x)) return x > 0 ? "inf" : "-inf";
-  const abs = Math.abs(x);
-  if (abs !== 0 && (abs >= 1e16 || abs < 1e-4)) {
-    // JS: 1e+21, 1.5e-7; Python: 1e+21, 1.5e-07 (two exponent digits at least).
-    return x.toExponential().replace(/e([+-])(\d)$/, "e$10$2");
+class PyEmptyTuple {
+  toString(): string {
+    return "()";
   }
-  const s = String(x);
-  if (s.includes("e")) {
-    // JS switches to exponents at 1e21 only; write the digits out as Python does below 1e16.
-    return x.toFixed(0) + ".0";
-  }
-  return s.includes(".") ? s : `${s}.0`;
 }
+const PY_EMPTY_TUPLE = new PyEmptyTuple();

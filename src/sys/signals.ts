@@ -23,3 +23,13 @@ export function signalName(signum: number): string {
   for (const [name, n] of Object.entries(SIGNALS)) if (n === signum) return name;
   return String(signum);
 }
+
+/** Sends a signal to a pid; false when there is no such process (or it may not be signalled). */
+export function sendSignalTo(pid: number, signum: number): boolean {
+  try {
+    process.kill(pid, signum);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -11,7 +11,7 @@ import { parseCommandLine, UsageError } from "./args.js";
 import { commandHelp, USAGE } from "./help.js";
 import { runListen } from "./listen.js";
 import { followLogs } from "./logs.js";
-import { pythonJson } from "./pyjson.js";
+import { pythonJson } from "../../python/json.js";
 import type { Session } from "./session.js";
 
 export const EXIT_OK = 0;
@@ -65,10 +65,11 @@ function printReply(
   const { io, globals } = session;
   // Only "error" fails, as Circus's circusctl: `status NAME` replies `"status": "active"`.
   const failed = reply.status === "error";
+  // As Circus's circusctl, --json prints any reply, an error too, and says all went well: the
+  // reply's status is in the JSON.
   if (globals.json) {
     io.out(pythonJson(reply, globals.prettify) + "\n");
-    if (failed) io.err(`${consoleError(reply)}\n`);
-    return failed ? EXIT_ERROR_REPLY : EXIT_OK;
+    return EXIT_OK;
   }
   let text: string;
   try {

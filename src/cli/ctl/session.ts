@@ -41,7 +41,7 @@ export class Session {
   client(): Promise<Client> {
     if (this.clientPromise) return this.clientPromise;
     const created = this.reach(this.endpoint).then(
-      (endpoint) => new Client({ endpoint, timeout: this.globals.timeout }),
+      (endpoint) => new Client({ endpoint, timeout: this.globals.timeout, pythonFloats: true }),
     );
     this.clientPromise = created;
     // A failed ssh tunnel is retried by the shell's next command, not cached.

@@ -1,11 +1,13 @@
 import { watcherConfig } from "../../config/watcher.js";
 import type { WatcherConfig } from "../../config/types.js";
+import { logger } from "../../log/logger.js";
 import { resolveUid } from "../../sys/users.js";
 import type { Arbiter } from "../../core/arbiter.js";
 import type { Command } from "../command.js";
 import { ArgumentError, MessageError } from "../protocol.js";
 import { validateOptions } from "../watcher-options.js";
 import { buildConfig } from "./set.js";
+import { pidChanges } from "./start-stop.js";
 import { checkTypes, okOutput, requireProps } from "./util.js";
 
 const pending = new WeakMap<object, WatcherConfig>();
@@ -101,10 +103,13 @@ Options:
     pending.delete(props);
     if (!config) throw new MessageError("internal error: add without check");
     const watcher = await arbiter.addWatcher(config, false);
-    if (props.start === true) {
-      const started = watcher.start();
-      if (props.waiting === true) await started;
-    }
+    if (props.start !== true) return;
+    // As Circus: the started and kept pids when waited for (at the top of the reply).
+    const started = pidChanges(watcher, () => watcher.start(), false);
+    if (props.waiting === true) return await started;
+    started.catch((error: unknown) =>
+      logger.error(`add: cannot start ${watcher.name}: ${(error as Error).message}`),
+    );
   },
   message(line) {
     if (line.args.length < 2) throw new ArgumentError("Invalid number of arguments");

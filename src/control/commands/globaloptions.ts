@@ -1,15 +1,16 @@
 import { DEFAULT_STATS_ENDPOINT } from "../../config/defaults.js";
 import type { Arbiter } from "../../core/arbiter.js";
 import type { Command } from "../command.js";
+import { float, pyRepr } from "../../python/repr.js";
 import { MessageError } from "../protocol.js";
 import { optionLines } from "./options.js";
-import { checkArgs, checkTypes } from "./util.js";
+import { checkArgs } from "./util.js";
 
 const GETTERS: Record<string, (a: Arbiter) => unknown> = {
   endpoint: (a) => a.options.endpoint,
   stats_endpoint: (a) => a.options.statsEndpoint ?? DEFAULT_STATS_ENDPOINT,
   pubsub_endpoint: (a) => a.options.pubsubEndpoint,
-  check_delay: (a) => a.options.checkDelay,
+  check_delay: (a) => float(a.options.checkDelay),
   // Circus reports an empty value, which turns discovery off, as it was given.
   multicast_endpoint: (a) => a.options.multicastEndpoint ?? "",
 };
@@ -36,12 +37,13 @@ Options keys are:
     multicast_endpoint: the multicast endpoint for circusd cluster auto-discovery
     stats_endpoint: the stats endpoint`,
   mutating: false,
-  validate: (props) => checkTypes(props, { option: "string" }),
+  validate: () => {},
   execute(arbiter, props) {
-    const wanted = props.option as string | undefined;
-    if (wanted && !(wanted in GETTERS))
-      throw new MessageError(`'${wanted}' not an existing option`);
-    const keys = wanted ? [wanted] : Object.keys(GETTERS);
+    // As Circus: an empty option (or none) means all of them.
+    const wanted = props.option;
+    if (wanted && !(typeof wanted === "string" && Object.hasOwn(GETTERS, wanted)))
+      throw new MessageError(`${pyRepr(wanted)} not an existing option`);
+    const keys = wanted ? [wanted as string] : Object.keys(GETTERS);
     return { options: Object.fromEntries(keys.map((k) => [k, GETTERS[k]?.(arbiter)])) };
   },
   message(line) {

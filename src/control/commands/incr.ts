@@ -18,12 +18,10 @@ export function resize(sign: 1 | -1) {
       requireProps(props, ["name"]);
       checkTypes(props, { name: "string", nb: "integer", waiting: "boolean" });
     },
-    // Without waiting the reply already carries the new count (Circus only sends it when
-    // waiting): the count is decided here, the spawning or stopping follows in the queue.
+    // A singleton's answer needs no waiting; the others' count is only said when waited for.
     check(arbiter: Arbiter, props: Record<string, unknown>) {
-      const { watcher, count } = target(arbiter, props);
+      const { watcher } = target(arbiter, props);
       if (watcher.config.singleton) return { numprocesses: watcher.numprocesses, singleton: true };
-      return { numprocesses: count };
     },
     async execute(arbiter: Arbiter, props: Record<string, unknown>) {
       const { watcher, count } = target(arbiter, props);

@@ -1,5 +1,6 @@
 import type { Command } from "../command.js";
 import { ArgumentError } from "../protocol.js";
+import { pidChanges } from "./start-stop.js";
 import { checkTypes, getWatcher, okOutput, WAITING } from "./util.js";
 
 /** `reload [NAME] [--terminate] [--waiting] [--sequential]`. */
@@ -56,8 +57,8 @@ Options:
       await arbiter.reload(graceful, sequential);
       return;
     }
-    await getWatcher(arbiter, props.name).reload(graceful, sequential);
-    return props.waiting ? { info: null } : undefined;
+    const watcher = getWatcher(arbiter, props.name);
+    return { info: await pidChanges(watcher, () => watcher.reload(graceful, sequential), true) };
   },
   message(line) {
     if (line.args.length > 1) throw new ArgumentError("invalid number of arguments");

@@ -57,9 +57,10 @@ Command line:
     const next =
       pending.get(props) ?? buildConfig(watcher.config, props.options as Record<string, unknown>);
     pending.delete(props);
-    // applyConfig publishes `updated` and spawns or stops to the new numprocesses. A stream
-    // that cannot open (a bad path) is a ConfigError: the caller's mistake, said in one line.
-    await watcher.applyConfig({ ...next.config, name: watcher.name });
+    // applyConfig publishes `updated` per option and spawns or stops to the new numprocesses.
+    // A stream that cannot open (a bad path) is a ConfigError: the caller's mistake, in one line.
+    const updates = Object.keys(props.options as Record<string, unknown>).length;
+    await watcher.applyConfig({ ...next.config, name: watcher.name }, updates);
     if (next.restart && watcher.isActive()) await watcher.reload(true);
   },
   message(line) {

@@ -26,7 +26,27 @@ async function stopAll(watchers: Watcher[]): Promise<void> {
   await Promise.all(watchers.map((w) => w.stop()));
 }
 
-/** Runs the action; a single named watcher answers `{"info": null}` when waited for. */
+/**
+ * What a watcher's start, restart or reload did, as Circus replies it when waited for: the
+ * pids it stopped, started and kept (none before when the watcher was stopped).
+ */
+export async function pidChanges(
+  watcher: Watcher,
+  run: () => Promise<unknown>,
+  withStopped: boolean,
+): Promise<Record<string, number[]>> {
+  const before = new Set(watcher.status() === "stopped" ? [] : watcher.processes.keys());
+  await run();
+  const after = new Set(watcher.processes.keys());
+  const sorted = (pids: Iterable<number>) => [...pids].sort((a, b) => a - b);
+  const changes: Record<string, number[]> = {};
+  if (withStopped) changes.stopped = sorted([...before].filter((pid) => !after.has(pid)));
+  changes.started = sorted([...after].filter((pid) => !before.has(pid)));
+  changes.kept = sorted([...after].filter((pid) => before.has(pid)));
+  return changes;
+}
+
+/** Runs the action; a single named watcher answers `{"info": ...}` when waited for. */
 async function runStartStop(
   arbiter: Arbiter,
   props: Record<string, unknown>,
@@ -40,10 +60,12 @@ async function runStartStop(
   const watchers = matchWatchers(arbiter, props);
   if (watchers.length === 1) {
     const watcher = watchers[0] as Watcher;
-    if (action === "start") await watcher.start();
-    else if (action === "stop") await watcher.stop();
-    else await watcher.restart();
-    return props.waiting ? { info: null } : undefined;
+    if (action === "stop") {
+      await watcher.stop();
+      return { info: null };
+    }
+    const run = action === "start" ? () => watcher.start() : () => watcher.restart();
+    return { info: await pidChanges(watcher, run, action === "restart") };
   }
   const byPriority = [...watchers].sort((a, b) => b.config.priority - a.config.priority);
   if (action !== "start") await stopAll([...byPriority].reverse());

@@ -1,4 +1,5 @@
 import type { Command } from "../command.js";
+import { pyRepr } from "../../python/repr.js";
 import { MessageError } from "../protocol.js";
 import { infoText, processInfo, type Info } from "../process-stats.js";
 import type { Watcher } from "../../core/watcher.js";
@@ -6,21 +7,17 @@ import { sampleContext } from "../../stats/process-info.js";
 import { checkArgs, checkTypes, consoleError, getWatcher, intArg } from "./util.js";
 
 /** pid -> info of every process of a watcher (JSON object keys are the pids). */
-function watcherInfo(watcher: Watcher, ctx = sampleContext()): Record<string, Info> {
+function watcherInfo(watcher: Watcher, ctx = sampleContext()): Record<string, Info | string> {
   return Object.fromEntries(
     [...watcher.processes.values()].map((p) => [p.pid, processInfo(p, ctx)]),
   );
 }
 
 /** --extended: the watcher's extended_stats hook adds its figures to each process's mapping. */
-async function extend(watcher: Watcher, infos: Record<string, Info>): Promise<void> {
-  if (!watcher.config.hooks.extended_stats) return;
-  for (const [pid, info] of Object.entries(infos)) {
-    await watcher.hook("extended_stats", {
-      pid: Number(pid),
-      stats: info as unknown as Record<string, unknown>,
-    });
-  }
+async function extend(watcher: Watcher, infos: Record<string, Info | string>): Promise<void> {
+  for (const [pid, info] of Object.entries(infos))
+    if (typeof info !== "string")
+      await watcher.extendStats(Number(pid), info as unknown as Record<string, unknown>);
 }
 
 /** `stats [--extended] [NAME [PID]]`: CPU, memory and more per process. */
@@ -51,8 +48,7 @@ Command line:
   mutating: false,
   watcherArgs: [0],
   options: [{ name: "extended", type: "boolean", help: "Include info from extended_stats hook" }],
-  validate: (props) =>
-    checkTypes(props, { name: "string", process: "integer", extended: "boolean" }),
+  validate: (props) => checkTypes(props, { name: "string", extended: "boolean" }),
   async execute(arbiter, props) {
     if (props.name === undefined) {
       const ctx = sampleContext();
@@ -63,10 +59,12 @@ Command line:
     const watcher = getWatcher(arbiter, props.name);
     const extended = props.extended === true;
     if (props.process !== undefined) {
-      const p = watcher.processes.get(props.process as number);
+      // Circus takes the pid as int(process): a numeric string names a process too.
+      const pid = Number(props.process);
+      const p = Number.isInteger(pid) ? watcher.processes.get(pid) : undefined;
       if (!p)
         throw new MessageError(
-          `process ${String(props.process)} not found in '${String(props.name)}'`,
+          `process ${pyRepr(props.process)} not found in ${pyRepr(props.name)}`,
         );
       const info = processInfo(p);
       if (extended) await extend(watcher, { [p.pid]: info });

@@ -41,8 +41,12 @@ export function checkTypes(props: Record<string, unknown>, types: Record<string,
   }
 }
 
-/** A signal from a number or a name (`HUP`, `SIGHUP`, `1`); MessageError `signal invalid`. */
+/**
+ * A signal from a number or a name (`HUP`, `SIGHUP`, `hup`, `1`); 0 too, which only checks
+ * that the process is there. MessageError `signal invalid` otherwise.
+ */
 export function toSignum(value: unknown): number {
+  if (value === 0 || value === "0") return 0;
   const signum = typeof value === "number" || typeof value === "string" ? parseSignal(value) : null;
   if (signum === null) throw new MessageError("signal invalid");
   return signum;

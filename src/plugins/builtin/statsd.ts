@@ -21,13 +21,13 @@ export interface ProcessFigures {
 }
 
 /**
- * `3M` (Circus's bytes2human) -> bytes, as the reference's human2bytes reads `mem_info1`;
- * 0 when it is not a size.
+ * `3.52M` (Circus's bytes2human) -> whole bytes, as the reference's human2bytes reads
+ * `mem_info1`; 0 when it is not a size.
  */
 function memBytes(text: unknown): number {
   if (typeof text !== "string") return 0;
   try {
-    return parseSize(text).value;
+    return Math.trunc(parseSize(text).value);
   } catch {
     return 0;
   }
@@ -36,7 +36,7 @@ function memBytes(text: unknown): number {
 /**
  * The processes of one watcher's `stats` info (pid -> figures). Entries that are not a
  * process's figures are left out: the reply's `spawn_count`, a process gone while sampled
- * (`{"pid": ..., "error": "No such process"}`).
+ * (`"No such process (stopped?)"`).
  */
 export function processFigures(info: unknown): ProcessFigures[] {
   if (typeof info !== "object" || info === null) return [];

@@ -1,0 +1,61 @@
+/**
+ * Conformance with Circus 0.19: every scenario of test/conformance/scenarios is replayed
+ * against our circusd and compared with the golden file recorded from the reference
+ * (`scripts/conformance.ts record`, where the reference is available): replies, events in
+ * order, circusctl's output. Only the differences listed in test/conformance/differences.ts
+ * are accepted, and each of those must still show somewhere.
+ */
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { describe, test } from "node:test";
+import { compareTranscripts, report, type Difference } from "./conformance/compare.ts";
+import { DELIBERATE } from "./conformance/differences.ts";
+import { runScenario } from "./conformance/driver.ts";
+import { readGolden } from "./conformance/golden.ts";
+import { normalizeTranscript } from "./conformance/normalize.ts";
+import { SCENARIOS } from "./conformance/scenarios/index.ts";
+import { OURS } from "./conformance/target.ts";
+
+const seen: Difference[] = [];
+let ran = 0;
+
+// Scenarios mostly wait (for processes, for events): three at a time keep the file short.
+const concurrency = 3;
+
+describe("conformance with Circus 0.19 (golden files)", () => {
+  describe("scenarios", { concurrency }, () => {
+    for (const scenario of SCENARIOS) {
+      test(`${scenario.name}: ${scenario.description}`, async () => {
+        assert.ok(existsSync(OURS.circusd[1] as string), "run npm run build first");
+        const golden = readGolden(scenario.name);
+        const { transcript, context, log } = await runScenario(scenario, OURS, { golden });
+        const diffs = compareTranscripts(
+          scenario,
+          golden,
+          normalizeTranscript(transcript, context, scenario),
+        );
+        seen.push(...diffs);
+        ran++;
+        const open = diffs.filter((d) => !d.accepted);
+        assert.equal(
+          open.length,
+          0,
+          `${open.length} difference(s) from the reference:\n${report(open)}\ncircusd's output:\n${log}`,
+        );
+      });
+    }
+  });
+
+  test("every deliberate difference still shows in some scenario", (t) => {
+    if (ran < SCENARIOS.length) {
+      t.diagnostic(`only ${ran} of ${SCENARIOS.length} scenarios ran: nothing to say`);
+      return;
+    }
+    const stale = DELIBERATE.filter((d) => !seen.some((diff) => diff.accepted === d));
+    assert.deepEqual(
+      stale.map((d) => d.id),
+      [],
+      "deliberate differences no scenario shows any more: remove them (differences.ts, README)",
+    );
+  });
+});

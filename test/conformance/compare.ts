@@ -1,0 +1,187 @@
+/**
+ * Compares a normalized record with its golden file: key sets, value types (int and float
+ * apart, as Python tells them apart) and values; events in order or as a multiset, as each
+ * step says. Differences listed in differences.ts are accepted, with their reason.
+ */
+import { pythonJson } from "../../src/python/json.ts";
+import { PyFloat } from "../../src/python/repr.ts";
+import { DELIBERATE, type Deliberate } from "./differences.ts";
+import type { Scenario, StepRecord, Transcript } from "./scenario.ts";
+
+/** One place where ours and the golden file part. */
+export interface Difference {
+  scenario: string;
+  step: number;
+  stepText: string;
+  path: string;
+  expected: string;
+  actual: string;
+  /** The deliberate difference that accepts it, if any. */
+  accepted?: Deliberate;
+}
+
+function kind(v: unknown): string {
+  if (v === null || v === undefined) return "null";
+  if (v instanceof PyFloat) return "float";
+  if (typeof v === "number") return "int";
+  if (Array.isArray(v)) return "list";
+  return typeof v === "object" ? "dict" : typeof v;
+}
+
+/** A value as a short text for a report. */
+export function show(v: unknown): string {
+  if (v === undefined) return "(absent)";
+  const text = pythonJson(v);
+  return text.length > 300 ? `${text.slice(0, 300)}...` : text;
+}
+
+function diffValues(
+  expected: unknown,
+  actual: unknown,
+  path: string,
+  out: { path: string; expected: string; actual: string }[],
+): void {
+  const ke = kind(expected);
+  const ka = kind(actual);
+  if (ke !== ka) {
+    out.push({ path, expected: `${show(expected)} (${ke})`, actual: `${show(actual)} (${ka})` });
+    return;
+  }
+  if (ke === "dict") {
+    const e = expected as Record<string, unknown>;
+    const a = actual as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(e), ...Object.keys(a)])) {
+      const sub = `${path}.${key}`;
+      if (!(key in a)) out.push({ path: sub, expected: show(e[key]), actual: "(absent)" });
+      else if (!(key in e)) out.push({ path: sub, expected: "(absent)", actual: show(a[key]) });
+      else diffValues(e[key], a[key], sub, out);
+    }
+    return;
+  }
+  if (ke === "list") {
+    const e = expected as unknown[];
+    const a = actual as unknown[];
+    if (e.length !== a.length) {
+      out.push({ path: `${path}[]`, expected: show(e), actual: show(a) });
+      return;
+    }
+    e.forEach((item, i) => diffValues(item, a[i], `${path}[${i}]`, out));
+    return;
+  }
+  const same =
+    ke === "float"
+      ? (expected as PyFloat).value === (actual as PyFloat).value
+      : expected === actual;
+  if (!same) out.push({ path, expected: show(expected), actual: show(actual) });
+}
+
+/** Sorts events by their text, for steps whose events may come in any order. */
+function canonical(events: StepRecord["events"]): StepRecord["events"] {
+  return [...events].sort((a, b) => {
+    const x = pythonJson(a, true);
+    const y = pythonJson(b, true);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+function accepts(
+  d: Deliberate,
+  diff: Difference,
+  tag: string | undefined,
+  golden: StepRecord | undefined,
+): boolean {
+  if (d.extraEvents) return false;
+  if (d.scenario && !d.scenario.test(diff.scenario)) return false;
+  if (d.tag && d.tag !== tag) return false;
+  if (d.goldenReason) {
+    const reason = (golden?.reply as Record<string, unknown> | undefined)?.reason;
+    if (typeof reason !== "string" || !d.goldenReason.test(reason)) return false;
+  }
+  if (d.step && !d.step.test(diff.stepText)) return false;
+  if (d.path && !d.path.test(diff.path)) return false;
+  if (d.expected && !d.expected.test(diff.expected)) return false;
+  return true;
+}
+
+/** Every difference between a golden record and ours, each marked accepted or not. */
+export function compareTranscripts(
+  scenario: Scenario,
+  golden: Transcript,
+  actual: Transcript,
+): Difference[] {
+  const raw: Omit<Difference, "scenario">[] = [];
+  const eventsAccepted: Difference[] = [];
+  const count = Math.max(golden.steps.length, actual.steps.length);
+  for (let i = 0; i < count; i++) {
+    const g = golden.steps[i];
+    const a = actual.steps[i];
+    const stepText = g?.step ?? a?.step ?? "?";
+    const found: { path: string; expected: string; actual: string }[] = [];
+    const extra: Deliberate[] = [];
+    if (!g || !a) {
+      found.push({ path: "step", expected: show(g?.step), actual: show(a?.step) });
+    } else {
+      if (g.reply !== undefined || a.reply !== undefined)
+        diffValues(g.reply, a.reply, "reply", found);
+      if (g.output || a.output) diffValues(g.output, a.output, "output", found);
+      const source = scenario.steps[i];
+      const order = (source && "events" in source ? source.events : undefined) ?? "ordered";
+      if (order !== "ignore") {
+        let ge = order === "unordered" ? canonical(g.events) : g.events;
+        let ae = order === "unordered" ? canonical(a.events) : a.events;
+        for (const entry of DELIBERATE) {
+          const topics = entry.extraEvents;
+          if (!topics || (entry.scenario && !entry.scenario.test(scenario.name))) continue;
+          if (entry.step && !entry.step.test(stepText)) continue;
+          if (entry.tag && entry.tag !== (source && "tag" in source ? source.tag : undefined))
+            continue;
+          const count = (list: StepRecord["events"]) =>
+            list.filter((e) => topics.test(e.topic)).length;
+          if (count(ge) === count(ae)) continue;
+          ge = ge.filter((e) => !topics.test(e.topic));
+          ae = ae.filter((e) => !topics.test(e.topic));
+          extra.push(entry);
+        }
+        if (ge.length !== ae.length || ge.some((e, j) => e.topic !== ae[j]?.topic))
+          found.push({
+            path: "events",
+            expected: ge.map((e) => e.topic).join(", ") || "(none)",
+            actual: ae.map((e) => e.topic).join(", ") || "(none)",
+          });
+        else
+          ge.forEach((e, j) => diffValues(e.data, ae[j]?.data, `events[${j}]:${e.topic}`, found));
+      }
+    }
+    for (const f of found) raw.push({ step: i, stepText, ...f });
+    for (const entry of extra)
+      eventsAccepted.push({
+        scenario: scenario.name,
+        step: i,
+        stepText,
+        path: "events",
+        expected: "",
+        actual: "",
+        accepted: entry,
+      });
+  }
+  return [
+    ...eventsAccepted,
+    ...raw.map((d) => {
+      const diff: Difference = { scenario: scenario.name, ...d };
+      const step = scenario.steps[d.step];
+      const tag = step && "tag" in step ? step.tag : undefined;
+      const accepted = DELIBERATE.find((entry) => accepts(entry, diff, tag, golden.steps[d.step]));
+      return accepted ? { ...diff, accepted } : diff;
+    }),
+  ];
+}
+
+/** A report of differences, one per line, for a failing test. */
+export function report(diffs: Difference[]): string {
+  return diffs
+    .map(
+      (d) =>
+        `  step ${d.step} (${d.stepText})\n    ${d.path}\n      reference: ${d.expected}\n      ours:      ${d.actual}`,
+    )
+    .join("\n");
+}

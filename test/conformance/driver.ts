@@ -1,0 +1,425 @@
+/**
+ * Runs a scenario against a target: writes its config into a fresh folder, starts the daemon,
+ * listens to every event, plays the steps and records what came back. Pure observation: what
+ * the record means is for normalize.ts and compare.ts.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Dealer, Subscriber } from "zeromq";
+import { parsePythonJson } from "../../src/python/json.ts";
+import { HOOK_FILES } from "./hooks.ts";
+import {
+  describeStep,
+  isCall,
+  isCtl,
+  isKill,
+  isRaw,
+  isRead,
+  isSleep,
+  isUntil,
+  isWrite,
+  type Props,
+  type Scenario,
+  type Step,
+  type StepRecord,
+  type Transcript,
+} from "./scenario.ts";
+import { Daemon, run, type Target } from "./target.ts";
+
+/** How long the recorder waits for quiet after a step, by default (ms). */
+const DEFAULT_QUIET = 600;
+/** After the events a golden step expects, how long a replay waits for more (ms). */
+const REPLAY_GRACE = 150;
+/** The longest any step may take to settle (ms). */
+const SETTLE_LIMIT = 20_000;
+
+/** What the normalizer needs to know of a run. */
+export interface RunContext {
+  tmp: string;
+  daemonPid: number;
+  port: number;
+}
+
+/** Options of {@link runScenario}. */
+export interface RunOptions {
+  /** Replay: wait for as many events per step as the golden file has (instead of quiet). */
+  golden?: Transcript;
+  /** Keeps the folder (for a look after a failure). */
+  keep?: boolean;
+}
+
+/** A free TCP port on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Replaces `{tmp}`, `{port}` and `{hooks:fn}` in a text. */
+function fill(text: string, tmp: string, port: number, target: Target): string {
+  return text
+    .replaceAll("{tmp}", tmp)
+    .replaceAll("{port}", String(port))
+    .replace(/\{hooks:(\w+)\}/g, (_, fn: string) => target.hook(fn));
+}
+
+/** The config file: `[circus]` with ipc endpoints in the folder, then the scenario's sections. */
+function configText(scenario: Scenario, tmp: string, port: number, target: Target): string {
+  const circus = [
+    "[circus]",
+    `endpoint = ipc://${tmp}/control.sock`,
+    `pubsub_endpoint = ipc://${tmp}/pubsub.sock`,
+    ...(scenario.circus ? [scenario.circus] : []),
+  ].join("\n");
+  return `${circus}\n\n${fill(scenario.config, tmp, port, target)}\n`;
+}
+
+/** Sends requests and reads replies: raw zeromq, or another client library through a pipe. */
+class Caller {
+  private readonly dealer = new Dealer({ linger: 0 });
+  private readonly replies: { text: string }[] = [];
+  private bridge: ChildProcessWithoutNullStreams | null = null;
+  private bridgeLines: string[] = [];
+  private closed = false;
+
+  constructor(
+    readonly endpoint: string,
+    client?: string[],
+  ) {
+    this.dealer.connect(endpoint);
+    void this.receive();
+    if (client) {
+      const [command, ...args] = client as [string, ...string[]];
+      this.bridge = spawn(command, [...args, endpoint], { stdio: "pipe" });
+      createInterface({ input: this.bridge.stdout }).on("line", (l) => this.bridgeLines.push(l));
+      this.bridge.stderr.setEncoding("utf8").on("data", (c: string) => process.stderr.write(c));
+    }
+  }
+
+  private async receive(): Promise<void> {
+    try {
+      for await (const frames of this.dealer)
+        this.replies.push({ text: String(frames[frames.length - 1]) });
+    } catch (error) {
+      if (!this.closed) throw error;
+    }
+  }
+
+  /**
+   * Sends one frame and waits (up to `timeout` ms) for its reply: the one carrying `id` when
+   * given, else the first that is not a late answer to the driver's own polls. Null when none
+   * came.
+   */
+  async raw(text: string, timeout: number, id?: string | null): Promise<string | null> {
+    await this.dealer.send(text);
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      const index = this.replies.findIndex((r) => {
+        const replyId = idOf(r.text);
+        if (id !== undefined) return replyId === id;
+        return !(typeof replyId === "string" && /^(ready|until)-/.test(replyId));
+      });
+      if (index >= 0) return (this.replies.splice(index, 1)[0] as { text: string }).text;
+      await sleep(10);
+    }
+    return null;
+  }
+
+  /** A request and its reply, through the client library when there is one. */
+  async call(request: Record<string, unknown>, timeout = 20_000): Promise<string | null> {
+    if (!this.bridge || request.msg_type === "cast")
+      return this.raw(JSON.stringify(request), timeout, request.id as string);
+    this.bridge.stdin.write(JSON.stringify(request) + "\n");
+    const deadline = Date.now() + timeout;
+    while (Date.now() < deadline) {
+      const line = this.bridgeLines.shift();
+      if (line !== undefined) return line;
+      await sleep(10);
+    }
+    return null;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.dealer.close();
+    this.bridge?.stdin.end();
+    this.bridge?.kill();
+  }
+}
+
+/** The id of a reply's text, if it has one. */
+function idOf(text: string): unknown {
+  try {
+    return (JSON.parse(text) as { id?: unknown }).id;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every event on the pub/sub endpoint, with its arrival time. */
+class Listener {
+  private readonly socket = new Subscriber({ linger: 0 });
+  readonly events: { topic: string; data: unknown; at: number }[] = [];
+  private closed = false;
+
+  constructor(endpoint: string) {
+    this.socket.connect(endpoint);
+    this.socket.subscribe("");
+    void this.receive();
+  }
+
+  private async receive(): Promise<void> {
+    try {
+      for await (const [topic, data] of this.socket) {
+        const text = String(data);
+        let parsed: unknown = text;
+        try {
+          parsed = parsePythonJson(text);
+        } catch {
+          // kept as text: a payload that is not JSON is a difference worth seeing
+        }
+        this.events.push({ topic: String(topic), data: parsed, at: Date.now() });
+      }
+    } catch (error) {
+      if (!this.closed) throw error;
+    }
+  }
+
+  /**
+   * Waits until the step has settled: when replaying, until every topic the golden step has
+   * came as often (then a little longer, for any extra); when recording, until quiet.
+   */
+  async settle(from: number, quiet: number, expected: string[] | null): Promise<void> {
+    const start = Date.now();
+    for (;;) {
+      const now = Date.now();
+      if (now - start > SETTLE_LIMIT) return;
+      if (expected !== null) {
+        if (
+          covers(
+            this.events.slice(from).map((e) => e.topic),
+            expected,
+          )
+        ) {
+          await sleep(REPLAY_GRACE);
+          return;
+        }
+      } else {
+        const last = this.events[this.events.length - 1]?.at ?? 0;
+        if (now - start >= quiet && now - Math.max(last, start) >= quiet) return;
+      }
+      await sleep(20);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.close();
+  }
+}
+
+/** True when `seen` holds every topic of `wanted` at least as many times. */
+function covers(seen: string[], wanted: string[]): boolean {
+  const counts = new Map<string, number>();
+  for (const topic of seen) counts.set(topic, (counts.get(topic) ?? 0) + 1);
+  for (const topic of wanted) {
+    const n = counts.get(topic) ?? 0;
+    if (n === 0) return false;
+    counts.set(topic, n - 1);
+  }
+  return true;
+}
+
+/** A dotted path (`pids.0`, `options.numprocesses`) of a value. */
+export function pick(value: unknown, dotted: string): unknown {
+  let current = value;
+  for (const part of dotted.split(".")) {
+    if (current === null || typeof current !== "object") return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** Replaces `$name` strings in props by saved values. */
+function bind(value: unknown, vars: Map<string, unknown>): unknown {
+  if (typeof value === "string" && value.startsWith("$") && vars.has(value.slice(1)))
+    return vars.get(value.slice(1));
+  if (Array.isArray(value)) return value.map((v) => bind(v, vars));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bind(v, vars)]));
+  return value;
+}
+
+function parseReply(text: string | null): unknown {
+  if (text === null) return "<no reply>";
+  try {
+    return parsePythonJson(text);
+  } catch {
+    return `<not JSON: ${text}>`;
+  }
+}
+
+/** Waits until the daemon answers and its process count has held still for a moment. */
+async function waitReady(caller: Caller, daemon: Daemon): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  let previous = -1;
+  let steady = 0;
+  let n = 0;
+  while (Date.now() < deadline) {
+    if (daemon.exited) throw new Error(`the daemon exited:\n${daemon.output}`);
+    const id = `ready-${n++}`;
+    const text = await caller.raw(
+      JSON.stringify({ id, command: "numprocesses", properties: {} }),
+      1000,
+      id,
+    );
+    const count = text === null ? -1 : Number(pick(parseReply(text), "numprocesses"));
+    steady = count >= 0 && count === previous ? steady + 1 : 0;
+    previous = count;
+    if (steady >= 3) return;
+    await sleep(150);
+  }
+  throw new Error(`the daemon did not come up:\n${daemon.output}`);
+}
+
+/** Runs one scenario against a target and returns its raw record. */
+export async function runScenario(
+  scenario: Scenario,
+  target: Target,
+  options: RunOptions = {},
+): Promise<{ transcript: Transcript; context: RunContext; log: string }> {
+  const tmp = mkdtempSync(path.join(os.tmpdir(), `conf-${scenario.name}-`));
+  const port = await freePort();
+  for (const [name, text] of Object.entries({ ...HOOK_FILES, ...scenario.files }))
+    writeFileSync(path.join(tmp, name), fill(text, tmp, port, target));
+  const configPath = path.join(tmp, "circus.ini");
+  writeFileSync(configPath, configText(scenario, tmp, port, target));
+  const daemon = new Daemon(target, configPath, tmp);
+  const endpoint = `ipc://${tmp}/control.sock`;
+  const caller = new Caller(endpoint, target.client);
+  const listener = new Listener(`ipc://${tmp}/pubsub.sock`);
+  const vars = new Map<string, unknown>();
+  const steps: StepRecord[] = [];
+  try {
+    await waitReady(caller, daemon);
+    // Let the subscription reach the publisher and the start-up events pass.
+    await listener.settle(0, 500, null);
+    let mark = listener.events.length;
+    for (const [index, step] of scenario.steps.entries()) {
+      const record: StepRecord = { step: describeStep(step), events: [] };
+      const began = Date.now();
+      await play(step, index, record, { caller, vars, tmp, port, target, endpoint, scenario });
+      const golden = options.golden?.steps[index];
+      // A refused request changed nothing: no event of the reference's is to be waited for.
+      const refused = (record.reply as { status?: unknown } | undefined)?.status === "error";
+      const expected = golden ? (refused ? [] : golden.events.map((e) => e.topic)) : null;
+      const quiet = "quiet" in step && step.quiet !== undefined ? step.quiet : DEFAULT_QUIET;
+      await listener.settle(mark, quiet, expected);
+      record.events = listener.events.slice(mark).map(({ topic, data }) => ({ topic, data }));
+      if (process.env.CONFORMANCE_DEBUG)
+        process.stderr.write(
+          `${scenario.name} [${index}] ${record.step}: ${Date.now() - began} ms, ${record.events.map((e) => e.topic).join(" ")}\n`,
+        );
+      mark = listener.events.length;
+      steps.push(record);
+    }
+  } finally {
+    caller.close();
+    listener.close();
+    await daemon.stop();
+    if (!options.keep) rmSync(tmp, { recursive: true, force: true });
+  }
+  return {
+    transcript: { scenario: scenario.name, steps },
+    context: { tmp, daemonPid: daemon.pid, port },
+    log: daemon.output,
+  };
+}
+
+interface PlayContext {
+  caller: Caller;
+  vars: Map<string, unknown>;
+  tmp: string;
+  port: number;
+  target: Target;
+  endpoint: string;
+  scenario: Scenario;
+}
+
+/** Performs one step and fills in what it returned. */
+async function play(
+  step: Step,
+  index: number,
+  record: StepRecord,
+  ctx: PlayContext,
+): Promise<void> {
+  const { caller, vars } = ctx;
+  if (isCall(step)) {
+    const request: Record<string, unknown> = {
+      id: `${ctx.scenario.name}-${index}`,
+      command: step.call,
+      properties: bind(step.props ?? {}, vars) as Props,
+    };
+    if (step.cast) request.msg_type = "cast";
+    const text = await caller.call(request, step.cast ? 300 : 20_000);
+    record.reply = step.cast && text === null ? "<no reply>" : parseReply(text);
+    for (const [name, dotted] of Object.entries(step.save ?? {}))
+      vars.set(name, pick(record.reply, dotted));
+  } else if (isRaw(step)) {
+    record.reply = parseReply(await caller.raw(step.raw, step.noReply ? 500 : 20_000));
+  } else if (isCtl(step)) {
+    const words = step.ctl.map((w) =>
+      w.startsWith("$") && vars.has(w.slice(1)) ? String(vars.get(w.slice(1))) : w,
+    );
+    const argv = [...ctx.target.circusctl, "--endpoint", ctx.endpoint];
+    if (step.json) argv.push("--json");
+    const result = await run([...argv, ...words], { cwd: ctx.tmp });
+    let stdout: unknown = result.stdout;
+    if (step.json) {
+      try {
+        stdout = parsePythonJson(result.stdout);
+      } catch {
+        // plain text it is
+      }
+    }
+    record.output = { stdout, stderr: result.stderr, code: result.code };
+  } else if (isKill(step)) {
+    const pid = vars.get(step.kill.replace(/^\$/, ""));
+    process.kill(Number(pid), step.signal);
+  } else if (isWrite(step)) {
+    writeFileSync(path.join(ctx.tmp, step.write), fill(step.text, ctx.tmp, ctx.port, ctx.target));
+  } else if (isRead(step)) {
+    let text = "";
+    try {
+      text = readFileSync(path.join(ctx.tmp, step.read), "utf8");
+    } catch {
+      // not written (yet): an empty record
+    }
+    record.output = { stdout: text, stderr: "", code: 0 };
+  } else if (isUntil(step)) {
+    const { call, props, path: dotted, equals, timeout = 20_000 } = step.until;
+    const deadline = Date.now() + timeout;
+    for (let n = 0; ; n++) {
+      const id = `until-${index}-${n}`;
+      const text = await caller.raw(
+        JSON.stringify({ id, command: call, properties: props ?? {} }),
+        2000,
+        id,
+      );
+      const value = pick(parseReply(text), dotted);
+      if (JSON.stringify(value) === JSON.stringify(equals)) break;
+      if (Date.now() > deadline)
+        throw new Error(`${describeStep(step)}: still ${JSON.stringify(value)}`);
+      await sleep(100);
+    }
+  } else if (isSleep(step)) {
+    await sleep(step.sleep);
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The conformance scenarios' vocabulary. A scenario is a config and a list of steps; the same
+ * scenario is recorded against the reference (Circus 0.19) into a golden file and replayed
+ * against our circusd by `npm test` (see README, "Conformance").
+ */
+
+/** A quiet time long enough for the reference's periodic check (check_delay = 5 s). */
+export const CHECK = 6000;
+
+/** Request properties; a string `$name` is replaced by the value a step saved under `name`. */
+export type Props = Record<string, unknown>;
+
+/** How a step's events are compared: in order, as a multiset, or not at all. */
+export type EventOrder = "ordered" | "unordered" | "ignore";
+
+interface StepBase {
+  /** Why the step is there, printed with a failure. */
+  why?: string;
+  /** A label that a deliberate difference can name (differences.ts), e.g. "wrong-type". */
+  tag?: string;
+  /** How this step's events compare (default "ordered"). */
+  events?: EventOrder;
+  /**
+   * Recording waits until no event came for this many ms (default 600) before the next
+   * step: the time the reference needs to finish what the step began. The reference reaps
+   * and respawns dead processes only at its periodic check (check_delay, 5 s): steps that
+   * end processes other than by stop use {@link CHECK}.
+   */
+  quiet?: number;
+}
+
+/** A request on the control endpoint; its reply is recorded. */
+export interface CallStep extends StepBase {
+  call: string;
+  props?: Props;
+  /** Sent as `msg_type: "cast"`: no reply is expected (and none may come). */
+  cast?: boolean;
+  /** Saves reply values for later steps: `{ pid: "pids.0" }` (a dotted path in the reply). */
+  save?: Record<string, string>;
+}
+
+/** A request frame sent as it is (bad JSON, a request without id, ...). */
+export interface RawStep extends StepBase {
+  raw: string;
+  /** The id the reply will carry (null when the request has none or cannot be read). */
+  replyId?: string | null;
+  /** No reply is expected (a cast, or a frame the reference ignores). */
+  noReply?: boolean;
+}
+
+/** circusctl run with `--endpoint` and these words; its stdout, stderr and exit status are recorded. */
+export interface CtlStep extends StepBase {
+  ctl: string[];
+  /** Adds `--json`. */
+  json?: boolean;
+  /** Regexes whose matches in the plain output are replaced by `<x>` (figures that vary). */
+  scrub?: string[];
+}
+
+/** A signal sent from outside circusd to a saved pid (`kill -9 $pid`). */
+export interface KillStep extends StepBase {
+  kill: string;
+  signal: NodeJS.Signals;
+}
+
+/** Writes a file of the scenario's folder (placeholders substituted): a config to reload, a flag. */
+export interface WriteStep extends StepBase {
+  write: string;
+  text: string;
+}
+
+/** Records the text of a file of the scenario's folder ("" when it does not exist). */
+export interface ReadStep extends StepBase {
+  read: string;
+}
+
+/** Polls a command until a dotted path of its reply equals a value; nothing is recorded. */
+export interface UntilStep {
+  tag?: string;
+  until: { call: string; props?: Props; path: string; equals: unknown; timeout?: number };
+}
+
+/** Waits; nothing is recorded but the events that come meanwhile. */
+export interface SleepStep extends StepBase {
+  sleep: number;
+}
+
+export type Step =
+  CallStep | RawStep | CtlStep | KillStep | WriteStep | ReadStep | UntilStep | SleepStep;
+
+/** One scenario: a fresh daemon on `config`, driven through `steps`. */
+export interface Scenario {
+  /** The golden file's name (`golden/NAME.json`). */
+  name: string;
+  description: string;
+  /**
+   * The config, without `[circus]` endpoints (the driver adds them). Placeholders: `{tmp}`
+   * (the scenario's folder), `{port}` (a free TCP port), `{hooks}` (the hook module: Python
+   * for the reference, JavaScript for ours; see hooks.ts).
+   */
+  config: string;
+  /** Extra `[circus]` lines. */
+  circus?: string;
+  /** Files written into the folder before the daemon starts (placeholders substituted). */
+  files?: Record<string, string>;
+  /** Each watcher's number of processes once the daemon is up (default: wait until stable). */
+  steps: Step[];
+}
+
+/** What the driver saw for one step. */
+export interface StepRecord {
+  /** The step, as written (its kind and arguments). */
+  step: string;
+  /** The reply (calls and raw frames), typed as Python reads it (floats stay floats). */
+  reply?: unknown;
+  /** circusctl's output. */
+  output?: { stdout: string | unknown; stderr: string; code: number | null };
+  /** The events published while the step ran, in arrival order. */
+  events: { topic: string; data: unknown }[];
+}
+
+/** A scenario's record: raw from the driver, then normalized for the golden file. */
+export interface Transcript {
+  scenario: string;
+  steps: StepRecord[];
+}
+
+export function isCall(step: Step): step is CallStep {
+  return "call" in step;
+}
+export function isRaw(step: Step): step is RawStep {
+  return "raw" in step;
+}
+export function isCtl(step: Step): step is CtlStep {
+  return "ctl" in step;
+}
+export function isKill(step: Step): step is KillStep {
+  return "kill" in step;
+}
+export function isWrite(step: Step): step is WriteStep {
+  return "write" in step;
+}
+export function isRead(step: Step): step is ReadStep {
+  return "read" in step;
+}
+export function isUntil(step: Step): step is UntilStep {
+  return "until" in step;
+}
+export function isSleep(step: Step): step is SleepStep {
+  return "sleep" in step;
+}
+
+/** A short text of a step, for records and failure messages. */
+export function describeStep(step: Step): string {
+  if (isCall(step))
+    return `${step.cast ? "cast" : "call"} ${step.call} ${JSON.stringify(step.props ?? {})}`;
+  if (isRaw(step)) return `raw ${step.raw}`;
+  if (isCtl(step)) return `circusctl ${step.json ? "--json " : ""}${step.ctl.join(" ")}`;
+  if (isKill(step)) return `kill -${step.signal} ${step.kill}`;
+  if (isWrite(step)) return `write ${step.write}`;
+  if (isRead(step)) return `read ${step.read}`;
+  if (isUntil(step))
+    return `until ${step.until.call} ${step.until.path} == ${JSON.stringify(step.until.equals)}`;
+  if (isSleep(step)) return `sleep ${step.sleep}`;
+  return "?";
+}

@@ -1,0 +1,127 @@
+/**
+ * The daemon and tools a scenario runs against: ours (the built circusd and circusctl), or
+ * any other given by command lines (the recorder passes the reference's).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+
+/** What a scenario runs against. */
+export interface Target {
+  /** A name for messages: "ours", "reference". */
+  name: string;
+  /** The daemon's command line, before the config path. */
+  circusd: string[];
+  /** circusctl's command line, before `--endpoint E`. */
+  circusctl: string[];
+  /** A hook's reference in a config: `./circus_hooks.mjs:ok` here, `circus_hooks.ok` in Python. */
+  hook(fn: string): string;
+  /**
+   * A command line that reads JSON requests on stdin and calls them with another client
+   * library, one JSON reply per line (the recorder's Python client); raw zeromq otherwise.
+   */
+  client?: string[];
+}
+
+/** Our circusd and circusctl, as built by `npm run build`. */
+export const OURS: Target = {
+  name: "ours",
+  circusd: [process.execPath, path.join(ROOT, "dist/cli/circusd.js")],
+  circusctl: [process.execPath, path.join(ROOT, "dist/cli/circusctl.js")],
+  hook: (fn) => `./circus_hooks.mjs:${fn}`,
+};
+
+/** A daemon started for a scenario. */
+export class Daemon {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  output = "";
+  exited = false;
+  private readonly done: Promise<void>;
+
+  constructor(target: Target, configPath: string, cwd: string) {
+    const [command, ...args] = target.circusd as [string, ...string[]];
+    this.child = spawn(command, [...args, configPath], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    this.pid = this.child.pid as number;
+    for (const stream of [this.child.stdout, this.child.stderr])
+      stream?.setEncoding("utf8").on("data", (chunk: string) => (this.output += chunk));
+    this.done = new Promise((resolve) =>
+      this.child.once("exit", () => {
+        this.exited = true;
+        resolve();
+      }),
+    );
+  }
+
+  /** Stops the daemon (SIGTERM, then SIGKILL) and kills whatever of its tree is left. */
+  async stop(): Promise<void> {
+    const tree = descendants(this.pid);
+    if (!this.exited) this.child.kill("SIGTERM");
+    const timeout = new AbortController();
+    const stopped = await Promise.race([
+      this.done.then(() => true),
+      sleep(15_000, false, { signal: timeout.signal }).catch(() => false),
+    ]);
+    timeout.abort();
+    if (!stopped) this.child.kill("SIGKILL");
+    for (const pid of [...tree, ...descendants(this.pid)]) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await this.done;
+  }
+}
+
+/** Every live descendant of a pid, from /proc. */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "latin1");
+    } catch {
+      continue;
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(name));
+    children.set(ppid, list);
+  }
+  const found: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift() as number) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+/** Runs a command to its end: stdout, stderr and the exit status. */
+export function run(
+  argv: string[],
+  options: { cwd?: string; timeout?: number } = {},
+): Promise<{ stdout: string; stderr: string; code: number | null }> {
+  const [command, ...args] = argv as [string, ...string[]];
+  const child = spawn(command, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeout ?? 30_000);
+  return new Promise((resolve) =>
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr, code });
+    }),
+  );
+}
