@@ -99,4 +99,21 @@ static inline int napi_prop(napi_env env, napi_value obj, const char *name, napi
   return t != napi_undefined && t != napi_null;
 }
 
+/* Throws a TypeError with a formatted message; returns 0 for `return throw_type(...)`. */
+static inline int throw_type(napi_env env, const char *fmt, ...) {
+  char msg[256];
+  va_list args;
+  va_start(args, fmt);
+  vsnprintf(msg, sizeof msg, fmt, args);
+  va_end(args);
+  napi_throw_type_error(env, NULL, msg);
+  return 0;
+}
+
+/* throw_errno for the functions that return 0 on failure. */
+static inline int fail_errno(napi_env env, int err, const char *syscall_name, const char *what) {
+  throw_errno(env, err, syscall_name, what);
+  return 0;
+}
+
 #endif

@@ -69,6 +69,7 @@ export {
   type CircusReply,
   type CircusRequest,
 } from "./client/index.js";
+export { PyFloat } from "./python/repr.js";
 
 /** A watcher as the library takes it: `cmd` plus any WatcherConfig field. */
 export type WatcherInput = Partial<WatcherConfig> & { cmd: string };

@@ -6,7 +6,8 @@
  * are accepted, and each of those must still show somewhere.
  */
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, test } from "node:test";
 import { compareTranscripts, report, type Difference } from "./conformance/compare.ts";
 import { DELIBERATE } from "./conformance/differences.ts";
@@ -15,6 +16,7 @@ import { readGolden } from "./conformance/golden.ts";
 import { normalizeTranscript } from "./conformance/normalize.ts";
 import { SCENARIOS } from "./conformance/scenarios/index.ts";
 import { OURS } from "./conformance/target.ts";
+import { ROOT } from "./helpers/circusd.ts";
 
 const seen: Difference[] = [];
 let ran = 0;
@@ -44,6 +46,17 @@ describe("conformance with Circus 0.19 (golden files)", () => {
         );
       });
     }
+  });
+
+  test('README\'s "Where we differ" lists every deliberate difference', () => {
+    const words = (text: string) => text.replace(/\s+/g, " ");
+    const readme = words(readFileSync(path.join(ROOT, "README.md"), "utf8"));
+    const missing = DELIBERATE.filter((d) => !readme.includes(words(d.reason)));
+    assert.deepEqual(
+      missing.map((d) => d.id),
+      [],
+      "README lacks these reasons, word for word",
+    );
   });
 
   test("every deliberate difference still shows in some scenario", (t) => {

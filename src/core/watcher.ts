@@ -394,14 +394,14 @@ export class Watcher extends EventEmitter {
     // As Circus: a death by signal is reported as minus the signal number.
     const exitCode = exit.code ?? (exit.signal ? -(constants.signals[exit.signal] ?? 0) : null);
     if (!this.hooks.has("before_reap") && !this.hooks.has("after_reap")) {
-      this.notify("reap", { process_pid: p.pid, exit_code: exitCode });
+      this.notify("reap", { process_pid: p.pid, time: timeNow(), exit_code: exitCode });
       this.replace(p);
       return;
     }
     // The reap hooks run around the event; stop() waits for them before it says stopped.
     const done = (async () => {
       await this.hook("before_reap", { pid: p.pid });
-      this.notify("reap", { process_pid: p.pid, exit_code: exitCode });
+      this.notify("reap", { process_pid: p.pid, time: timeNow(), exit_code: exitCode });
       await this.hook("after_reap", { pid: p.pid, exitCode });
       this.replace(p);
     })().finally(() => this.pendingReaps.delete(done));
@@ -523,7 +523,7 @@ export class Watcher extends EventEmitter {
     const outcome = await this.hooks.run(name, { watcher: this, arbiter: this.arbiter, ...extra });
     if (outcome.error) {
       logger.error(`${this.name}: hook ${name} failed: ${outcome.error.message}`);
-      this.notify("hook_failure", { name, error: outcome.error.message });
+      this.notify("hook_failure", { name, time: timeNow(), error: outcome.error.message });
     } else {
       this.notify("hook_success", { name });
     }
@@ -546,10 +546,10 @@ export class Watcher extends EventEmitter {
       logger.error(`${this.name}: hook extended_stats failed: ${outcome.error.message}`);
   }
 
-  /** Publishes an event with Circus's payload: the fields given, and the time (Circus's key order). */
+  /** Publishes an event with Circus's payload: the fields given, with the time unless given. */
   private notify(topic: string, data: Record<string, unknown>): void {
-    const event: WatcherEvent = { watcher: this.name, topic, data: { time: timeNow(), ...data } };
-    this.emit("event", event);
+    const payload = "time" in data ? data : { ...data, time: timeNow() };
+    this.emit("event", { watcher: this.name, topic, data: payload } satisfies WatcherEvent);
   }
 
   private clearTimers(): void {

@@ -22,14 +22,14 @@ export function parsePythonJson(text: string): unknown {
 }
 
 /** A float in Python's JSON: its repr, but `NaN` and `Infinity` as json.dumps spells them. */
-function floatJson(x: number): string {
+function floatLiteral(x: number): string {
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
   return pyFloatRepr(x);
 }
 
 function numberJson(x: number): string {
-  return Number.isInteger(x) && Math.abs(x) < 1e16 ? String(x) : floatJson(x);
+  return Number.isInteger(x) && Math.abs(x) < 1e16 ? String(x) : floatLiteral(x);
 }
 
 function encodeString(text: string): string {
@@ -51,7 +51,7 @@ export function pythonJson(value: unknown, pretty = false): string {
 function encode(value: unknown, pretty: boolean, indent: string): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return encodeString(value);
-  if (value instanceof PyFloat) return floatJson(value.value);
+  if (value instanceof PyFloat) return floatLiteral(value.value);
   if (typeof value === "number") return numberJson(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "bigint") return value.toString();
@@ -80,18 +80,15 @@ const MARKED = /"\\u0000float:([^"]*)"/g;
 
 /**
  * Compact JSON for the wire (replies, events): `JSON.stringify`'s speed, with every
- * {@link PyFloat} written as a float literal.
+ * {@link PyFloat} written as a float literal (marked as a string by its toJSON, then unquoted).
  */
 export function wireJson(value: unknown): string {
-  let marked = false;
-  const text = JSON.stringify(value, function (this: Record<string, unknown>, key, v: unknown) {
-    // The holder still has the PyFloat; `v` is what its toJSON made of it.
-    const original = this[key];
-    if (original instanceof PyFloat) {
-      marked = true;
-      return FLOAT_MARK + floatJson(original.value);
-    }
-    return v;
-  });
-  return marked ? text.replace(MARKED, "$1") : text;
+  PyFloat.encodeJson = (x) => FLOAT_MARK + floatLiteral(x);
+  let text: string;
+  try {
+    text = JSON.stringify(value);
+  } finally {
+    PyFloat.encodeJson = null;
+  }
+  return text.includes("\\u0000float:") ? text.replace(MARKED, "$1") : text;
 }

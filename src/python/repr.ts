@@ -18,10 +18,16 @@ export class PyFloat {
   valueOf(): number {
     return this.value;
   }
-  /** `JSON.stringify` (which knows no floats) gets the number. */
-  toJSON(): number {
-    return this.value;
+  /**
+   * `JSON.stringify` (which knows no floats) gets the number, unless an encoder that writes
+   * floats (json.ts's wireJson) set {@link PyFloat.encodeJson} for the time of its call.
+   */
+  toJSON(): number | string {
+    return PyFloat.encodeJson ? PyFloat.encodeJson(this.value) : this.value;
   }
+
+  /** What toJSON gives instead of the number, while an encoder that writes floats runs. */
+  static encodeJson: ((x: number) => string) | null = null;
 }
 
 /** `float(x)`: marks a number as a Python float. */

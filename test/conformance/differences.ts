@@ -112,6 +112,14 @@ export const DELIBERATE: Deliberate[] = [
     extraEvents: /\.kill$/,
   },
   {
+    id: "listen-output",
+    reason:
+      "`circusctl listen` prints each event as `topic: {json}`, as the manual shows it; the " +
+      "reference's circusctl (on Python 3) prints the bytes' reprs, `b'topic': b'{json}'`.",
+    tag: "listen-output",
+    path: /^output\.stdout$/,
+  },
+  {
     id: "sequential-reload",
     reason:
       "A sequential reload starts each new process before it stops an old one, so that a " +

@@ -17,6 +17,7 @@ import {
   describeStep,
   isCall,
   isCtl,
+  isInterrupt,
   isKill,
   isRaw,
   isRead,
@@ -29,7 +30,7 @@ import {
   type StepRecord,
   type Transcript,
 } from "./scenario.ts";
-import { Daemon, run, type Target } from "./target.ts";
+import { Daemon, start, type Running, type Target } from "./target.ts";
 
 /** How long the recorder waits for quiet after a step, by default (ms). */
 const DEFAULT_QUIET = 600;
@@ -306,6 +307,7 @@ export async function runScenario(
   const caller = new Caller(endpoint, target.client);
   const listener = new Listener(`ipc://${tmp}/pubsub.sock`);
   const vars = new Map<string, unknown>();
+  const background = new Map<string, Running>();
   const steps: StepRecord[] = [];
   try {
     await waitReady(caller, daemon);
@@ -315,7 +317,16 @@ export async function runScenario(
     for (const [index, step] of scenario.steps.entries()) {
       const record: StepRecord = { step: describeStep(step), events: [] };
       const began = Date.now();
-      await play(step, index, record, { caller, vars, tmp, port, target, endpoint, scenario });
+      await play(step, index, record, {
+        caller,
+        vars,
+        tmp,
+        port,
+        target,
+        endpoint,
+        scenario,
+        background,
+      });
       const golden = options.golden?.steps[index];
       // A refused request changed nothing: no event of the reference's is to be waited for.
       const refused = (record.reply as { status?: unknown } | undefined)?.status === "error";
@@ -331,6 +342,7 @@ export async function runScenario(
       steps.push(record);
     }
   } finally {
+    for (const running of background.values()) running.child.kill("SIGKILL");
     caller.close();
     listener.close();
     await daemon.stop();
@@ -345,6 +357,8 @@ export async function runScenario(
 
 interface PlayContext {
   caller: Caller;
+  /** circusctl commands left running (`listen`), by name. */
+  background: Map<string, Running>;
   vars: Map<string, unknown>;
   tmp: string;
   port: number;
@@ -378,9 +392,15 @@ async function play(
     const words = step.ctl.map((w) =>
       w.startsWith("$") && vars.has(w.slice(1)) ? String(vars.get(w.slice(1))) : w,
     );
-    const argv = [...ctx.target.circusctl, "--endpoint", ctx.endpoint];
+    const endpoint = step.pubsub ? `ipc://${ctx.tmp}/pubsub.sock` : ctx.endpoint;
+    const argv = [...ctx.target.circusctl, "--endpoint", endpoint];
     if (step.json) argv.push("--json");
-    const result = await run([...argv, ...words], { cwd: ctx.tmp });
+    const running = start([...argv, ...words], { cwd: ctx.tmp });
+    if (step.background) {
+      ctx.background.set(step.background, running);
+      return;
+    }
+    const result = await running.done;
     let stdout: unknown = result.stdout;
     if (step.json) {
       try {
@@ -395,6 +415,11 @@ async function play(
     process.kill(Number(pid), step.signal);
   } else if (isWrite(step)) {
     writeFileSync(path.join(ctx.tmp, step.write), fill(step.text, ctx.tmp, ctx.port, ctx.target));
+  } else if (isInterrupt(step)) {
+    const running = ctx.background.get(step.interrupt);
+    if (!running) throw new Error(`${describeStep(step)}: nothing runs under that name`);
+    running.child.kill("SIGINT");
+    record.output = await running.done;
   } else if (isRead(step)) {
     let text = "";
     try {

@@ -55,6 +55,18 @@ export interface CtlStep extends StepBase {
   json?: boolean;
   /** Regexes whose matches in the plain output are replaced by `<x>` (figures that vary). */
   scrub?: string[];
+  /** `--endpoint` is the pub/sub endpoint (for `listen`) rather than the control one. */
+  pubsub?: boolean;
+  /**
+   * Leaves it running under this name (`listen`): an {@link InterruptStep} ends it with
+   * Ctrl-C and records its output.
+   */
+  background?: string;
+}
+
+/** Ctrl-C to a circusctl left running: its output until then is recorded. */
+export interface InterruptStep extends StepBase {
+  interrupt: string;
 }
 
 /** A signal sent from outside circusd to a saved pid (`kill -9 $pid`). */
@@ -86,7 +98,15 @@ export interface SleepStep extends StepBase {
 }
 
 export type Step =
-  CallStep | RawStep | CtlStep | KillStep | WriteStep | ReadStep | UntilStep | SleepStep;
+  | CallStep
+  | RawStep
+  | CtlStep
+  | KillStep
+  | WriteStep
+  | ReadStep
+  | InterruptStep
+  | UntilStep
+  | SleepStep;
 
 /** One scenario: a fresh daemon on `config`, driven through `steps`. */
 export interface Scenario {
@@ -95,8 +115,8 @@ export interface Scenario {
   description: string;
   /**
    * The config, without `[circus]` endpoints (the driver adds them). Placeholders: `{tmp}`
-   * (the scenario's folder), `{port}` (a free TCP port), `{hooks}` (the hook module: Python
-   * for the reference, JavaScript for ours; see hooks.ts).
+   * (the scenario's folder), `{port}` (a free TCP port), `{hooks:NAME}` (a hook: Python for
+   * the reference, JavaScript for ours; see hooks.ts).
    */
   config: string;
   /** Extra `[circus]` lines. */
@@ -143,6 +163,9 @@ export function isWrite(step: Step): step is WriteStep {
 export function isRead(step: Step): step is ReadStep {
   return "read" in step;
 }
+export function isInterrupt(step: Step): step is InterruptStep {
+  return "interrupt" in step;
+}
 export function isUntil(step: Step): step is UntilStep {
   return "until" in step;
 }
@@ -155,7 +178,9 @@ export function describeStep(step: Step): string {
   if (isCall(step))
     return `${step.cast ? "cast" : "call"} ${step.call} ${JSON.stringify(step.props ?? {})}`;
   if (isRaw(step)) return `raw ${step.raw}`;
-  if (isCtl(step)) return `circusctl ${step.json ? "--json " : ""}${step.ctl.join(" ")}`;
+  if (isCtl(step))
+    return `circusctl ${step.json ? "--json " : ""}${step.ctl.join(" ")}${step.background ? " &" : ""}`;
+  if (isInterrupt(step)) return `ctrl-c ${step.interrupt}`;
   if (isKill(step)) return `kill -${step.signal} ${step.kill}`;
   if (isWrite(step)) return `write ${step.write}`;
   if (isRead(step)) return `read ${step.read}`;

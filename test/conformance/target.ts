@@ -106,22 +106,45 @@ export function descendants(root: number): number[] {
   return found;
 }
 
-/** Runs a command to its end: stdout, stderr and the exit status. */
-export function run(
-  argv: string[],
-  options: { cwd?: string; timeout?: number } = {},
-): Promise<{ stdout: string; stderr: string; code: number | null }> {
+/** What a command printed and how it ended. */
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** A command started in the background; `done` settles when it has ended. */
+export interface Running {
+  child: ChildProcess;
+  done: Promise<RunResult>;
+}
+
+/** Starts a command (Python unbuffered, so that what it printed is there when it ends). */
+export function start(argv: string[], options: { cwd?: string; timeout?: number } = {}): Running {
   const [command, ...args] = argv as [string, ...string[]];
-  const child = spawn(command, args, { cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, PYTHONUNBUFFERED: "1" },
+  });
   let stdout = "";
   let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
-  child.stderr.setEncoding("utf8").on("data", (c: string) => (stderr += c));
+  child.stdout?.setEncoding("utf8").on("data", (c: string) => (stdout += c));
+  child.stderr?.setEncoding("utf8").on("data", (c: string) => (stderr += c));
   const timer = setTimeout(() => child.kill("SIGKILL"), options.timeout ?? 30_000);
-  return new Promise((resolve) =>
+  const done = new Promise<RunResult>((resolve) =>
     child.once("close", (code) => {
       clearTimeout(timer);
       resolve({ stdout, stderr, code });
     }),
   );
+  return { child, done };
+}
+
+/** Runs a command to its end: stdout, stderr and the exit status. */
+export function run(
+  argv: string[],
+  options: { cwd?: string; timeout?: number } = {},
+): Promise<RunResult> {
+  return start(argv, options).done;
 }

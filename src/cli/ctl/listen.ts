@@ -20,5 +20,6 @@ export async function runListen(
   await session.subscribed(endpoint, topics, abort, async (subscriber) => {
     for await (const event of subscriber) session.io.out(`${event.topic}: ${event.raw}\n`);
   });
-  return 0;
+  // Only Ctrl-C ends it: as Circus's circusctl, an interrupted command exits 1.
+  return 1;
 }

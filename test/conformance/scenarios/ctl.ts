@@ -79,3 +79,22 @@ graceful_timeout = 2
 }
 
 export const CTL: Scenario[] = [ctlScenario(false), ctlScenario(true)];
+
+CTL.push({
+  name: "ctl-listen",
+  description: "circusctl listen prints the events it gets until Ctrl-C",
+  config: `
+[watcher:web]
+cmd = sleep 1000
+`,
+  steps: [
+    { ctl: ["listen"], pubsub: true, background: "all" },
+    { ctl: ["listen", "watcher.web.spawn"], pubsub: true, background: "spawns" },
+    // Time for the subscriptions to reach the publisher.
+    { sleep: 1000 },
+    { call: "incr", props: { name: "web", waiting: true } },
+    { call: "decr", props: { name: "web", waiting: true } },
+    { interrupt: "all", tag: "listen-output" },
+    { interrupt: "spawns", tag: "listen-output" },
+  ],
+});
