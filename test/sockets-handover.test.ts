@@ -14,10 +14,21 @@ afterEach(closeClients);
 afterEach(cleanupAll);
 after(cleanupAll);
 
-/** fd number -> what it points to, of a live process. */
+/**
+ * fd number -> what it points to, of a live process. A Node worker opens and closes fds of
+ * its own while we read: one listed and then closed is left out.
+ */
 function openFds(pid: number): Map<number, string> {
   const dir = `/proc/${pid}/fd`;
-  return new Map(readdirSync(dir).map((fd) => [Number(fd), readlinkSync(`${dir}/${fd}`)]));
+  const fds = new Map<number, string>();
+  for (const fd of readdirSync(dir)) {
+    try {
+      fds.set(Number(fd), readlinkSync(`${dir}/${fd}`));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+  }
+  return fds;
 }
 
 /** The pid of the watcher's first process, once it runs. */

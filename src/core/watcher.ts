@@ -493,8 +493,11 @@ export class Watcher extends EventEmitter {
     } else if (options.childPid !== undefined) {
       p.sendSignalChild(options.childPid, signum, options.recursive);
     } else {
-      if (options.children) p.sendSignalChildren(signum, options.recursive);
+      // The process first, as Circus: a shell whose children died first would exit 0 before
+      // its own signal came. Its children are listed before it can die and leave them.
+      const children = options.children ? p.children(options.recursive) : [];
       if (!options.onlyChildren) present = p.sendSignal(signum);
+      for (const pid of children) sendSignalTo(pid, signum);
     }
     await this.hook("after_signal", { pid: p.pid, signum });
     return present;
