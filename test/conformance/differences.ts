@@ -120,6 +120,15 @@ export const DELIBERATE: Deliberate[] = [
     path: /^output\.stdout$/,
   },
   {
+    id: "listen-endpoint",
+    reason:
+      "`circusctl listen ENDPOINT` listens on ENDPOINT, as the manual's example " +
+      "(`circusctl listen tcp://127.0.0.1:5556`) does; the reference's circusctl takes it as " +
+      "a topic and listens on --endpoint, so that it prints nothing.",
+    tag: "listen-endpoint",
+    path: /^output\.stdout$/,
+  },
+  {
     id: "sequential-reload",
     reason:
       "A sequential reload starts each new process before it stops an old one, so that a " +

@@ -390,7 +390,9 @@ async function play(
     record.reply = parseReply(await caller.raw(step.raw, step.noReply ? 500 : 20_000));
   } else if (isCtl(step)) {
     const words = step.ctl.map((w) =>
-      w.startsWith("$") && vars.has(w.slice(1)) ? String(vars.get(w.slice(1))) : w,
+      w.startsWith("$") && vars.has(w.slice(1))
+        ? String(vars.get(w.slice(1)))
+        : fill(w, ctx.tmp, ctx.port, ctx.target),
     );
     const endpoint = step.pubsub ? `ipc://${ctx.tmp}/pubsub.sock` : ctx.endpoint;
     const argv = [...ctx.target.circusctl, "--endpoint", endpoint];

@@ -18,6 +18,8 @@ export class RawClient {
   private readonly waiting = new Map<string, (reply: Reply) => void>();
   private sending: Promise<unknown> = Promise.resolve();
   private closed = false;
+  /** Ids of requests given up on: a late reply to one is no "unmatched" reply. */
+  private readonly abandoned = new Set<string>();
 
   constructor(readonly endpoint: string) {
     this.dealer.connect(endpoint);
@@ -32,7 +34,9 @@ export class RawClient {
         if (resolve) {
           this.waiting.delete(reply.id as string);
           resolve(reply);
-        } else this.unmatched.push(reply);
+        } else if (!(typeof reply.id === "string" && this.abandoned.delete(reply.id))) {
+          this.unmatched.push(reply);
+        }
       }
     } catch (error) {
       if (!this.closed) throw error;
@@ -61,6 +65,8 @@ export class RawClient {
     const reply = new Promise<Reply>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiting.delete(id);
+        // Its reply may still come (a slow machine): it belongs to nobody then.
+        this.abandoned.add(id);
         reject(new Error(`no reply to ${JSON.stringify(body).slice(0, 200)} in ${timeout} ms`));
       }, timeout);
       this.waiting.set(id, (r) => {

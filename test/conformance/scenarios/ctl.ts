@@ -90,11 +90,14 @@ cmd = sleep 1000
   steps: [
     { ctl: ["listen"], pubsub: true, background: "all" },
     { ctl: ["listen", "watcher.web.spawn"], pubsub: true, background: "spawns" },
+    // The manual's `circusctl listen tcp://127.0.0.1:5556`: the endpoint as an argument.
+    { ctl: ["listen", "ipc://{tmp}/pubsub.sock"], background: "byarg" },
     // Time for the subscriptions to reach the publisher.
     { sleep: 1000 },
     { call: "incr", props: { name: "web", waiting: true } },
     { call: "decr", props: { name: "web", waiting: true } },
     { interrupt: "all", tag: "listen-output" },
     { interrupt: "spawns", tag: "listen-output" },
+    { interrupt: "byarg", tag: "listen-endpoint" },
   ],
 });
