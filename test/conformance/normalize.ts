@@ -142,6 +142,8 @@ export function normalizeTranscript(
       return v;
     }
     if (typeof v === "string") {
+      // A Python traceback: the reference's own source lines, which nothing could match.
+      if (key === "tb") return "<traceback>";
       if ((key === "mem_info1" || key === "mem_info2") && SIZE.test(v)) return "<size>";
       if (key === "ctime" && CTIME.test(v)) return "<ctime>";
       return text(v);
