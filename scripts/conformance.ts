@@ -13,15 +13,14 @@
  * `--keep` keeps each scenario's folder.
  */
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { compareTranscripts, report } from "../test/conformance/compare.ts";
 import { runScenario } from "../test/conformance/driver.ts";
 import { readGolden, writeGolden } from "../test/conformance/golden.ts";
 import { normalizeTranscript } from "../test/conformance/normalize.ts";
 import { SCENARIOS } from "../test/conformance/scenarios/index.ts";
 import { OURS, type Target } from "../test/conformance/target.ts";
+import { ROOT } from "../test/helpers/circusd.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const REF = process.env.CIRCUS_REF ?? path.resolve(ROOT, "../shared/reference/circus-ref");
 
 const REFERENCE: Target = {
@@ -62,7 +61,6 @@ async function main(): Promise<number> {
   const chosen = SCENARIOS.filter((s) => names.length === 0 || names.includes(s.name));
   let failed = 0;
   let steps = 0;
-  let checks = 0;
   for (const scenario of chosen) {
     const golden = mode === "record" ? undefined : readGolden(scenario.name);
     const started = Date.now();
@@ -77,7 +75,6 @@ async function main(): Promise<number> {
       continue;
     }
     const diffs = compareTranscripts(scenario, golden!, normalized);
-    checks += diffs.length;
     const open = diffs.filter((d) => !d.accepted);
     const accepted = diffs.length - open.length;
     console.log(
@@ -90,7 +87,6 @@ async function main(): Promise<number> {
     }
   }
   console.log(`${chosen.length} scenarios, ${steps} steps, ${failed} failed (${target.name})`);
-  void checks;
   return failed > 0 ? 1 : 0;
 }
 

@@ -6,7 +6,7 @@
  */
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { closeSync, openSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { native } from "../src/sys/native.ts";
@@ -14,6 +14,7 @@ import { bindSocket } from "../src/sys/sockets.ts";
 import { spawnChild, SpawnError, type SpawnSpec } from "../src/sys/spawn.ts";
 import {
   cleanupAll,
+  openFds,
   makeTempDir,
   procLimit,
   procStatusField,
@@ -49,20 +50,6 @@ async function withChild(
     const alive = setInterval(() => undefined, 1000);
     await child.exited.finally(() => clearInterval(alive));
   }
-}
-
-/** fd number -> what it points to, of a live process (an fd closed meanwhile is left out). */
-function openFds(pid: number): Map<number, string> {
-  const dir = `/proc/${pid}/fd`;
-  const fds = new Map<number, string>();
-  for (const fd of readdirSync(dir)) {
-    try {
-      fds.set(Number(fd), readlinkSync(`${dir}/${fd}`));
-    } catch {
-      // Closed since readdir.
-    }
-  }
-  return fds;
 }
 
 /**

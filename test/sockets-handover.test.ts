@@ -5,31 +5,14 @@
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { readFileSync, readdirSync, readlinkSync } from "node:fs";
-import { cleanupAll, startCircusd, waitFor } from "./helpers/circusd.ts";
+import { readFileSync } from "node:fs";
+import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.ts";
 import { closeClients, connect, type RawClient } from "./helpers/control.ts";
 import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.ts";
 
 afterEach(closeClients);
 afterEach(cleanupAll);
 after(cleanupAll);
-
-/**
- * fd number -> what it points to, of a live process. A Node worker opens and closes fds of
- * its own while we read: one listed and then closed is left out.
- */
-function openFds(pid: number): Map<number, string> {
-  const dir = `/proc/${pid}/fd`;
-  const fds = new Map<number, string>();
-  for (const fd of readdirSync(dir)) {
-    try {
-      fds.set(Number(fd), readlinkSync(`${dir}/${fd}`));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
-  return fds;
-}
 
 /** The pid of the watcher's first process, once it runs. */
 async function firstPid(client: RawClient, name: string): Promise<number> {

@@ -5,8 +5,8 @@
  */
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readlinkSync } from "node:fs";
-import { cleanupAll, startCircusd, waitFor } from "./helpers/circusd.ts";
+import { readlinkSync } from "node:fs";
+import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.ts";
 import { closeClients, connect } from "./helpers/control.ts";
 import { HTTP_WORKER, listSockets, load } from "./helpers/sockets.ts";
 
@@ -16,16 +16,7 @@ after(cleanupAll);
 
 /** The socket inodes a process holds open. */
 function socketLinks(pid: number): string[] {
-  const dir = `/proc/${pid}/fd`;
-  return readdirSync(dir)
-    .map((fd) => {
-      try {
-        return readlinkSync(`${dir}/${fd}`);
-      } catch {
-        return "";
-      }
-    })
-    .filter((link) => link.startsWith("socket:"));
+  return [...openFds(pid).values()].filter((link) => link.startsWith("socket:"));
 }
 
 describe("so_reuseport", () => {

@@ -2,8 +2,8 @@ import { CIRCUS_DEFAULTS } from "./defaults.js";
 import { applyFields, fieldsOf, warnIfMisspelled, type SectionView } from "./section.js";
 import type { CircusOptions } from "./types.js";
 import {
-  InvalidValueError,
   parseBool,
+  parseChoice,
   parseMulticastEndpoint,
   parseNumber,
   parseOptionalString,
@@ -13,14 +13,6 @@ import {
 
 const c = fieldsOf<CircusOptions>();
 const seconds = (text: string): number => parseNumber(text, { min: 0 });
-
-const STREAM_BACKENDS = ["thread", "gevent"] as const;
-function streamBackend(text: string): CircusOptions["streamBackend"] {
-  const found = STREAM_BACKENDS.find((name) => name === text.trim().toLowerCase());
-  if (found === undefined)
-    throw new InvalidValueError(`expected thread or gevent, got ${JSON.stringify(text)}`);
-  return found;
-}
 
 /** Every `[circus]` option and how its text becomes a `CircusOptions` field. */
 const CIRCUS_FIELDS = {
@@ -39,7 +31,7 @@ const CIRCUS_FIELDS = {
     return text.trim();
   }),
   check_delay: c("checkDelay", seconds),
-  stream_backend: c("streamBackend", streamBackend),
+  stream_backend: c("streamBackend", parseChoice(["thread", "gevent"] as const)),
   warmup_delay: c("warmupDelay", seconds),
   httpd: c("httpd", parseBool),
   httpd_host: c("httpdHost", (text) => text),

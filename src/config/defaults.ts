@@ -4,7 +4,7 @@ import type { CircusOptions, SocketConfig, WatcherConfig } from "./types.js";
 export const DEFAULT_STATS_ENDPOINT = "tcp://127.0.0.1:5557";
 
 /** Circus's multicast group and port for cluster discovery. */
-export const DEFAULT_MULTICAST_ENDPOINT = "udp://237.219.251.97:12027";
+const DEFAULT_MULTICAST_ENDPOINT = "udp://237.219.251.97:12027";
 
 /** `[circus]` defaults, as seed 000 documents them. */
 export const CIRCUS_DEFAULTS: CircusOptions = {

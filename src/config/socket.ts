@@ -2,8 +2,8 @@ import { SOCKET_DEFAULTS } from "./defaults.js";
 import { applyFields, fieldsOf, warnIfMisspelled, type SectionView } from "./section.js";
 import type { SocketConfig, SocketFamily, SocketType } from "./types.js";
 import {
-  InvalidValueError,
   parseBool,
+  parseChoice,
   parseInteger,
   parseOptionalString,
   parsePort,
@@ -19,26 +19,12 @@ const TYPES: readonly SocketType[] = [
   "SOCK_SEQPACKET",
 ];
 
-/** Accepts the documented constant names in any case (`af_inet6` is AF_INET6). */
-function oneOf<T extends string>(allowed: readonly T[]): (text: string) => T {
-  return (text) => {
-    const upper = text.trim().toUpperCase();
-    const found = allowed.find((name) => name === upper);
-    if (found === undefined) {
-      throw new InvalidValueError(
-        `expected one of ${allowed.join(", ")}, got ${JSON.stringify(text)}`,
-      );
-    }
-    return found;
-  };
-}
-
 const s = fieldsOf<SocketConfig>();
 const SOCKET_FIELDS = {
   host: s("host", (text) => text),
   port: s("port", parsePort),
-  family: s("family", oneOf(FAMILIES)),
-  type: s("type", oneOf(TYPES)),
+  family: s("family", parseChoice(FAMILIES)),
+  type: s("type", parseChoice(TYPES)),
   interface: s("interface", parseOptionalString),
   path: s("path", parseOptionalString),
   umask: s("umask", (text) => (text.trim() === "" ? null : parseUmask(text))),

@@ -80,6 +80,22 @@ export function parseUmask(text: string): number {
   return value;
 }
 
+/**
+ * One of a few documented names, in any case (`af_inet6` is AF_INET6, `Thread` is thread):
+ * the name as `allowed` spells it.
+ */
+export function parseChoice<T extends string>(allowed: readonly T[]): (text: string) => T {
+  const expected =
+    allowed.length === 2 ? `${allowed[0]} or ${allowed[1]}` : `one of ${allowed.join(", ")}`;
+  return (text) => {
+    const wanted = text.trim().toLowerCase();
+    const found = allowed.find((name) => name.toLowerCase() === wanted);
+    if (found === undefined)
+      throw new InvalidValueError(`expected ${expected}, got ${quote(text)}`);
+    return found;
+  };
+}
+
 /** Where circusd listens for discovery datagrams: a multicast group and a port. */
 export interface MulticastEndpoint {
   address: string;

@@ -7,6 +7,7 @@ import dgram from "node:dgram";
 import os from "node:os";
 import { parseMulticastEndpoint } from "../config/values.js";
 import { logger } from "../log/logger.js";
+import { pythonJson } from "../python/json.js";
 
 /** The UDP socket of cluster discovery; circusd runs without it when it cannot be made. */
 export class Discovery {
@@ -48,8 +49,8 @@ export class Discovery {
       );
       return;
     }
-    // Python's json.dumps spacing, so that the reply is byte for byte the reference's.
-    const reply = Buffer.from(`{"endpoint": ${JSON.stringify(this.endpoint)}}`);
+    // As Python's json.dumps writes it: the reply is byte for byte the reference's.
+    const reply = Buffer.from(pythonJson({ endpoint: this.endpoint }));
     socket.on("message", (_message, sender) => {
       socket.send(reply, sender.port, sender.address, (error) => {
         if (error) logger.debug(`discovery: no reply to ${sender.address}: ${error.message}`);

@@ -60,7 +60,7 @@ function shape(pid: number, info: ProcessInfo, ctx: SampleContext, withChildren:
 }
 
 /** What Circus's `Process.info()` answers for a process that is gone. */
-export const GONE = "No such process (stopped?)";
+const GONE = "No such process (stopped?)";
 
 /** One process's figures (null when it is gone); `previous` carries CPU samples between calls. */
 export function getInfo(

@@ -15,7 +15,7 @@ import { SendQueue } from "./send-queue.js";
  * `watcher.NAME.TOPIC`, with the name as Circus writes it in topics (its `res_name`): lower
  * case, spaces as underscores.
  */
-export function watcherTopic(watcher: string, topic: string): string {
+function watcherTopic(watcher: string, topic: string): string {
   return `watcher.${watcher.toLowerCase().replaceAll(" ", "_")}.${topic}`;
 }
 

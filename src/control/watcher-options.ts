@@ -101,14 +101,14 @@ export function watcherOptions(config: WatcherConfig): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const [key, spec] of Object.entries(SPECS)) {
     if (spec.field === "options") continue;
-    result[key] = config[spec.field];
+    const value = config[spec.field];
+    result[key] = spec.kind === "float" ? float(value as number) : value;
   }
-  result.graceful_timeout = float(config.gracefulTimeout);
   // Circus keeps warmup_delay as it came: an int from a file or given to `add` as one, a
   // float after `set` or by default.
   const given = config.wireKeys?.includes("warmup_delay");
-  if (fromFile ? given : !given || !Number.isInteger(config.warmupDelay))
-    result.warmup_delay = float(config.warmupDelay);
+  if (fromFile ? !given : given && Number.isInteger(config.warmupDelay))
+    result.warmup_delay = config.warmupDelay;
   result.working_dir = config.workingDir ?? defaultWorkingDir();
   if (fromFile) {
     // The file's text, as Circus keeps it: `uid = 0` is "0".

@@ -393,15 +393,17 @@ export class Watcher extends EventEmitter {
     logger.debug(`${this.name}: process ${p.pid} exited with ${how}`);
     // As Circus: a death by signal is reported as minus the signal number.
     const exitCode = exit.code ?? (exit.signal ? -(constants.signals[exit.signal] ?? 0) : null);
-    if (!this.hooks.has("before_reap") && !this.hooks.has("after_reap")) {
+    const announce = () =>
       this.notify("reap", { process_pid: p.pid, time: timeNow(), exit_code: exitCode });
+    if (!this.hooks.has("before_reap") && !this.hooks.has("after_reap")) {
+      announce();
       this.replace(p);
       return;
     }
     // The reap hooks run around the event; stop() waits for them before it says stopped.
     const done = (async () => {
       await this.hook("before_reap", { pid: p.pid });
-      this.notify("reap", { process_pid: p.pid, time: timeNow(), exit_code: exitCode });
+      announce();
       await this.hook("after_reap", { pid: p.pid, exitCode });
       this.replace(p);
     })().finally(() => this.pendingReaps.delete(done));

@@ -4,7 +4,7 @@
  * `30.0` as Circus's does).
  */
 import { parse } from "lossless-json";
-import { PyFloat, pyFloatRepr } from "./repr.js";
+import { numberText, PyFloat, pyFloatRepr } from "./repr.js";
 
 /** A JSON number literal that Python reads as a float. */
 function isFloatLiteral(text: string): boolean {
@@ -29,7 +29,7 @@ function floatLiteral(x: number): string {
 }
 
 function numberJson(x: number): string {
-  return Number.isInteger(x) && Math.abs(x) < 1e16 ? String(x) : floatLiteral(x);
+  return Number.isFinite(x) ? numberText(x) : floatLiteral(x);
 }
 
 function encodeString(text: string): string {

@@ -40,13 +40,6 @@ export function timeNow(): PyFloat {
   return new PyFloat(Date.now() / 1000);
 }
 
-/** The number inside a number or a {@link PyFloat}; undefined for anything else. */
-export function numberOf(value: unknown): number | undefined {
-  if (typeof value === "number") return value;
-  if (value instanceof PyFloat) return value.value;
-  return undefined;
-}
-
 /** Python's `repr(float)`: the shortest round-trip digits, with `.0` or an exponent. */
 export function pyFloatRepr(x: number): string {
   if (Number.isNaN(x)) return "nan";
@@ -66,7 +59,7 @@ export function pyFloatRepr(x: number): string {
 }
 
 /** A JavaScript number as Python prints it: whole numbers as ints, the others as floats. */
-function numberText(x: number): string {
+export function numberText(x: number): string {
   return Number.isInteger(x) && Math.abs(x) < 1e16 ? String(x) : pyFloatRepr(x);
 }
 

@@ -35,12 +35,7 @@ export function show(v: unknown): string {
   return text.length > 300 ? `${text.slice(0, 300)}...` : text;
 }
 
-function diffValues(
-  expected: unknown,
-  actual: unknown,
-  path: string,
-  out: { path: string; expected: string; actual: string }[],
-): void {
+function diffValues(expected: unknown, actual: unknown, path: string, out: Found): void {
   const ke = kind(expected);
   const ka = kind(actual);
   if (ke !== ka) {
@@ -84,23 +79,58 @@ function canonical(events: StepRecord["events"]): StepRecord["events"] {
   });
 }
 
-function accepts(
-  d: Deliberate,
-  diff: Difference,
-  tag: string | undefined,
-  golden: StepRecord | undefined,
-): boolean {
+type Found = { path: string; expected: string; actual: string }[];
+
+/** Whether a deliberate difference is about this step at all (scenario, step text, tag). */
+function inScope(d: Deliberate, scenario: string, stepText: string, tag?: string): boolean {
+  if (d.scenario && !d.scenario.test(scenario)) return false;
+  if (d.step && !d.step.test(stepText)) return false;
+  return !d.tag || d.tag === tag;
+}
+
+/** Whether a deliberate difference accepts one difference of a step in its scope. */
+function accepts(d: Deliberate, diff: Difference, golden: StepRecord | undefined): boolean {
   if (d.extraEvents) return false;
-  if (d.scenario && !d.scenario.test(diff.scenario)) return false;
-  if (d.tag && d.tag !== tag) return false;
   if (d.goldenReason) {
     const reason = (golden?.reply as Record<string, unknown> | undefined)?.reason;
     if (typeof reason !== "string" || !d.goldenReason.test(reason)) return false;
   }
-  if (d.step && !d.step.test(diff.stepText)) return false;
   if (d.path && !d.path.test(diff.path)) return false;
-  if (d.expected && !d.expected.test(diff.expected)) return false;
-  return true;
+  return !d.expected || d.expected.test(diff.expected);
+}
+
+/**
+ * Compares a step's events (in order, or sorted when `unordered`) into `found`. The
+ * deliberate differences in `scope` that allow extra events leave those topics out when the
+ * two counts differ; the ones that did are returned.
+ */
+function compareEvents(
+  golden: StepRecord["events"],
+  actual: StepRecord["events"],
+  unordered: boolean,
+  scope: Deliberate[],
+  found: Found,
+): Deliberate[] {
+  let ge = unordered ? canonical(golden) : golden;
+  let ae = unordered ? canonical(actual) : actual;
+  const used: Deliberate[] = [];
+  for (const entry of scope) {
+    const topics = entry.extraEvents;
+    if (!topics) continue;
+    const count = (list: StepRecord["events"]) => list.filter((e) => topics.test(e.topic)).length;
+    if (count(ge) === count(ae)) continue;
+    ge = ge.filter((e) => !topics.test(e.topic));
+    ae = ae.filter((e) => !topics.test(e.topic));
+    used.push(entry);
+  }
+  if (ge.length !== ae.length || ge.some((e, j) => e.topic !== ae[j]?.topic))
+    found.push({
+      path: "events",
+      expected: ge.map((e) => e.topic).join(", ") || "(none)",
+      actual: ae.map((e) => e.topic).join(", ") || "(none)",
+    });
+  else ge.forEach((e, j) => diffValues(e.data, ae[j]?.data, `events[${j}]:${e.topic}`, found));
+  return used;
 }
 
 /** Every difference between a golden record and ours, each marked accepted or not. */
@@ -109,71 +139,41 @@ export function compareTranscripts(
   golden: Transcript,
   actual: Transcript,
 ): Difference[] {
-  const raw: Omit<Difference, "scenario">[] = [];
-  const eventsAccepted: Difference[] = [];
+  const diffs: Difference[] = [];
   const count = Math.max(golden.steps.length, actual.steps.length);
   for (let i = 0; i < count; i++) {
     const g = golden.steps[i];
     const a = actual.steps[i];
+    const source = scenario.steps[i];
     const stepText = g?.step ?? a?.step ?? "?";
-    const found: { path: string; expected: string; actual: string }[] = [];
-    const extra: Deliberate[] = [];
+    const tag = source && "tag" in source ? source.tag : undefined;
+    const scope = DELIBERATE.filter((d) => inScope(d, scenario.name, stepText, tag));
+    const at = { scenario: scenario.name, step: i, stepText };
+    const found: Found = [];
     if (!g || !a) {
       found.push({ path: "step", expected: show(g?.step), actual: show(a?.step) });
     } else {
       if (g.reply !== undefined || a.reply !== undefined)
         diffValues(g.reply, a.reply, "reply", found);
       if (g.output || a.output) diffValues(g.output, a.output, "output", found);
-      const source = scenario.steps[i];
       const order = (source && "events" in source ? source.events : undefined) ?? "ordered";
-      if (order !== "ignore") {
-        let ge = order === "unordered" ? canonical(g.events) : g.events;
-        let ae = order === "unordered" ? canonical(a.events) : a.events;
-        for (const entry of DELIBERATE) {
-          const topics = entry.extraEvents;
-          if (!topics || (entry.scenario && !entry.scenario.test(scenario.name))) continue;
-          if (entry.step && !entry.step.test(stepText)) continue;
-          if (entry.tag && entry.tag !== (source && "tag" in source ? source.tag : undefined))
-            continue;
-          const count = (list: StepRecord["events"]) =>
-            list.filter((e) => topics.test(e.topic)).length;
-          if (count(ge) === count(ae)) continue;
-          ge = ge.filter((e) => !topics.test(e.topic));
-          ae = ae.filter((e) => !topics.test(e.topic));
-          extra.push(entry);
-        }
-        if (ge.length !== ae.length || ge.some((e, j) => e.topic !== ae[j]?.topic))
-          found.push({
-            path: "events",
-            expected: ge.map((e) => e.topic).join(", ") || "(none)",
-            actual: ae.map((e) => e.topic).join(", ") || "(none)",
-          });
-        else
-          ge.forEach((e, j) => diffValues(e.data, ae[j]?.data, `events[${j}]:${e.topic}`, found));
-      }
+      if (order !== "ignore")
+        for (const accepted of compareEvents(
+          g.events,
+          a.events,
+          order === "unordered",
+          scope,
+          found,
+        ))
+          diffs.push({ ...at, path: "events", expected: "", actual: "", accepted });
     }
-    for (const f of found) raw.push({ step: i, stepText, ...f });
-    for (const entry of extra)
-      eventsAccepted.push({
-        scenario: scenario.name,
-        step: i,
-        stepText,
-        path: "events",
-        expected: "",
-        actual: "",
-        accepted: entry,
-      });
+    for (const f of found) {
+      const diff: Difference = { ...at, ...f };
+      const accepted = scope.find((d) => accepts(d, diff, g));
+      diffs.push(accepted ? { ...diff, accepted } : diff);
+    }
   }
-  return [
-    ...eventsAccepted,
-    ...raw.map((d) => {
-      const diff: Difference = { scenario: scenario.name, ...d };
-      const step = scenario.steps[d.step];
-      const tag = step && "tag" in step ? step.tag : undefined;
-      const accepted = DELIBERATE.find((entry) => accepts(entry, diff, tag, golden.steps[d.step]));
-      return accepted ? { ...diff, accepted } : diff;
-    }),
-  ];
+  return diffs;
 }
 
 /** A report of differences, one per line, for a failing test. */

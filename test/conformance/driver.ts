@@ -12,15 +12,6 @@ import { parsePythonJson } from "../../src/python/json.ts";
 import { HOOK_FILES } from "./hooks.ts";
 import {
   describeStep,
-  isCall,
-  isCtl,
-  isInterrupt,
-  isKill,
-  isRaw,
-  isRead,
-  isSleep,
-  isUntil,
-  isWrite,
   type Props,
   type Scenario,
   type Step,
@@ -213,7 +204,7 @@ async function play(
   ctx: PlayContext,
 ): Promise<void> {
   const { caller, vars } = ctx;
-  if (isCall(step)) {
+  if ("call" in step) {
     const request: Record<string, unknown> = {
       id: `${ctx.scenario.name}-${index}`,
       command: step.call,
@@ -224,9 +215,9 @@ async function play(
     record.reply = step.cast && text === null ? "<no reply>" : parseReply(text);
     for (const [name, dotted] of Object.entries(step.save ?? {}))
       vars.set(name, pick(record.reply, dotted));
-  } else if (isRaw(step)) {
+  } else if ("raw" in step) {
     record.reply = parseReply(await caller.raw(step.raw, step.noReply ? 500 : 20_000));
-  } else if (isCtl(step)) {
+  } else if ("ctl" in step) {
     const words = step.ctl.map((w) =>
       w.startsWith("$") && vars.has(w.slice(1))
         ? String(vars.get(w.slice(1)))
@@ -250,17 +241,17 @@ async function play(
       }
     }
     record.output = { stdout, stderr: result.stderr, code: result.code };
-  } else if (isKill(step)) {
+  } else if ("kill" in step) {
     const pid = vars.get(step.kill.replace(/^\$/, ""));
     process.kill(Number(pid), step.signal);
-  } else if (isWrite(step)) {
+  } else if ("write" in step) {
     writeFileSync(path.join(ctx.tmp, step.write), fill(step.text, ctx.tmp, ctx.port, ctx.target));
-  } else if (isInterrupt(step)) {
+  } else if ("interrupt" in step) {
     const running = ctx.background.get(step.interrupt);
     if (!running) throw new Error(`${describeStep(step)}: nothing runs under that name`);
     running.child.kill("SIGINT");
     record.output = await running.done;
-  } else if (isRead(step)) {
+  } else if ("read" in step) {
     let text = "";
     try {
       text = readFileSync(path.join(ctx.tmp, step.read), "utf8");
@@ -268,7 +259,7 @@ async function play(
       // not written (yet): an empty record
     }
     record.output = { stdout: text, stderr: "", code: 0 };
-  } else if (isUntil(step)) {
+  } else if ("until" in step) {
     const { call, props, path: dotted, equals, timeout = 20_000 } = step.until;
     const deadline = Date.now() + timeout;
     for (let n = 0; ; n++) {
@@ -284,7 +275,7 @@ async function play(
         throw new Error(`${describeStep(step)}: still ${JSON.stringify(value)}`);
       await sleep(100);
     }
-  } else if (isSleep(step)) {
+  } else if ("sleep" in step) {
     await sleep(step.sleep);
   }
 }

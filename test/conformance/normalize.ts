@@ -6,14 +6,7 @@
  */
 import { PyFloat } from "../../src/python/repr.ts";
 import type { RunContext } from "./driver.ts";
-import {
-  isCall,
-  isCtl,
-  type Scenario,
-  type Step,
-  type StepRecord,
-  type Transcript,
-} from "./scenario.ts";
+import { type Scenario, type Step, type StepRecord, type Transcript } from "./scenario.ts";
 
 /** Keys whose numbers differ between any two runs. */
 const VOLATILE_NUMBERS = new Set([
@@ -100,8 +93,8 @@ class PidTable {
 /** The watcher a step is about, as pids it shows belong to: its `name` property or word. */
 function ownerOf(step: Step | undefined): string {
   let name: unknown;
-  if (step && isCall(step)) name = step.props?.name;
-  else if (step && isCtl(step)) name = step.ctl[1];
+  if (step && "call" in step) name = step.props?.name;
+  else if (step && "ctl" in step) name = step.ctl[1];
   return typeof name === "string" && /^[\w-]+$/.test(name) ? name.toLowerCase() : "pid";
 }
 
@@ -161,7 +154,7 @@ export function normalizeTranscript(
   const steps = transcript.steps.map((step, index): StepRecord => {
     const out: StepRecord = { step: step.step, events: [] };
     const source = scenario.steps[index];
-    const patterns = source && isCtl(source) ? (source.scrub ?? []) : [];
+    const patterns = source && "ctl" in source ? (source.scrub ?? []) : [];
     if (step.reply !== undefined) out.reply = value(step.reply);
     if (step.output)
       out.output = {

@@ -145,47 +145,19 @@ export interface Transcript {
   steps: StepRecord[];
 }
 
-export function isCall(step: Step): step is CallStep {
-  return "call" in step;
-}
-export function isRaw(step: Step): step is RawStep {
-  return "raw" in step;
-}
-export function isCtl(step: Step): step is CtlStep {
-  return "ctl" in step;
-}
-export function isKill(step: Step): step is KillStep {
-  return "kill" in step;
-}
-export function isWrite(step: Step): step is WriteStep {
-  return "write" in step;
-}
-export function isRead(step: Step): step is ReadStep {
-  return "read" in step;
-}
-export function isInterrupt(step: Step): step is InterruptStep {
-  return "interrupt" in step;
-}
-export function isUntil(step: Step): step is UntilStep {
-  return "until" in step;
-}
-export function isSleep(step: Step): step is SleepStep {
-  return "sleep" in step;
-}
-
 /** A short text of a step, for records and failure messages. */
 export function describeStep(step: Step): string {
-  if (isCall(step))
+  if ("call" in step)
     return `${step.cast ? "cast" : "call"} ${step.call} ${JSON.stringify(step.props ?? {})}`;
-  if (isRaw(step)) return `raw ${step.raw}`;
-  if (isCtl(step))
+  if ("raw" in step) return `raw ${step.raw}`;
+  if ("ctl" in step)
     return `circusctl ${step.json ? "--json " : ""}${step.ctl.join(" ")}${step.background ? " &" : ""}`;
-  if (isInterrupt(step)) return `ctrl-c ${step.interrupt}`;
-  if (isKill(step)) return `kill -${step.signal} ${step.kill}`;
-  if (isWrite(step)) return `write ${step.write}`;
-  if (isRead(step)) return `read ${step.read}`;
-  if (isUntil(step))
+  if ("interrupt" in step) return `ctrl-c ${step.interrupt}`;
+  if ("kill" in step) return `kill -${step.signal} ${step.kill}`;
+  if ("write" in step) return `write ${step.write}`;
+  if ("read" in step) return `read ${step.read}`;
+  if ("until" in step)
     return `until ${step.until.call} ${step.until.path} == ${JSON.stringify(step.until.equals)}`;
-  if (isSleep(step)) return `sleep ${step.sleep}`;
+  if ("sleep" in step) return `sleep ${step.sleep}`;
   return "?";
 }

@@ -3,12 +3,9 @@
  * any other given by command lines (the recorder passes the reference's).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readFileSync, readdirSync } from "node:fs";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { fileURLToPath } from "node:url";
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { CIRCUSD, processTable } from "../helpers/circusd.ts";
+import { CIRCUSCTL } from "../helpers/ctl.ts";
 
 /** What a scenario runs against. */
 export interface Target {
@@ -30,8 +27,8 @@ export interface Target {
 /** Our circusd and circusctl, as built by `npm run build`. */
 export const OURS: Target = {
   name: "ours",
-  circusd: [process.execPath, path.join(ROOT, "dist/cli/circusd.js")],
-  circusctl: [process.execPath, path.join(ROOT, "dist/cli/circusctl.js")],
+  circusd: [process.execPath, CIRCUSD],
+  circusctl: [process.execPath, CIRCUSCTL],
   hook: (fn) => `./circus_hooks.mjs:${fn}`,
 };
 
@@ -79,22 +76,11 @@ export class Daemon {
   }
 }
 
-/** Every live descendant of a pid, from /proc. */
+/** Every descendant of a pid, from /proc. */
 export function descendants(root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${name}/stat`, "latin1");
-    } catch {
-      continue;
-    }
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    const list = children.get(ppid) ?? [];
-    list.push(Number(name));
-    children.set(ppid, list);
-  }
+  for (const { pid, ppid } of processTable())
+    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   const found: number[] = [];
   const queue = [root];
   while (queue.length > 0) {

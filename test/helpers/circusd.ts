@@ -12,6 +12,7 @@ import {
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -102,6 +103,23 @@ export function procStat(pid: number): ProcEntry | null {
     pgid: Number(rest[2]),
     sid: Number(rest[3]),
   };
+}
+
+/**
+ * fd number -> what it points to (/proc/PID/fd), of a live process. A process may close an
+ * fd while it is read: one listed and then closed is left out.
+ */
+export function openFds(pid: number): Map<number, string> {
+  const dir = `/proc/${pid}/fd`;
+  const fds = new Map<number, string>();
+  for (const fd of readdirSync(dir)) {
+    try {
+      fds.set(Number(fd), readlinkSync(`${dir}/${fd}`));
+    } catch {
+      // closed since readdir
+    }
+  }
+  return fds;
 }
 
 /** Every process on the machine, from /proc/ * /stat. */

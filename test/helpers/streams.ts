@@ -4,9 +4,9 @@
  * mounts (unmounted by {@link unmountAll}, even after a failed assertion).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { ROOT, procArgv, procStatusField, type Circusd } from "./circusd.ts";
+import { ROOT, openFds, procArgv, procStatusField, type Circusd } from "./circusd.ts";
 
 /** The stream tests' child. */
 export const WRITER = path.join(ROOT, "test/fixtures/streams/writer.mjs");
@@ -106,16 +106,7 @@ export function filesStartingWith(dir: string, prefix: string): string[] {
 
 /** The files a process holds open (targets of /proc/PID/fd/*). */
 export function openFiles(pid: number): string[] {
-  const fds = `/proc/${pid}/fd`;
-  const targets: string[] = [];
-  for (const fd of readdirSync(fds)) {
-    try {
-      targets.push(readlinkSync(path.join(fds, fd)));
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return targets;
+  return [...openFds(pid).values()];
 }
 
 /** VmRSS of a process in bytes (0 once it is gone). */
