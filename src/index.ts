@@ -9,18 +9,34 @@
  * await arbiter.stop();
  * ```
  */
-import { watcherConfig } from "./config/load.js";
-import type { CircusOptions, WatcherConfig } from "./config/types.js";
-import { Arbiter } from "./core/arbiter.js";
-
+export {
+  getArbiter,
+  type ArbiterOptions,
+  type PluginInput,
+  type SocketInput,
+  type WatcherInput,
+} from "./library.js";
+export { ServedArbiter, EndpointError, type ServeOptions } from "./control/served-arbiter.js";
+export { SerialQueue } from "./core/serial-queue.js";
 export { CircusSocket, bindAll, type SocketInfo } from "./sockets/index.js";
-export { Arbiter, ArbiterError, type ArbiterEvent, type ReloadSummary } from "./core/arbiter.js";
+export {
+  Arbiter,
+  ArbiterError,
+  type ArbiterEvent,
+  type ArbiterEvents,
+  type ReloadSummary,
+} from "./core/arbiter.js";
 export {
   Watcher,
+  respawnDelay,
   type WatcherEvent,
+  type WatcherEvents,
+  type WatcherHost,
+  type WatcherOptions,
   type WatcherStatus,
   type SignalOptions,
 } from "./core/watcher.js";
+export { osProcessTable, type ProcessTable } from "./sys/process-table.js";
 export {
   Process,
   RUNNING,
@@ -70,20 +86,3 @@ export {
   type CircusRequest,
 } from "./client/index.js";
 export { PyFloat } from "./python/repr.js";
-
-/** A watcher as the library takes it: `cmd` plus any WatcherConfig field. */
-export type WatcherInput = Partial<WatcherConfig> & { cmd: string };
-
-/**
- * Creates an Arbiter for the given watchers, as Circus's `get_arbiter(watchers, **options)`.
- * Nothing runs until `start()`.
- */
-export function getArbiter(
-  watchers: WatcherInput[],
-  options: Partial<CircusOptions> = {},
-): Arbiter {
-  return new Arbiter(
-    watchers.map((w) => watcherConfig(w)),
-    options,
-  );
-}

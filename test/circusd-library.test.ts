@@ -4,7 +4,16 @@
 import { afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { getArbiter, logger, watcherConfig, type Arbiter, type HookContext } from "../src/index.ts";
+import {
+  ConfigError,
+  getArbiter,
+  logger,
+  watcherConfig,
+  type Arbiter,
+  type ArbiterOptions,
+  type HookContext,
+  type WatcherInput,
+} from "../src/index.ts";
 import {
   cleanupAll,
   isAlive,
@@ -16,6 +25,8 @@ import {
   starts,
   waitForStarts,
 } from "./helpers/circusd.ts";
+import { runCtl } from "./helpers/ctl.ts";
+import { libraryEndpoints } from "./helpers/library.ts";
 
 const logLines: string[] = [];
 let arbiter: Arbiter | null = null;
@@ -53,9 +64,10 @@ describe("getArbiter", () => {
   test("start, inspect, add and remove watchers, reload and stop", async () => {
     const dir = makeTempDir();
     const main = path.join(dir, "lib.jsonl");
-    const a = getArbiter([
-      { name: "lib", cmd: workerCmd(dir, "lib"), numprocesses: 2, gracefulTimeout: 1 },
-    ]);
+    const a = getArbiter(
+      [{ name: "lib", cmd: workerCmd(dir, "lib"), numprocesses: 2, gracefulTimeout: 1 }],
+      libraryEndpoints(dir),
+    );
     arbiter = a;
     assert.equal(a.numwatchers(), 1);
     assert.deepEqual(ourWorkers(dir), [], "nothing runs before start()");
@@ -120,17 +132,20 @@ describe("getArbiter", () => {
       });
       return true;
     };
-    const a = getArbiter([
-      {
-        name: "fn",
-        cmd: workerCmd(dir, "fn"),
-        gracefulTimeout: 1,
-        hooks: {
-          before_start: { ref: hook, ignoreErrors: false },
-          after_spawn: { ref: hook, ignoreErrors: false },
+    const a = getArbiter(
+      [
+        {
+          name: "fn",
+          cmd: workerCmd(dir, "fn"),
+          gracefulTimeout: 1,
+          hooks: {
+            before_start: { ref: hook, ignoreErrors: false },
+            after_spawn: { ref: hook, ignoreErrors: false },
+          },
         },
-      },
-    ]);
+      ],
+      libraryEndpoints(dir),
+    );
     arbiter = a;
     await a.start();
     const [r] = await waitForStarts(path.join(dir, "fn.jsonl"), 1);
@@ -138,5 +153,54 @@ describe("getArbiter", () => {
       { hook: "before_start", pid: undefined, sameArbiter: true, name: "fn" },
       { hook: "after_spawn", pid: r?.pid, sameArbiter: true, name: "fn" },
     ]);
+  });
+});
+
+describe("an embedded arbiter is served as circusd is", () => {
+  test("our circusctl drives it: status, incr, listen's events, quit stops it", async () => {
+    const dir = makeTempDir();
+    const options = libraryEndpoints(dir);
+    const a = getArbiter(
+      [{ name: "emb", cmd: workerCmd(dir, "emb"), gracefulTimeout: 1 }],
+      options,
+    );
+    arbiter = a;
+    await a.start();
+    await waitForStarts(path.join(dir, "emb.jsonl"), 1);
+    const ctl = (...args: string[]) =>
+      runCtl(["--endpoint", options.controller as string, ...args]);
+
+    assert.deepEqual(await ctl("status"), {
+      code: 0,
+      signal: null,
+      stdout: "emb: active\n",
+      stderr: "",
+    });
+    const incr = await ctl("incr", "emb", "--waiting");
+    assert.equal(incr.stdout, "2\n");
+    assert.equal(ourWorkers(dir).length, 2);
+    assert.equal(a.getWatcher("emb")?.processes.size, 2);
+
+    const stopped = new Promise<void>((resolve) => a.once("stopped", resolve));
+    assert.equal((await ctl("quit", "--waiting")).stdout, "ok\n");
+    await stopped;
+    assert.equal(a.isRunning(), false);
+    assert.deepEqual(ourWorkers(dir), [], "quit stopped the embedded arbiter's processes");
+    // Its endpoints are closed with it: circusctl now times out.
+    const late = await ctl("--timeout", "1", "status");
+    assert.notEqual(late.code, 0);
+  });
+
+  test("what the library does not run yet is refused, with circusd's line", () => {
+    const refused = (options: ArbiterOptions, watcher: Partial<WatcherInput> = {}) =>
+      assert.throws(
+        () => getArbiter([{ name: "w", cmd: "sleep 1", ...watcher }], options),
+        (error: Error) => error instanceof ConfigError && /not supported yet/.test(error.message),
+      );
+    refused({ statsd: true });
+    refused({ statsEndpoint: "tcp://127.0.0.1:5557" });
+    refused({ httpd: true });
+    refused({}, { usePapa: true });
+    refused({ sockets: [{ name: "s", port: 0, usePapa: true }] });
   });
 });

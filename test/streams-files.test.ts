@@ -28,6 +28,7 @@ import {
   waitFor,
   type Circusd,
 } from "./helpers/circusd.ts";
+import { libraryEndpoints } from "./helpers/library.ts";
 import { closeClients, connect } from "./helpers/control.ts";
 import { runCtl } from "./helpers/ctl.ts";
 import {
@@ -873,18 +874,21 @@ describe("QueueStream (library)", () => {
 
   test("getArbiter with a QueueStream: get() gives each chunk with pid, name and watcher", async () => {
     const dir = makeTempDir();
-    const a = getArbiter([
-      {
-        name: "q",
-        cmd: writerCmd(
-          dir,
-          "q",
-          `--mode raw --pause 300 --out ${b64("q-one\n")},${b64("q-two\n")}`,
-        ),
-        gracefulTimeout: 1,
-        stdoutStream: { class: "QueueStream", options: {} },
-      },
-    ]);
+    const a = getArbiter(
+      [
+        {
+          name: "q",
+          cmd: writerCmd(
+            dir,
+            "q",
+            `--mode raw --pause 300 --out ${b64("q-one\n")},${b64("q-two\n")}`,
+          ),
+          gracefulTimeout: 1,
+          stdoutStream: { class: "QueueStream", options: {} },
+        },
+      ],
+      libraryEndpoints(dir),
+    );
     arbiter = a;
     await a.start();
     const watcher = a.getWatcher("q");

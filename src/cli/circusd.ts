@@ -6,10 +6,8 @@ import { ConfigError } from "../config/errors.js";
 import { packageVersion } from "../version.js";
 import { loadConfig } from "../config/load.js";
 import type { CircusConfig } from "../config/types.js";
-import { Arbiter } from "../core/arbiter.js";
-import { Controller } from "../control/controller.js";
-import { Discovery } from "../control/discovery.js";
-import { Publisher } from "../control/publisher.js";
+import type { Arbiter } from "../core/arbiter.js";
+import { EndpointError, ServedArbiter } from "../control/served-arbiter.js";
 import { formatLocation, sourceLocation } from "../config/errors.js";
 import { checkPlugins } from "../plugins/check.js";
 import { traceGc } from "../log/gc.js";
@@ -20,7 +18,7 @@ import {
   LoggingConfigError,
   reopenLogFiles,
 } from "../log/config.js";
-import { checkSupported } from "./unsupported.js";
+import { checkSupported } from "../control/unsupported.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
 
 const USAGE = `usage: circusd [-h] [--log-level LEVEL] [--log-output LOGOUTPUT]
@@ -142,9 +140,24 @@ async function main(): Promise<void> {
     }
   }
 
-  let arbiter: Arbiter;
+  let exiting = false;
+  /** Stops every watcher, lets the last events out, closes the endpoints and leaves with 0. */
+  const exit = async () => {
+    await arbiter.stop();
+    stopGcTrace?.();
+    if (pidfile) releasePidfile(pidfile);
+    logger.info("circusd stopped");
+    process.exit(0);
+  };
+  let arbiter: ServedArbiter;
   try {
-    arbiter = new Arbiter(config.watchers, config.circus, config.sockets, config.plugins);
+    arbiter = new ServedArbiter(config.watchers, config.circus, config.sockets, config.plugins, {
+      onQuit: () => {
+        logger.info("Got quit command");
+        exiting = true;
+        return exit();
+      },
+    });
     for (const watcher of arbiter.watchers) await watcher.prepare();
   } catch (error) {
     if (pidfile) releasePidfile(pidfile);
@@ -161,25 +174,6 @@ async function main(): Promise<void> {
     logger.error(`unhandled rejection: ${String(error)}`),
   );
 
-  let exiting = false;
-  let controller: Controller | null = null;
-  let publisher: Publisher | null = null;
-  let discovery: Discovery | null = null;
-  const closeEndpoints = () => {
-    discovery?.close();
-    controller?.close();
-    publisher?.close();
-  };
-  /** Stops every watcher, lets the last events out, closes the endpoints and leaves with 0. */
-  const exit = async () => {
-    await arbiter.stop();
-    await publisher?.flush();
-    closeEndpoints();
-    stopGcTrace?.();
-    if (pidfile) releasePidfile(pidfile);
-    logger.info("circusd stopped");
-    process.exit(0);
-  };
   const shutdown = (signal: string) => {
     logger.info(`Got signal SIG_${signal.replace(/^SIG/, "")}`);
     if (exiting) return;
@@ -188,45 +182,20 @@ async function main(): Promise<void> {
   };
   for (const signal of ["SIGTERM", "SIGINT", "SIGQUIT"] as const)
     process.on(signal, () => shutdown(signal));
-  let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
     reopenLogFiles();
     logger.info("Got signal SIG_HUP");
     if (exiting) return;
-    reloading = reloading.then(() => reloadAll(arbiter));
+    void reloadAll(arbiter);
   });
-
-  // As Circus, the endpoints are bound before the watchers start: their spawn events are
-  // published, and the daemon answers while a thousand processes start.
-  try {
-    controller = new Controller(arbiter, config.circus.endpoint, {
-      endpointOwner: config.circus.endpointOwner,
-      onQuit: () => {
-        logger.info("Got quit command");
-        exiting = true;
-        return exit();
-      },
-    });
-    await controller.start();
-    publisher = new Publisher(arbiter, config.circus.pubsubEndpoint);
-    await publisher.start();
-  } catch (error) {
-    closeEndpoints();
-    if (pidfile) releasePidfile(pidfile);
-    fail(`circusd: cannot bind the control endpoints: ${(error as Error).message}`);
-  }
-  if (config.circus.multicastEndpoint !== null) {
-    discovery = new Discovery(config.circus.multicastEndpoint, config.circus.endpoint);
-    await discovery.start();
-  }
 
   try {
     await arbiter.start();
   } catch (error) {
-    // A socket that cannot bind (or a watcher naming one that does not exist): the arbiter
-    // closed what it had bound; leave with the one line naming section and option.
-    closeEndpoints();
+    // An endpoint or a socket that cannot bind, or a watcher naming a socket that does not
+    // exist: nothing stayed bound; leave with the one line naming section and option.
     if (pidfile) releasePidfile(pidfile);
+    if (error instanceof EndpointError) fail(`circusd: ${error.message}`);
     fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
   }
 }
@@ -290,13 +259,18 @@ async function configureLogging(values: LoggingValues, config: CircusConfig): Pr
   }
 }
 
-/** SIGHUP: re-read the config, apply what changed, and gracefully reload what did not. */
+/**
+ * SIGHUP: re-read the config, apply what changed, and gracefully reload what did not; one
+ * change in the arbiter's queue, after those before it (a stop of a thousand processes).
+ */
 async function reloadAll(arbiter: Arbiter): Promise<void> {
   try {
-    const summary = await arbiter.reloadConfig();
-    for (const name of [...summary.unchanged, ...summary.resized]) {
-      await arbiter.getWatcher(name)?.reload(true);
-    }
+    await arbiter.exclusive(async () => {
+      const summary = await arbiter.reloadConfig();
+      for (const name of [...summary.unchanged, ...summary.resized]) {
+        await arbiter.getWatcher(name)?.reload(true);
+      }
+    });
   } catch (error) {
     logger.error(`reload failed, keeping the running config: ${(error as Error).message}`);
   }

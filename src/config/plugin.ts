@@ -4,7 +4,7 @@ import { parseBool } from "./values.js";
 import { readWatcher } from "./watcher.js";
 
 /** What a plugin's watcher runs with unless its section says otherwise (as Circus). */
-const PLUGIN_WATCHER_DEFAULTS = { priority: 1, singleton: true, copyEnv: true };
+export const PLUGIN_WATCHER_DEFAULTS = { priority: 1, singleton: true, copyEnv: true };
 
 /**
  * Read a `[plugin:NAME]` section: `use` is required, every other key goes raw (after

@@ -54,7 +54,24 @@ export function socketFromSection(view: SectionView): SocketConfig {
     if (input.family !== undefined && input.family !== "AF_UNIX") {
       view.warn("family", `ignored: a socket with a path is always AF_UNIX`);
     }
-    input.family = "AF_UNIX";
   }
-  return { ...SOCKET_DEFAULTS, ...input, name, source: view.source() };
+  return socketConfig({ ...input, name }, view.source());
+}
+
+/**
+ * A socket's config with every default applied, from the library or a section: the name
+ * lower-cased, and a `path` making it a unix socket.
+ */
+export function socketConfig(
+  input: Partial<SocketConfig> & { name: string },
+  source: SocketConfig["source"] = null,
+): SocketConfig {
+  const unix = input.path !== undefined && input.path !== null;
+  return {
+    ...SOCKET_DEFAULTS,
+    ...input,
+    ...(unix ? { family: "AF_UNIX" as const } : {}),
+    name: input.name.trim().toLowerCase(),
+    source,
+  };
 }

@@ -22,11 +22,15 @@ export interface CommandLine {
  * (`validate`, `check`, `execute`) and the circusctl side (`message`, `consoleOutput`, `help`).
  * One registry (`commands/index.ts`) drives the controller, circusctl, its help and completion.
  *
- * A state-changing command runs in the controller's queue, one at a time. Without the
- * `waiting` property (and unless `waits` is set) the reply goes out as soon as `check` has
- * passed, as Circus replies before the work of its futures is done; with it, after `execute`.
+ * A state-changing command runs in the arbiter's queue of changes, one at a time. `check`
+ * runs at once, against the state as it is, and returns the plan `execute` follows when its
+ * turn comes. Without the `waiting` property (and unless `waits` is set) the reply goes out
+ * as soon as `check` has passed, as Circus replies before the work of its futures is done;
+ * with it, after `execute`.
+ *
+ * @typeParam Plan - what `check` found (the watchers named, a parsed config) for `execute`.
  */
-export interface Command {
+export interface Command<Plan = unknown> {
   name: string;
   /** circusctl's `help NAME` text (the reference's docstring, adapted). */
   help: string;
@@ -43,13 +47,16 @@ export interface Command {
   validate(properties: Record<string, unknown>): void;
   /**
    * Mutating commands: checks against the arbiter's state before queueing (an unknown watcher
-   * is a MessageError at once). Its fields go into the reply when it does not wait.
+   * is a MessageError at once) and returns the plan for `execute`.
    */
-  check?(arbiter: Arbiter, properties: Record<string, unknown>): Record<string, unknown> | void;
-  /** Runs the command; the result's fields go into the ok reply. */
+  check?(arbiter: Arbiter, properties: Record<string, unknown>): Plan;
+  /** The reply's fields when it goes out before `execute` (the request does not wait). */
+  accepted?(plan: Plan): Record<string, unknown> | void;
+  /** Runs the command with what `check` returned; the result's fields go into the ok reply. */
   execute(
     arbiter: Arbiter,
     properties: Record<string, unknown>,
+    plan: Plan,
   ): Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
   /** Builds the request's properties from a circusctl command line; ArgumentError when wrong. */
   message(line: CommandLine): Record<string, unknown>;

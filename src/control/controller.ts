@@ -1,7 +1,7 @@
 /**
  * The control endpoint: a ROUTER that decodes Circus's JSON requests, runs the commands of
  * the registry against the arbiter and answers each with a reply of the same id. Reads
- * answer at once; state-changing commands go one at a time through a queue.
+ * answer at once; state-changing commands go one at a time through the arbiter's queue.
  */
 import { chownSync } from "node:fs";
 import { Router } from "zeromq";
@@ -21,7 +21,6 @@ import {
   okReply,
   type CircusReply,
 } from "./protocol.js";
-import { SerialQueue } from "./queue.js";
 import { SendQueue } from "./send-queue.js";
 
 /** Frames between the identity and the payload that a reply may carry back (REQ's ""). */
@@ -33,7 +32,7 @@ const HARD_MESSAGE_LIMIT = 64 * 1024 * 1024;
 export interface ControllerOptions {
   /** `[circus] endpoint_owner`: the user an ipc:// socket file is given to. */
   endpointOwner?: string | null;
-  /** Called after the reply to `quit` went out: stop the arbiter, then leave. */
+  /** Called after the reply to `quit` went out (by default, the arbiter stops). */
   onQuit?: () => void | Promise<void>;
 }
 
@@ -49,7 +48,6 @@ interface Decoded {
 export class Controller {
   private readonly socket = new Router({ linger: 0, maxMessageSize: HARD_MESSAGE_LIMIT });
   private readonly out = new SendQueue((frames) => this.socket.send(frames));
-  private readonly queue = new SerialQueue();
   private closed = false;
   private quitting = false;
 
@@ -69,9 +67,10 @@ export class Controller {
     void this.serve();
   }
 
-  /** Stops serving and closes the socket. */
-  close(): void {
+  /** Lets the replies already given out, then stops serving and closes the socket. */
+  async close(): Promise<void> {
     if (this.closed) return;
+    await this.out.drain();
     this.closed = true;
     this.out.close();
     this.socket.close();
@@ -160,17 +159,17 @@ export class Controller {
         return;
       }
       if (!command.mutating) {
-        const result = command.execute(this.arbiter, properties);
+        const result = command.execute(this.arbiter, properties, undefined);
         if (result instanceof Promise) result.then(ok, fail);
         else ok(result);
         return;
       }
-      const early = command.check?.(this.arbiter, properties);
-      const done = this.queue.push(() => command.execute(this.arbiter, properties));
+      const plan = command.check?.(this.arbiter, properties);
+      const done = this.arbiter.exclusive(() => command.execute(this.arbiter, properties, plan));
       if (command.waits || properties.waiting === true) {
         done.then(ok, fail);
       } else {
-        ok(early);
+        ok(command.accepted?.(plan));
         done.catch((error: unknown) =>
           logger.error(`${command.name}: ${(error as Error).message ?? String(error)}`),
         );
@@ -190,10 +189,11 @@ export class Controller {
       return;
     }
     this.quitting = true;
-    if (waiting) await this.arbiter.stop();
-    ok();
+    // Waiting: the reply goes out once the watchers have stopped, before the endpoints close.
+    if (waiting) this.arbiter.once("stopped", () => ok());
+    else ok();
     await this.out.drain();
-    await this.options.onQuit?.();
+    await (this.options.onQuit ?? (() => this.arbiter.stop()))();
   }
 
   /** The error reply for what a command threw, with Circus's errno classes. */

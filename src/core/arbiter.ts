@@ -11,10 +11,11 @@ import type {
 import { logger } from "../log/logger.js";
 import { timeNow } from "../python/repr.js";
 import { bindAll, type CircusSocket } from "../sockets/index.js";
+import { SerialQueue } from "./serial-queue.js";
 import { planSockets } from "./socket-plan.js";
 import { checkSocketNames } from "./watcher-setup.js";
 import { pluginWatcherConfig } from "./plugin-watcher.js";
-import { Watcher, type WatcherEvent } from "./watcher.js";
+import { Watcher, type WatcherEvent, type WatcherHost } from "./watcher.js";
 
 /**
  * An event of the arbiter itself: a watcher added (`add`) or removed (`remove`). Circus
@@ -77,13 +78,27 @@ function pluginWatchers(plugins: PluginConfig[], options: CircusOptions): Watche
   return active.map((p) => pluginWatcherConfig(p, options));
 }
 
+/** What an arbiter emits. */
+export interface ArbiterEvents {
+  /** An event of one of its watchers. */
+  event: [WatcherEvent];
+  /** An event of its own (`add`, `remove`). */
+  "arbiter-event": [ArbiterEvent];
+  /** Every watcher has stopped and the sockets are closed. */
+  stopped: [];
+}
+
 /**
  * Manages every watcher: starts them by priority (highest first) with warmup_delay between
  * two, stops them in the reverse order, adds and removes them at run time and applies a
  * reloaded config. Emits `event` with {@link WatcherEvent}s of its watchers and
  * `arbiter-event` with {@link ArbiterEvent}s of its own.
+ *
+ * Every state change, its own and its watchers', whoever asks (a command, SIGHUP, a library
+ * caller, an on_demand connection), goes through one queue, one at a time: see
+ * {@link Arbiter.exclusive}. Reads (status, stats, lists) answer at once.
  */
-export class Arbiter extends EventEmitter {
+export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost {
   readonly watchers: Watcher[] = [];
   options: CircusOptions;
   sockets: SocketConfig[];
@@ -96,6 +111,8 @@ export class Arbiter extends EventEmitter {
   pluginCheck: ((config: CircusConfig) => Promise<void>) | null = null;
   private running = false;
   private stopping = false;
+  private stopDone: Promise<void> | null = null;
+  private readonly changes = new SerialQueue();
   /** Children are not Node handles: this keeps the event loop alive while the arbiter runs. */
   private keepAlive: NodeJS.Timeout | null = null;
 
@@ -116,10 +133,24 @@ export class Arbiter extends EventEmitter {
   private attach(watcher: Watcher): Watcher {
     if (this.getWatcher(watcher.name))
       throw new ArbiterError(`watcher ${watcher.name} already exists`);
-    watcher.arbiter = this;
+    watcher.attach(this);
     watcher.on("event", (event: WatcherEvent) => this.emit("event", event));
     this.watchers.push(watcher);
     return watcher;
+  }
+
+  /**
+   * Runs a state change after those queued before it, and settles with its outcome. A change
+   * made from inside a running one (a reload adding a watcher) runs at once. Once the arbiter
+   * stops, the changes still waiting are refused with an ArbiterError.
+   */
+  exclusive<T>(job: () => Promise<T> | T): Promise<T> {
+    if (this.changes.inside) return this.changes.push(job);
+    if (this.stopping) return Promise.reject(new ArbiterError("the arbiter is stopping"));
+    return this.changes.push(() => {
+      if (this.stopping) throw new ArbiterError("the arbiter is stopping");
+      return job();
+    });
   }
 
   private notify(topic: string, data: Record<string, unknown>): void {
@@ -168,9 +199,13 @@ export class Arbiter extends EventEmitter {
 
   /** Gives the watcher the bound fds (and so_reuseport binders) for its next spawns. */
   private handSockets(watcher: Watcher): void {
-    watcher.sockets = this.socketFds();
-    watcher.siblings = Object.fromEntries(
-      this.boundSockets.filter((s) => s.hasSiblings()).map((s) => [s.name, () => s.bindSibling()]),
+    watcher.useSockets(
+      this.socketFds(),
+      Object.fromEntries(
+        this.boundSockets
+          .filter((s) => s.hasSiblings())
+          .map((s) => [s.name, () => s.bindSibling()]),
+      ),
     );
   }
 
@@ -179,7 +214,11 @@ export class Arbiter extends EventEmitter {
    * hook fails, nothing stays bound and the error (a ConfigError naming the section and
    * option) is thrown.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.exclusive(() => this.doStart());
+  }
+
+  private async doStart(): Promise<void> {
     if (this.running) return;
     for (const watcher of this.watchers)
       checkSocketNames(
@@ -200,12 +239,16 @@ export class Arbiter extends EventEmitter {
     this.running = true;
     this.keepAlive = setInterval(() => {}, 2 ** 30);
     logger.info("Starting master on pid " + process.pid);
-    await this.startWatchers();
+    await this.doStartWatchers(this.iterWatchers());
     logger.info("Arbiter now waiting for commands");
   }
 
   /** Starts the autostart watchers, by priority, warmup_delay apart. */
-  async startWatchers(watchers = this.iterWatchers()): Promise<void> {
+  startWatchers(watchers = this.iterWatchers()): Promise<void> {
+    return this.exclusive(() => this.doStartWatchers(watchers));
+  }
+
+  private async doStartWatchers(watchers: Watcher[]): Promise<void> {
     let first = true;
     for (const watcher of watchers) {
       if (this.stopping) break;
@@ -222,22 +265,31 @@ export class Arbiter extends EventEmitter {
   }
 
   /** Stops every watcher, lowest priority first. */
-  async stopWatchers(): Promise<void> {
-    for (const watcher of this.iterWatchers(true)) await watcher.stop();
+  stopWatchers(): Promise<void> {
+    return this.exclusive(async () => {
+      for (const watcher of this.iterWatchers(true)) await watcher.stop();
+    });
   }
 
-  /** Stops every watcher; the arbiter is done afterwards. */
-  async stop(): Promise<void> {
-    if (this.stopping) return;
-    this.stopping = true;
-    logger.info("Arbiter exiting");
-    for (const watcher of this.watchers) watcher.onDemand.disable();
-    await this.stopWatchers();
-    this.closeSockets();
-    this.running = false;
-    if (this.keepAlive) clearInterval(this.keepAlive);
-    this.keepAlive = null;
-    this.emit("stopped");
+  /**
+   * Stops every watcher; the arbiter is done afterwards. The one change that does not wait
+   * its turn: a shutdown must not wait behind a start of a thousand processes (the start
+   * sees its watchers stopping and ends), and the changes queued behind it are refused.
+   * A second call waits for the first to end.
+   */
+  stop(): Promise<void> {
+    this.stopDone ??= this.changes.now(async () => {
+      this.stopping = true;
+      logger.info("Arbiter exiting");
+      for (const watcher of this.watchers) watcher.onDemand.disable();
+      for (const watcher of this.iterWatchers(true)) await watcher.stop();
+      this.closeSockets();
+      this.running = false;
+      if (this.keepAlive) clearInterval(this.keepAlive);
+      this.keepAlive = null;
+      this.emit("stopped");
+    });
+    return this.stopDone;
   }
 
   /** Closes the bound sockets (and removes unix socket files). */
@@ -247,7 +299,11 @@ export class Arbiter extends EventEmitter {
   }
 
   /** Adds a watcher; starts it when `start` is set and the arbiter runs. */
-  async addWatcher(config: WatcherConfig, start = false): Promise<Watcher> {
+  addWatcher(config: WatcherConfig, start = false): Promise<Watcher> {
+    return this.exclusive(() => this.doAddWatcher(config, start));
+  }
+
+  private async doAddWatcher(config: WatcherConfig, start: boolean): Promise<Watcher> {
     const watcher = this.attach(new Watcher(config));
     try {
       this.giveSockets(watcher);
@@ -263,7 +319,11 @@ export class Arbiter extends EventEmitter {
   }
 
   /** Removes a watcher, stopping its processes unless nostop. */
-  async removeWatcher(name: string, nostop = false): Promise<void> {
+  removeWatcher(name: string, nostop = false): Promise<void> {
+    return this.exclusive(() => this.doRemoveWatcher(name, nostop));
+  }
+
+  private async doRemoveWatcher(name: string, nostop: boolean): Promise<void> {
     const watcher = this.getWatcher(name);
     if (!watcher) throw new ArbiterError(`program ${name} not found`);
     // As Circus: the watcher leaves the list (and says so) first, then stops.
@@ -272,14 +332,17 @@ export class Arbiter extends EventEmitter {
     watcher.onDemand.disable();
     if (!nostop) await watcher.stop();
     watcher.removeAllListeners("event");
+    watcher.attach(null);
   }
 
   /** Gracefully reloads every watcher, warmup_delay apart. */
-  async reload(graceful = true, sequential = false): Promise<void> {
-    for (const watcher of this.iterWatchers()) {
-      await watcher.reload(graceful, sequential);
-      if (this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
-    }
+  reload(graceful = true, sequential = false): Promise<void> {
+    return this.exclusive(async () => {
+      for (const watcher of this.iterWatchers()) {
+        await watcher.reload(graceful, sequential);
+        if (this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
+      }
+    });
   }
 
   /**
@@ -339,9 +402,11 @@ export class Arbiter extends EventEmitter {
    * only the watchers whose options changed (a count change is applied in place), and leaves
    * the rest running untouched.
    */
-  async reloadConfig(
-    config: CircusConfig | null = this.configLoader?.() ?? null,
-  ): Promise<ReloadSummary> {
+  reloadConfig(config?: CircusConfig): Promise<ReloadSummary> {
+    return this.exclusive(() => this.doReloadConfig(config ?? this.configLoader?.() ?? null));
+  }
+
+  private async doReloadConfig(config: CircusConfig | null): Promise<ReloadSummary> {
     if (!config) throw new ArbiterError("no config file to reload");
     this.checkReload(config);
     await this.pluginCheck?.(config);

@@ -1,5 +1,13 @@
 import { loadExport } from "../sys/modules.js";
 import type { HookContext, HookFunction, HookName, HookRef } from "../config/types.js";
+import { logger } from "../log/logger.js";
+import { timeNow } from "../python/repr.js";
+
+/** What a hook call adds to the watcher and arbiter: the pid, signal, stats or exit code. */
+export type HookExtra = Omit<HookContext, "watcher" | "arbiter" | "hookName">;
+
+/** Publishes a watcher event (`hook_success`, `hook_failure`). */
+type Report = (topic: string, data: Record<string, unknown>) => void;
 
 /** A hook that could not be loaded: a missing module or export. */
 export class HookLoadError extends Error {
@@ -83,5 +91,38 @@ export class HookRunner {
       const err = error instanceof Error ? error : new Error(String(error));
       return { result: hook.ignoreErrors || FAILURE_IGNORED.has(name), error: err };
     }
+  }
+
+  /**
+   * Runs a hook as a watcher does: a failure is logged, and the outcome published as
+   * `hook_success` or `hook_failure`. True when the caller may go on.
+   */
+  async runReported(
+    name: HookName,
+    ctx: Omit<HookContext, "hookName">,
+    report: Report,
+  ): Promise<boolean> {
+    if (!this.has(name)) return true;
+    const outcome = await this.run(name, ctx);
+    const watcher = (ctx.watcher as { name: string }).name;
+    if (outcome.error) {
+      logger.error(`${watcher}: hook ${name} failed: ${outcome.error.message}`);
+      report("hook_failure", { name, time: timeNow(), error: outcome.error.message });
+    } else {
+      report("hook_success", { name });
+    }
+    return outcome.result;
+  }
+
+  /**
+   * The extended_stats hook, which adds figures to a process's stats mapping. As in Circus it
+   * runs without events, and a failure only leaves the mapping as it was.
+   */
+  async extendStats(ctx: Omit<HookContext, "hookName">): Promise<void> {
+    if (!this.has("extended_stats")) return;
+    const outcome = await this.run("extended_stats", ctx);
+    const watcher = (ctx.watcher as { name: string }).name;
+    if (outcome.error)
+      logger.error(`${watcher}: hook extended_stats failed: ${outcome.error.message}`);
   }
 }

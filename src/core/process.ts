@@ -1,7 +1,8 @@
 import { EventEmitter } from "node:events";
-import { childrenOf, readStat } from "../sys/proc.js";
-import { sendSignalTo } from "../sys/signals.js";
-import { spawnChild, type Child } from "../sys/spawn.js";
+import { constants } from "node:os";
+import { readStat } from "../sys/proc.js";
+import { osProcessTable, type ProcessTable } from "../sys/process-table.js";
+import type { Child } from "../sys/spawn.js";
 import {
   sampleProcess,
   type CpuSample,
@@ -46,10 +47,17 @@ export interface ProcessOptions {
   fds?: [number, number][];
   /** Other options usable as `$(circus.OPTION)` in cmd and args. */
   formatOptions?: Record<string, string | number | boolean | null>;
+  /** Where the process runs: the OS's process table unless a test gives a fake one. */
+  table?: ProcessTable;
 }
 
 /** How a process ended. */
 export type { ChildExit as ProcessExit } from "../sys/reaper.js";
+
+/** The exit code as Circus reports it: minus the signal number for a death by signal. */
+export function circusExitCode(exit: ProcessExit): number | null {
+  return exit.code ?? (exit.signal ? -(constants.signals[exit.signal] ?? 0) : null);
+}
 
 /**
  * Builds the argv of a process as Circus does: cmd and args formatted and split like a shell;
@@ -120,9 +128,11 @@ export class Process extends EventEmitter {
   /** Set by the watcher when it asked this process to stop, so its exit is no crash. */
   stopping = false;
   private readonly cpu: CpuSample = { ticks: 0, at: 0 };
+  private readonly table: ProcessTable;
 
   private constructor(options: ProcessOptions, argv: string[], child: Child) {
     super();
+    this.table = options.table ?? osProcessTable;
     this.name = options.name;
     this.wid = options.wid;
     this.argv = argv;
@@ -140,7 +150,7 @@ export class Process extends EventEmitter {
   /** Starts a process; throws a SpawnError when the program cannot run. */
   static async spawn(options: ProcessOptions): Promise<Process> {
     const argv = buildArgv(options);
-    const child = spawnChild({
+    const child = (options.table ?? osProcessTable).spawn({
       argv,
       executable: options.executable ?? undefined,
       cwd: options.workingDir ?? undefined,
@@ -184,7 +194,7 @@ export class Process extends EventEmitter {
   /** Pids of the process's children (every descendant when recursive). */
   children(recursive = false): number[] {
     if (this.exit) return [];
-    return childrenOf(this.pid, recursive);
+    return this.table.children(this.pid, recursive);
   }
 
   /** True when pid is a child of this process. */
@@ -195,19 +205,26 @@ export class Process extends EventEmitter {
   /** Sends a signal to the process; false when it is already gone. */
   sendSignal(signum: number): boolean {
     if (this.exit) return false;
-    return sendSignalTo(this.pid, signum);
+    return this.table.signal(this.pid, signum);
+  }
+
+  /**
+   * Sends a signal to pids listed earlier as this process's children (or descendants), which
+   * may have left it since; returns those that were still there.
+   */
+  signalPids(pids: number[], signum: number): number[] {
+    return pids.filter((pid) => this.table.signal(pid, signum));
   }
 
   /** Sends a signal to one of the process's children (or descendants when recursive). */
   sendSignalChild(pid: number, signum: number, recursive = false): boolean {
     if (!this.children(recursive).includes(pid)) return false;
-    return sendSignalTo(pid, signum);
+    return this.table.signal(pid, signum);
   }
 
   /** Sends a signal to every child, and to every descendant when recursive. */
   sendSignalChildren(signum: number, recursive = false): number[] {
-    const pids = this.children(recursive);
-    return pids.filter((pid) => sendSignalTo(pid, signum));
+    return this.signalPids(this.children(recursive), signum);
   }
 
   /**

@@ -9,6 +9,7 @@ import {
 } from "../sys/users.js";
 import { HookLoadError, type HookRunner } from "./hooks.js";
 import type { ProcessOptions } from "./process.js";
+import { closeFd } from "../sys/sockets.js";
 
 /** Numeric uid and gid a watcher's processes run with (null: circusd's own). */
 export interface UserIds {
@@ -153,4 +154,20 @@ export function processOptions(
     fds: socketFds(c, sockets, fresh),
     formatOptions: { ...c.options, numprocesses: c.numprocesses, shell_args: c.shellArgs },
   };
+}
+
+/** so_reuseport: a fresh socket for each shared one the process uses (name -> fd). */
+export function bindSiblings(
+  config: WatcherConfig,
+  siblings: Record<string, () => number>,
+): Record<string, number> {
+  const fresh: Record<string, number> = {};
+  try {
+    for (const [name, bind] of Object.entries(siblings))
+      if (usesSocket(config, name)) fresh[name] = bind();
+  } catch (error) {
+    for (const fd of Object.values(fresh)) closeFd(fd);
+    throw error;
+  }
+  return fresh;
 }

@@ -1,57 +1,46 @@
 import { EventEmitter } from "node:events";
-import { constants } from "node:os";
-import { setImmediate as yieldToLoop, setTimeout as sleep } from "node:timers/promises";
-import type { HookContext, HookName, WatcherConfig } from "../config/types.js";
+import type { HookName, WatcherConfig } from "../config/types.js";
 import { logger } from "../log/logger.js";
 import { float, timeNow } from "../python/repr.js";
-import { sendSignalTo, signalName } from "../sys/signals.js";
 import { buildEnvironment } from "./environment.js";
-import { HookRunner } from "./hooks.js";
-import { closeFd } from "../sys/sockets.js";
-import {
-  loadHooks,
-  processOptions,
-  resolveIds,
-  usesSocket,
-  type UserIds,
-} from "./watcher-setup.js";
+import { HookRunner, type HookExtra } from "./hooks.js";
+import { loadHooks, resolveIds, type UserIds } from "./watcher-setup.js";
 import { OnDemand } from "./on-demand.js";
-import { Process, type ProcessExit } from "./process.js";
+import { circusExitCode, type Process, type ProcessExit } from "./process.js";
 import type { OutputStream } from "../streams/index.js";
+import { SerialQueue } from "./serial-queue.js";
+import { respawnDelay, Spawner } from "./spawner.js";
+import {
+  killProcess,
+  signalProcess,
+  type SignalOptions,
+  type SignalSubject,
+} from "./watcher-signals.js";
 import { WatcherOutput } from "./watcher-streams.js";
+import type {
+  WatcherEvent,
+  WatcherEvents,
+  WatcherHost,
+  WatcherOptions,
+  WatcherStatus,
+} from "./watcher-types.js";
 
-export type WatcherStatus = "stopped" | "starting" | "active" | "stopping";
-
-/** An event of a watcher, published later as `watcher.NAME.TOPIC`. */
-export interface WatcherEvent {
-  watcher: string;
-  topic: string;
-  data: Record<string, unknown>;
-}
-
-/** Options of a signal sent through the watcher (the `signal` command's properties). */
-export interface SignalOptions {
-  pid?: number;
-  childPid?: number;
-  /** Signal the children too (every descendant when recursive). */
-  children?: boolean;
-  recursive?: boolean;
-  /** With children: the children only, not the process itself (the `signal --children`). */
-  onlyChildren?: boolean;
-}
-
-/** A spawn loop gives the event loop a turn this often (ms), so signals and requests wait little. */
-const YIELD_EVERY_MS = 2;
-let lastYield = 0;
-
+export type { SignalOptions } from "./watcher-signals.js";
+export { respawnDelay } from "./spawner.js";
+export type * from "./watcher-types.js";
 /** A process that dies younger than this counts as a crash loop and is respawned later. */
 const QUICK_DEATH_SECONDS = 1;
 
 /**
  * Runs `numprocesses` processes of one command and keeps them alive. Emits `event`
  * ({@link WatcherEvent}) for spawn, reap, kill, start, stop, updated and hook outcomes.
+ *
+ * Its state changes (start, stop, restart, reload, setNumprocesses, applyConfig, sendSignal,
+ * kill) go through its arbiter's queue, one at a time; a watcher on its own has a queue of
+ * its own. What it does by itself to keep its processes alive (respawn, max_age, giving up
+ * after max_retry) does not wait in that queue.
  */
-export class Watcher extends EventEmitter {
+export class Watcher extends EventEmitter<WatcherEvents> {
   config: WatcherConfig;
   /**
    * The config as the file (or the library) gave it, before any `set`: a config reload
@@ -60,22 +49,15 @@ export class Watcher extends EventEmitter {
   loadedConfig: WatcherConfig;
   /** pid -> process. */
   readonly processes = new Map<number, Process>();
-  /** The arbiter that owns this watcher; handed to hooks. */
-  arbiter: unknown = null;
-  /** Socket name -> fd in the child (bound by the sockets layer). */
-  sockets: Record<string, number> = {};
-  /** so_reuseport socket name -> binds a fresh sibling for one process (set by the arbiter). */
-  siblings: Record<string, () => number> = {};
+  private host: WatcherHost | null = null;
+  private readonly ownQueue = new SerialQueue();
+  private readonly spawner: Spawner;
   private state: WatcherStatus = "stopped";
   private hooks: HookRunner;
   private env: Record<string, string>;
   private ids: UserIds;
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** Wids promised to a respawn not yet done, so another spawn does not take them. */
-  private readonly reservedWids = new Set<number>();
   private quickDeaths = 0;
-  /** Spawns under way; stop() waits for them so that no process escapes a stop. */
-  private pendingSpawns = 0;
   /** Reaps whose hooks are running; stop() waits for them too. */
   private readonly pendingReaps = new Set<Promise<void>>();
   /** The on_demand trigger; enabled by the arbiter for an on_demand watcher. */
@@ -84,8 +66,9 @@ export class Watcher extends EventEmitter {
   readonly output: WatcherOutput;
   private prepared = false;
 
-  constructor(config: WatcherConfig) {
+  constructor(config: WatcherConfig, options: WatcherOptions = {}) {
     super();
+    this.spawner = new Spawner(options.processTable);
     this.config = config;
     this.loadedConfig = config;
     this.onDemand = new OnDemand(this);
@@ -97,6 +80,34 @@ export class Watcher extends EventEmitter {
 
   get name(): string {
     return this.config.name;
+  }
+
+  /** The arbiter that owns this watcher (what hooks receive), or null. */
+  get arbiter(): WatcherHost | null {
+    return this.host;
+  }
+
+  /** Socket name -> fd in the child, as the arbiter bound them. */
+  get sockets(): Readonly<Record<string, number>> {
+    return this.spawner.sockets;
+  }
+
+  /** Called by the arbiter that takes this watcher (null when it lets it go). */
+  attach(host: WatcherHost | null): void {
+    this.host = host;
+  }
+
+  /**
+   * The sockets the next spawns hand over: name -> fd, and for so_reuseport sockets a
+   * function binding a fresh sibling for one process.
+   */
+  useSockets(fds: Record<string, number>, siblings: Record<string, () => number> = {}): void {
+    this.spawner.useSockets(fds, siblings);
+  }
+
+  /** Runs a state change in the owner's queue (or this watcher's own). */
+  private exclusive<T>(job: () => Promise<T> | T): Promise<T> {
+    return this.host ? this.host.exclusive(job) : this.ownQueue.push(job);
   }
 
   get numprocesses(): number {
@@ -136,7 +147,11 @@ export class Watcher extends EventEmitter {
    * Replaces the config (the `set` command, a config reload) and rebuilds what derives from
    * it; publishes `updates` `updated` events (Circus's `set` publishes one per option).
    */
-  async applyConfig(config: WatcherConfig, updates = 1): Promise<void> {
+  applyConfig(config: WatcherConfig, updates = 1): Promise<void> {
+    return this.exclusive(() => this.doApplyConfig(config, updates));
+  }
+
+  private async doApplyConfig(config: WatcherConfig, updates: number): Promise<void> {
     const hooks = new HookRunner(config.hooks, config.baseDir);
     await loadHooks(hooks, config);
     this.ids = resolveIds(config);
@@ -149,7 +164,11 @@ export class Watcher extends EventEmitter {
   }
 
   /** Starts the processes; false when a hook or the spawns aborted the start. */
-  async start(): Promise<boolean> {
+  start(): Promise<boolean> {
+    return this.exclusive(() => this.doStart());
+  }
+
+  private async doStart(): Promise<boolean> {
     if (this.state !== "stopped") return this.isActive();
     this.state = "starting";
     await this.output.reopen();
@@ -161,12 +180,12 @@ export class Watcher extends EventEmitter {
       return false;
     }
     if (!(await this.spawnProcesses()) || this.state !== "starting") {
-      await this.stop();
+      await this.doStop();
       return false;
     }
     if (!(await this.hook("after_start"))) {
       logger.warning(`${this.name}: after_start hook aborted the start`);
-      await this.stop();
+      await this.doStop();
       return false;
     }
     this.state = "active";
@@ -176,19 +195,20 @@ export class Watcher extends EventEmitter {
   }
 
   /** Stops every process (stop_signal, graceful_timeout, then SIGKILL). */
-  async stop(): Promise<void> {
-    if (this.state === "stopped" || this.state === "stopping") {
-      await this.waitStopped();
-      return;
-    }
+  stop(): Promise<void> {
+    return this.exclusive(() => this.doStop());
+  }
+
+  private async doStop(): Promise<void> {
+    if (this.state === "stopping") await new Promise<void>((ok) => this.once("stopped", ok));
+    if (this.state === "stopped" || this.state === "stopping") return;
     this.state = "stopping";
     this.clearTimers();
     await this.hook("before_stop");
     do {
       await Promise.all([...this.processes.values()].map((p) => this.killProcess(p)));
-      if (this.pendingSpawns > 0)
-        await new Promise((resolve) => this.once("spawnSettled", resolve));
-    } while (this.processes.size > 0 || this.pendingSpawns > 0);
+      if (this.spawner.inFlight > 0) await this.spawner.settled();
+    } while (this.processes.size > 0 || this.spawner.inFlight > 0);
     await Promise.all(this.pendingReaps);
     // The processes' last bytes reach the streams before they are flushed and closed.
     await this.output.close();
@@ -199,13 +219,12 @@ export class Watcher extends EventEmitter {
     this.emit("stopped");
   }
 
-  private async waitStopped(): Promise<void> {
-    if (this.state === "stopping") await new Promise((resolve) => this.once("stopped", resolve));
-  }
-
-  async restart(): Promise<boolean> {
-    await this.stop();
-    return this.start();
+  /** Stops, then starts the processes. */
+  restart(): Promise<boolean> {
+    return this.exclusive(async () => {
+      await this.doStop();
+      return this.doStart();
+    });
   }
 
   /**
@@ -213,15 +232,20 @@ export class Watcher extends EventEmitter {
    * send_hup; otherwise new processes first, then the old ones stopped (one by one when
    * sequential). A graceful reload ends with a `reload` event, as in Circus.
    */
-  async reload(graceful = true, sequential = false): Promise<void> {
+  reload(graceful = true, sequential = false): Promise<void> {
+    return this.exclusive(() => this.doReload(graceful, sequential));
+  }
+
+  private async doReload(graceful: boolean, sequential: boolean): Promise<void> {
     if (!graceful) {
       await this.restart();
       return;
     }
     if (this.state === "stopped") {
-      if (!(await this.start())) return;
+      if (!(await this.doStart())) return;
     } else if (this.config.sendHup) {
-      await Promise.all([...this.processes.values()].map((p) => this.signalProcess(p, 1)));
+      const subject = this.signalSubject();
+      await Promise.all([...this.processes.values()].map((p) => signalProcess(subject, p, 1)));
     } else {
       const old = [...this.processes.values()];
       if (sequential) {
@@ -232,7 +256,7 @@ export class Watcher extends EventEmitter {
       } else {
         for (let i = 0; i < this.numprocesses; i++) {
           if (!(await this.spawnProcess())) return;
-          if (i + 1 < this.numprocesses) await this.warmup();
+          if (i + 1 < this.numprocesses) await this.spawner.warmup(this.config.warmupDelay);
         }
         await Promise.all(old.map((p) => this.killProcess(p)));
       }
@@ -242,10 +266,12 @@ export class Watcher extends EventEmitter {
   }
 
   /** Sets the process count and, when active, spawns or stops to match it. */
-  async setNumprocesses(count: number): Promise<number> {
-    this.config = { ...this.config, numprocesses: Math.max(0, count) };
-    if (this.isActive()) await this.manage();
-    return this.numprocesses;
+  setNumprocesses(count: number): Promise<number> {
+    return this.exclusive(async () => {
+      this.config = { ...this.config, numprocesses: Math.max(0, count) };
+      if (this.isActive()) await this.manage();
+      return this.numprocesses;
+    });
   }
 
   /** Spawns up to numprocesses and stops the oldest extras. */
@@ -262,64 +288,39 @@ export class Watcher extends EventEmitter {
 
   /** Spawns processes until there are numprocesses; false when spawning gave up. */
   async spawnProcesses(): Promise<boolean> {
-    while (this.isActive() && this.processes.size + this.reservedWids.size < this.numprocesses) {
+    while (
+      this.isActive() &&
+      this.processes.size + this.spawner.reserved.size < this.numprocesses
+    ) {
       if (!(await this.spawnProcess())) return false;
-      if (this.processes.size < this.numprocesses) await this.warmup();
+      if (this.processes.size < this.numprocesses)
+        await this.spawner.warmup(this.config.warmupDelay);
     }
     return true;
-  }
-
-  /**
-   * The pause between two spawns: warmup_delay, or at least one turn of the event loop, so
-   * that a signal or a request is answered at once while a thousand processes start.
-   */
-  private async warmup(): Promise<void> {
-    if (this.config.warmupDelay > 0) {
-      await sleep(this.config.warmupDelay * 1000);
-    } else if (performance.now() - lastYield > YIELD_EVERY_MS) {
-      await yieldToLoop();
-      lastYield = performance.now();
-    }
-  }
-
-  private nextWid(): number {
-    const used = new Set([...this.processes.values()].map((p) => p.wid));
-    for (let wid = 1; ; wid++) if (!used.has(wid) && !this.reservedWids.has(wid)) return wid;
   }
 
   /**
    * Spawns one process, retrying a failed spawn up to max_retry times; when every try fails
    * the watcher stops. Returns null when the process was not started.
    */
-  async spawnProcess(wid = this.nextWid()): Promise<Process | null> {
-    this.reservedWids.add(wid);
+  async spawnProcess(
+    wid = this.spawner.nextWid([...this.processes.values()].map((p) => p.wid)),
+  ): Promise<Process | null> {
+    this.spawner.reserved.add(wid);
     try {
       if (!(await this.hook("before_spawn"))) {
         logger.warning(`${this.name}: before_spawn hook aborted the start`);
-        void this.stop();
+        void this.doStop();
         return null;
       }
       const tries = this.config.maxRetry < 0 ? Infinity : Math.max(1, this.config.maxRetry);
       for (let attempt = 1; attempt <= tries && this.isActive(); attempt++) {
         try {
-          this.pendingSpawns++;
-          let p: Process;
-          let fresh: Record<string, number> = {};
-          try {
-            fresh = this.bindSiblings();
-            p = await Process.spawn(
-              processOptions(this.config, wid, this.ids, this.env, this.sockets, fresh),
-            );
-            this.adopt(p);
-          } finally {
-            // The child has its own copy now: circusd keeps only the shared socket.
-            for (const fd of Object.values(fresh)) closeFd(fd);
-            this.pendingSpawns--;
-            this.emit("spawnSettled");
-          }
+          const context = { config: this.config, ids: this.ids, env: this.env };
+          const p = await this.spawner.spawn(wid, context, (child) => this.adopt(child));
           if (this.isActive() && !(await this.hook("after_spawn", { pid: p.pid }))) {
             logger.warning(`${this.name}: after_spawn hook aborted the start`);
-            void this.stop();
+            void this.doStop();
             return null;
           }
           // As in Circus, a process is announced once its after_spawn hook let it be.
@@ -333,25 +334,12 @@ export class Watcher extends EventEmitter {
       }
       if (this.isActive()) {
         logger.error(`${this.name}: giving up after ${tries} failed spawns; stopping the watcher`);
-        void this.stop();
+        void this.doStop();
       }
       return null;
     } finally {
-      this.reservedWids.delete(wid);
+      this.spawner.reserved.delete(wid);
     }
-  }
-
-  /** so_reuseport: a fresh socket for each shared one the process uses (name -> fd). */
-  private bindSiblings(): Record<string, number> {
-    const fresh: Record<string, number> = {};
-    try {
-      for (const [name, bind] of Object.entries(this.siblings))
-        if (usesSocket(this.config, name)) fresh[name] = bind();
-    } catch (error) {
-      for (const fd of Object.values(fresh)) closeFd(fd);
-      throw error;
-    }
-    return fresh;
   }
 
   /** Takes a freshly spawned process under watch: output, exit, max_age. */
@@ -391,8 +379,7 @@ export class Watcher extends EventEmitter {
     this.processes.delete(p.pid);
     const how = exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
     logger.debug(`${this.name}: process ${p.pid} exited with ${how}`);
-    // As Circus: a death by signal is reported as minus the signal number.
-    const exitCode = exit.code ?? (exit.signal ? -(constants.signals[exit.signal] ?? 0) : null);
+    const exitCode = circusExitCode(exit);
     const announce = () =>
       this.notify("reap", { process_pid: p.pid, time: timeNow(), exit_code: exitCode });
     if (!this.hooks.has("before_reap") && !this.hooks.has("after_reap")) {
@@ -414,22 +401,17 @@ export class Watcher extends EventEmitter {
   private replace(p: Process): void {
     if (p.stopping || !this.isActive()) return;
     if (!this.config.respawn) {
-      if (this.processes.size === 0 && this.state === "active") void this.stop();
+      if (this.processes.size === 0 && this.state === "active") void this.doStop();
       return;
     }
-    // A process that dies at once is respawned after a growing pause (capped at 5 s), so
-    // that a crash loop cannot eat the daemon's CPU.
     this.quickDeaths = p.age() < QUICK_DEATH_SECONDS ? this.quickDeaths + 1 : 0;
-    const delay = this.quickDeaths <= 1 ? 0 : Math.min(5000, 50 * 2 ** (this.quickDeaths - 2));
-    this.reservedWids.add(p.wid);
+    const delay = respawnDelay(this.quickDeaths);
+    this.spawner.reserved.add(p.wid);
     const respawn = () => {
-      this.reservedWids.delete(p.wid);
+      this.spawner.reserved.delete(p.wid);
       if (this.isActive() && this.processes.size < this.numprocesses) void this.spawnProcess(p.wid);
     };
-    if (delay === 0) {
-      respawn();
-      return;
-    }
+    if (delay === 0) return respawn();
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       respawn();
@@ -437,81 +419,50 @@ export class Watcher extends EventEmitter {
     this.timers.add(timer);
   }
 
-  /**
-   * Stops one process: stop_signal (to its children too with stop_children), then SIGKILL to
-   * it and all its descendants once graceful_timeout has passed. Each signal sent is a `kill`
-   * event, as in Circus.
-   */
-  async killProcess(
+  /** Stops one process gracefully: stop_signal, then SIGKILL after graceful_timeout. */
+  killProcess(
     p: Process,
     signum = this.config.stopSignal,
     gracefulTimeout = this.config.gracefulTimeout,
   ): Promise<void> {
-    if (p.exit) return;
-    p.stopping = true;
-    await this.signalTree(p, signum, this.config.stopChildren, false);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), gracefulTimeout * 1000);
-    });
-    const forced = await Promise.race([p.exited.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (forced && !p.exit) {
-      logger.info(
-        `${this.name}: process ${p.pid} still alive after ${gracefulTimeout}s, sending SIGKILL`,
+    return killProcess(this.signalSubject(), p, signum, gracefulTimeout);
+  }
+
+  /**
+   * The `kill` command: stops every process, or the one with `pid`, gracefully with that
+   * signal and timeout, then spawns replacements as the next check would.
+   */
+  kill(pid?: number, signum?: number, gracefulTimeout?: number): Promise<void> {
+    return this.exclusive(async () => {
+      const targets = [...this.processes.values()].filter(
+        (p) => pid === undefined || p.pid === pid,
       );
-      await this.signalTree(p, 9, true, true);
-      await p.exited;
-    }
-  }
-
-  /**
-   * Circus's `send_signal_process`: the process (through the signal hooks), then its children
-   * (every descendant when recursive), with a `kill` event for each one that was there.
-   */
-  private async signalTree(
-    p: Process,
-    signum: number,
-    children: boolean,
-    recursive: boolean,
-  ): Promise<void> {
-    // The children are listed first: once the process dies they are no longer its children.
-    const pids = children ? p.children(recursive) : [];
-    if (await this.signalProcess(p, signum)) this.notify("kill", { process_pid: p.pid });
-    for (const pid of pids)
-      if (sendSignalTo(pid, signum)) this.notify("kill", { process_pid: pid });
-  }
-
-  /**
-   * Sends a signal to one process, through the before_signal / after_signal hooks; false
-   * when the process was already gone.
-   */
-  async signalProcess(p: Process, signum: number, options: SignalOptions = {}): Promise<boolean> {
-    if (p.exit) return false;
-    const allowed = await this.hook("before_signal", { pid: p.pid, signum });
-    let present = !p.exit;
-    if (!allowed && signum !== 9) {
-      logger.info(`${this.name}: before_signal hook suppressed ${signalName(signum)} to ${p.pid}`);
-    } else if (options.childPid !== undefined) {
-      p.sendSignalChild(options.childPid, signum, options.recursive);
-    } else {
-      // The process first, as Circus: a shell whose children died first would exit 0 before
-      // its own signal came. Its children are listed before it can die and leave them.
-      const children = options.children ? p.children(options.recursive) : [];
-      if (!options.onlyChildren) present = p.sendSignal(signum);
-      for (const pid of children) sendSignalTo(pid, signum);
-    }
-    await this.hook("after_signal", { pid: p.pid, signum });
-    return present;
+      await Promise.all(targets.map((p) => this.killProcess(p, signum, gracefulTimeout)));
+      await this.manage();
+    });
   }
 
   /** The `signal` command: to every process, or the one with `pid`, its children or a child. */
-  async sendSignal(signum: number, options: SignalOptions = {}): Promise<number[]> {
-    const targets =
-      options.pid === undefined ? [...this.processes.values()] : [this.processes.get(options.pid)];
-    const found = targets.filter((p): p is Process => p !== undefined);
-    await Promise.all(found.map((p) => this.signalProcess(p, signum, options)));
-    return found.map((p) => p.pid);
+  sendSignal(signum: number, options: SignalOptions = {}): Promise<number[]> {
+    return this.exclusive(async () => {
+      const targets =
+        options.pid === undefined
+          ? [...this.processes.values()]
+          : [this.processes.get(options.pid)];
+      const found = targets.filter((p): p is Process => p !== undefined);
+      const subject = this.signalSubject();
+      await Promise.all(found.map((p) => signalProcess(subject, p, signum, options)));
+      return found.map((p) => p.pid);
+    });
+  }
+
+  private signalSubject(): SignalSubject {
+    return {
+      name: this.name,
+      config: this.config,
+      hook: (name, extra) => this.hook(name, extra),
+      notify: (topic, data) => this.notify(topic, data),
+    };
   }
 
   /** Pids, oldest first. */
@@ -520,35 +471,15 @@ export class Watcher extends EventEmitter {
   }
 
   /** Runs a hook and publishes its outcome; true when the caller may go on. */
-  async hook(
-    name: HookName,
-    extra: Omit<HookContext, "watcher" | "arbiter" | "hookName"> = {},
-  ): Promise<boolean> {
-    if (!this.hooks.has(name)) return true;
-    const outcome = await this.hooks.run(name, { watcher: this, arbiter: this.arbiter, ...extra });
-    if (outcome.error) {
-      logger.error(`${this.name}: hook ${name} failed: ${outcome.error.message}`);
-      this.notify("hook_failure", { name, time: timeNow(), error: outcome.error.message });
-    } else {
-      this.notify("hook_success", { name });
-    }
-    return outcome.result;
+  hook(name: HookName, extra: HookExtra = {}): Promise<boolean> {
+    return this.hooks.runReported(name, { watcher: this, arbiter: this.host, ...extra }, (t, d) =>
+      this.notify(t, d),
+    );
   }
 
-  /**
-   * The extended_stats hook, which adds figures to a process's stats mapping. As in Circus it
-   * runs without events, and a failure only leaves the mapping as it was.
-   */
-  async extendStats(pid: number, stats: Record<string, unknown>): Promise<void> {
-    if (!this.hooks.has("extended_stats")) return;
-    const outcome = await this.hooks.run("extended_stats", {
-      watcher: this,
-      arbiter: this.arbiter,
-      pid,
-      stats,
-    });
-    if (outcome.error)
-      logger.error(`${this.name}: hook extended_stats failed: ${outcome.error.message}`);
+  /** The extended_stats hook, which adds figures to a process's stats mapping. */
+  extendStats(pid: number, stats: Record<string, unknown>): Promise<void> {
+    return this.hooks.extendStats({ watcher: this, arbiter: this.host, pid, stats });
   }
 
   /** Publishes an event with Circus's payload: the fields given, with the time unless given. */
@@ -560,6 +491,6 @@ export class Watcher extends EventEmitter {
   private clearTimers(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.reservedWids.clear();
+    this.spawner.reserved.clear();
   }
 }

@@ -10,8 +10,6 @@ import { buildConfig } from "./set.js";
 import { pidChanges } from "./start-stop.js";
 import { checkTypes, okOutput, requireProps } from "./util.js";
 
-const pending = new WeakMap<object, WatcherConfig>();
-
 function sameUser(a: unknown, b: string): boolean {
   if (a === undefined || a === null) return false;
   if (String(a) === b) return true;
@@ -33,7 +31,7 @@ function checkOwner(arbiter: Arbiter, options: Record<string, unknown>): void {
 }
 
 /** `add [--start] NAME CMD`: a new watcher at run time. */
-export const add: Command = {
+export const add: Command<WatcherConfig> = {
   name: "add",
   summary: "Add a watcher",
   help: `Add a watcher
@@ -96,12 +94,11 @@ Options:
       cmd: props.cmd as string,
       args: (props.args as string | string[] | null | undefined) ?? null,
     });
-    pending.set(props, buildConfig(base, options).config);
+    return buildConfig(base, options).config;
   },
-  async execute(arbiter, props) {
-    const config = pending.get(props);
-    pending.delete(props);
-    if (!config) throw new MessageError("internal error: add without check");
+  async execute(arbiter, props, config) {
+    // Another add of that name may have been queued first.
+    if (arbiter.getWatcher(config.name)) throw new MessageError(`'${config.name}' already exist`);
     const watcher = await arbiter.addWatcher(config, false);
     if (props.start !== true) return;
     // As Circus: the started and kept pids when waited for (at the top of the reply).

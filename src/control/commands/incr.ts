@@ -1,6 +1,15 @@
 import type { Arbiter } from "../../core/arbiter.js";
+import type { Watcher } from "../../core/watcher.js";
 import type { Command, CommandLine } from "../command.js";
-import { consoleError, checkTypes, getWatcher, intArg, requireProps, WAITING } from "./util.js";
+import {
+  consoleError,
+  checkTypes,
+  getWatcher,
+  intArg,
+  requireProps,
+  stillThere,
+  WAITING,
+} from "./util.js";
 import { ArgumentError } from "../protocol.js";
 
 /**
@@ -8,24 +17,21 @@ import { ArgumentError } from "../protocol.js";
  * keeps its one process and says so.
  */
 export function resize(sign: 1 | -1) {
-  const target = (arbiter: Arbiter, props: Record<string, unknown>) => {
-    const watcher = getWatcher(arbiter, props.name);
-    const nb = (props.nb as number | undefined) ?? 1;
-    return { watcher, count: Math.max(0, watcher.config.numprocesses + sign * nb) };
-  };
+  const singleton = (watcher: Watcher) => ({ numprocesses: watcher.numprocesses, singleton: true });
   return {
     validate(props: Record<string, unknown>): void {
       requireProps(props, ["name"]);
       checkTypes(props, { name: "string", nb: "integer", waiting: "boolean" });
     },
     // A singleton's answer needs no waiting; the others' count is only said when waited for.
-    check(arbiter: Arbiter, props: Record<string, unknown>) {
-      const { watcher } = target(arbiter, props);
-      if (watcher.config.singleton) return { numprocesses: watcher.numprocesses, singleton: true };
-    },
-    async execute(arbiter: Arbiter, props: Record<string, unknown>) {
-      const { watcher, count } = target(arbiter, props);
-      if (watcher.config.singleton) return { numprocesses: watcher.numprocesses, singleton: true };
+    check: (arbiter: Arbiter, props: Record<string, unknown>) => getWatcher(arbiter, props.name),
+    accepted: (watcher: Watcher) => (watcher.config.singleton ? singleton(watcher) : undefined),
+    async execute(arbiter: Arbiter, props: Record<string, unknown>, watcher: Watcher) {
+      stillThere(arbiter, watcher);
+      if (watcher.config.singleton) return singleton(watcher);
+      // The count as it is when this change's turn comes, after those queued before it.
+      const nb = (props.nb as number | undefined) ?? 1;
+      const count = Math.max(0, watcher.config.numprocesses + sign * nb);
       return { numprocesses: await watcher.setNumprocesses(count) };
     },
     message(line: CommandLine) {
@@ -46,7 +52,7 @@ export function resize(sign: 1 | -1) {
 }
 
 /** `incr NAME [NB] [--waiting]`. */
-export const incr: Command = {
+export const incr: Command<Watcher> = {
   name: "incr",
   summary: "Increment the number of processes in a watcher",
   help: `Increment the number of processes in a watcher

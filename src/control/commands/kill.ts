@@ -1,9 +1,10 @@
+import type { Watcher } from "../../core/watcher.js";
 import type { Command } from "../command.js";
 import { ArgumentError } from "../protocol.js";
 import {
   checkPid,
   checkTypes,
-  getWatcher,
+  stillThere,
   okOutput,
   requireProps,
   toSignum,
@@ -11,7 +12,7 @@ import {
 } from "./util.js";
 
 /** `kill NAME [PID] [--signum S] [--graceful_timeout T]`: stops processes; they are respawned. */
-export const kill: Command = {
+export const kill: Command<Watcher> = {
   name: "kill",
   summary: "Kill a specific process",
   help: `Kill a specific process
@@ -58,22 +59,13 @@ Options:
     if (props.signum !== undefined && props.signum !== null) props.signum = toSignum(props.signum);
   },
   check: checkPid,
-  async execute(arbiter, props) {
-    const watcher = getWatcher(arbiter, props.name);
-    const targets = [...watcher.processes.values()].filter(
-      (p) => props.pid === undefined || p.pid === props.pid,
-    );
-    await Promise.all(
-      targets.map((p) =>
-        watcher.killProcess(
-          p,
-          (props.signum as number | undefined) ?? watcher.config.stopSignal,
-          (props.graceful_timeout as number | undefined) ?? watcher.config.gracefulTimeout,
-        ),
-      ),
-    );
+  async execute(arbiter, props, watcher) {
     // A killed process is one to replace, as Circus's next manage_watchers does.
-    await watcher.manage();
+    await stillThere(arbiter, watcher).kill(
+      props.pid as number | undefined,
+      props.signum as number | undefined,
+      props.graceful_timeout as number | undefined,
+    );
   },
   message(line) {
     if (line.args.length < 1 || line.args.length > 2)

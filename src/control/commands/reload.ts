@@ -1,10 +1,11 @@
+import type { Watcher } from "../../core/watcher.js";
 import type { Command } from "../command.js";
 import { ArgumentError } from "../protocol.js";
 import { pidChanges } from "./start-stop.js";
-import { checkTypes, getWatcher, okOutput, WAITING } from "./util.js";
+import { checkTypes, getWatcher, okOutput, stillThere, WAITING } from "./util.js";
 
 /** `reload [NAME] [--terminate] [--waiting] [--sequential]`. */
-export const reload: Command = {
+export const reload: Command<Watcher | null> = {
   name: "reload",
   summary: "Reload the arbiter or a watcher",
   help: `Reload the arbiter or a watcher
@@ -47,17 +48,15 @@ Options:
       sequential: "boolean",
       waiting: "boolean",
     }),
-  check(arbiter, props) {
-    if (props.name !== undefined) getWatcher(arbiter, props.name);
-  },
-  async execute(arbiter, props) {
+  check: (arbiter, props) => (props.name === undefined ? null : getWatcher(arbiter, props.name)),
+  async execute(arbiter, props, plan) {
     const graceful = props.graceful !== false;
     const sequential = props.sequential === true;
-    if (props.name === undefined) {
+    if (plan === null) {
       await arbiter.reload(graceful, sequential);
       return;
     }
-    const watcher = getWatcher(arbiter, props.name);
+    const watcher = stillThere(arbiter, plan);
     return { info: await pidChanges(watcher, () => watcher.reload(graceful, sequential), true) };
   },
   message(line) {

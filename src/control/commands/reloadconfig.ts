@@ -4,10 +4,9 @@ import { MessageError } from "../protocol.js";
 import { checkTypes, okOutput, WAITING } from "./util.js";
 
 /** Configs read by `check`, for `execute` of the same request. */
-const loaded = new WeakMap<object, CircusConfig>();
 
 /** `reloadconfig [--waiting]`: re-reads the config file and applies what changed. */
-export const reloadconfig: Command = {
+export const reloadconfig: Command<CircusConfig> = {
   name: "reloadconfig",
   summary: "Reload the configuration file",
   help: `Reload the configuration file
@@ -27,16 +26,14 @@ Command line:
   options: [WAITING],
   validate: (props) => checkTypes(props, { waiting: "boolean" }),
   // The file is read before queueing, so that a broken file is an error reply at once.
-  check(arbiter, props) {
+  check(arbiter) {
     if (!arbiter.configLoader) throw new MessageError("no config file to reload");
     const config = arbiter.configLoader();
     arbiter.checkReload(config);
-    loaded.set(props, config);
+    return config;
   },
-  async execute(arbiter, props) {
-    const config = loaded.get(props);
-    loaded.delete(props);
-    await arbiter.reloadConfig(config ?? undefined);
+  async execute(arbiter, _props, config) {
+    await arbiter.reloadConfig(config);
   },
   message: (line) => (line.options.waiting === true ? { waiting: true } : {}),
   consoleOutput: (reply) => okOutput(reply),

@@ -1,8 +1,17 @@
+import type { Watcher } from "../../core/watcher.js";
 import type { Command } from "../command.js";
-import { checkArgs, checkTypes, getWatcher, okOutput, requireProps, WAITING } from "./util.js";
+import {
+  checkArgs,
+  checkTypes,
+  getWatcher,
+  okOutput,
+  requireProps,
+  stillThere,
+  WAITING,
+} from "./util.js";
 
 /** `rm NAME [--waiting] [--nostop]`: removes a watcher, stopping its processes unless nostop. */
-export const rm: Command = {
+export const rm: Command<Watcher> = {
   name: "rm",
   summary: "Remove a watcher",
   help: `Remove a watcher
@@ -35,11 +44,9 @@ Options:
     requireProps(props, ["name"]);
     checkTypes(props, { name: "string", nostop: "boolean", waiting: "boolean" });
   },
-  check(arbiter, props) {
-    getWatcher(arbiter, props.name);
-  },
-  async execute(arbiter, props) {
-    await arbiter.removeWatcher(getWatcher(arbiter, props.name).name, props.nostop === true);
+  check: (arbiter, props) => getWatcher(arbiter, props.name),
+  async execute(arbiter, props, watcher) {
+    await arbiter.removeWatcher(stillThere(arbiter, watcher).name, props.nostop === true);
   },
   message(line) {
     checkArgs(line, 1, 1);

@@ -1,12 +1,10 @@
 import { watcherConfig } from "../../config/watcher.js";
 import type { WatcherConfig } from "../../config/types.js";
+import type { Watcher } from "../../core/watcher.js";
 import type { Command } from "../command.js";
 import { ArgumentError } from "../protocol.js";
 import { applyOptions, convertOption, validateOptions } from "../watcher-options.js";
-import { checkTypes, getWatcher, okOutput, requireProps, WAITING } from "./util.js";
-
-/** The new config `check` built for the same request, with whether processes must be replaced. */
-const pending = new WeakMap<object, { config: WatcherConfig; restart: boolean }>();
+import { checkTypes, getWatcher, okOutput, requireProps, stillThere, WAITING } from "./util.js";
 
 /**
  * Lays wire options over a config and checks the result as the loader would (a ConfigError,
@@ -21,7 +19,7 @@ export function buildConfig(
 }
 
 /** `set NAME KEY VALUE [KEY VALUE...] [--waiting]`. */
-export const set: Command = {
+export const set: Command<Watcher> = {
   name: "set",
   summary: "Set a watcher option",
   help: `Set a watcher option
@@ -48,15 +46,16 @@ Command line:
     checkTypes(props, { name: "string", waiting: "boolean" });
     validateOptions(props.options);
   },
+  // The options are checked against the config as it is now; they are laid over the config
+  // as it is when their turn comes, so that two sets sent back to back both apply.
   check(arbiter, props) {
     const watcher = getWatcher(arbiter, props.name);
-    pending.set(props, buildConfig(watcher.config, props.options as Record<string, unknown>));
+    buildConfig(watcher.config, props.options as Record<string, unknown>);
+    return watcher;
   },
-  async execute(arbiter, props) {
-    const watcher = getWatcher(arbiter, props.name);
-    const next =
-      pending.get(props) ?? buildConfig(watcher.config, props.options as Record<string, unknown>);
-    pending.delete(props);
+  async execute(arbiter, props, watcher) {
+    stillThere(arbiter, watcher);
+    const next = buildConfig(watcher.config, props.options as Record<string, unknown>);
     // applyConfig publishes `updated` per option and spawns or stops to the new numprocesses.
     // A stream that cannot open (a bad path) is a ConfigError: the caller's mistake, in one line.
     const updates = Object.keys(props.options as Record<string, unknown>).length;

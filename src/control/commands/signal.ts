@@ -1,9 +1,10 @@
+import type { Watcher } from "../../core/watcher.js";
 import type { Command } from "../command.js";
 import { ArgumentError, MessageError } from "../protocol.js";
 import {
   checkPid,
   checkTypes,
-  getWatcher,
+  stillThere,
   intArg,
   okOutput,
   requireProps,
@@ -21,7 +22,7 @@ function normalize(props: Record<string, unknown>): void {
 }
 
 /** `signal NAME [PID] [--children] [--recursive] SIGNUM`. */
-export const signal: Command = {
+export const signal: Command<Watcher> = {
   name: "signal",
   summary: "Send a signal",
   help: `Send a signal
@@ -76,8 +77,8 @@ Options:
     props.signum = toSignum(props.signum);
   },
   check: checkPid,
-  async execute(arbiter, props) {
-    const watcher = getWatcher(arbiter, props.name);
+  async execute(arbiter, props, plan) {
+    const watcher = stillThere(arbiter, plan);
     const signum = props.signum as number;
     const children = props.children === true;
     const recursive = props.recursive === true;

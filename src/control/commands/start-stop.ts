@@ -7,7 +7,15 @@ import type { Arbiter } from "../../core/arbiter.js";
 import type { Watcher } from "../../core/watcher.js";
 import type { Command, CommandLine } from "../command.js";
 import { ArgumentError } from "../protocol.js";
-import { checkMatch, checkTypes, MATCH, matchWatchers, okOutput, WAITING } from "./util.js";
+import {
+  checkMatch,
+  checkTypes,
+  MATCH,
+  matchWatchers,
+  okOutput,
+  stillThere,
+  WAITING,
+} from "./util.js";
 
 export type Action = "start" | "stop" | "restart";
 
@@ -17,9 +25,9 @@ function validateStartStop(props: Record<string, unknown>): void {
   checkMatch(props);
 }
 
-/** Before queueing: the pattern must match a watcher. */
-function checkStartStop(arbiter: Arbiter, props: Record<string, unknown>): void {
-  if (props.name !== undefined) matchWatchers(arbiter, props);
+/** Before queueing: the pattern must match a watcher; the plan is the watchers it matched. */
+function checkStartStop(arbiter: Arbiter, props: Record<string, unknown>): Watcher[] | null {
+  return props.name === undefined ? null : matchWatchers(arbiter, props);
 }
 
 async function stopAll(watchers: Watcher[]): Promise<void> {
@@ -49,15 +57,17 @@ export async function pidChanges(
 /** Runs the action; a single named watcher answers `{"info": ...}` when waited for. */
 async function runStartStop(
   arbiter: Arbiter,
-  props: Record<string, unknown>,
+  matched: Watcher[] | null,
   action: Action,
 ): Promise<Record<string, unknown> | void> {
-  if (props.name === undefined) {
+  if (matched === null) {
     if (action !== "start") await arbiter.stopWatchers();
     if (action !== "stop") await arbiter.startWatchers();
     return;
   }
-  const watchers = matchWatchers(arbiter, props);
+  // Those a change queued before this one removed are gone; none left is an unknown name.
+  const watchers = matched.filter((w) => arbiter.watchers.includes(w));
+  if (watchers.length === 0) stillThere(arbiter, matched[0] as Watcher);
   if (watchers.length === 1) {
     const watcher = watchers[0] as Watcher;
     if (action === "stop") {
@@ -87,7 +97,7 @@ function startStopMessage(line: CommandLine): Record<string, unknown> {
  * The start, stop or restart command: the three differ only in their action and words.
  * `does` completes "This command ..." in the help.
  */
-export function startStopCommand(action: Action, does: string): Command {
+export function startStopCommand(action: Action, does: string): Command<Watcher[] | null> {
   const title = `${action[0]?.toUpperCase()}${action.slice(1)} watchers`;
   return {
     name: action,
@@ -124,7 +134,7 @@ Options:
     watcherArgs: [0],
     validate: validateStartStop,
     check: checkStartStop,
-    execute: (arbiter, props) => runStartStop(arbiter, props, action),
+    execute: (arbiter, _props, matched) => runStartStop(arbiter, matched, action),
     message: startStopMessage,
     consoleOutput: (reply) => okOutput(reply),
   };

@@ -15,6 +15,16 @@ export function getWatcher(arbiter: Arbiter, name: unknown): Watcher {
   return watcher;
 }
 
+/**
+ * The watcher `check` found, when `execute`'s turn comes: MessageError `program NAME not
+ * found` when a change queued before removed it.
+ */
+export function stillThere(arbiter: Arbiter, watcher: Watcher): Watcher {
+  if (!arbiter.watchers.includes(watcher))
+    throw new MessageError(`program ${watcher.name} not found`);
+  return watcher;
+}
+
 /** Throws unless every name is present (Circus's `message invalid 'x' is missing`). */
 export function requireProps(props: Record<string, unknown>, names: string[]): void {
   for (const name of names)
@@ -150,8 +160,9 @@ export function okOutput(reply: Record<string, unknown>): string {
 }
 
 /** Before queueing: the watcher exists and, when `pid` is given, has that process. */
-export function checkPid(arbiter: Arbiter, props: Record<string, unknown>): void {
+export function checkPid(arbiter: Arbiter, props: Record<string, unknown>): Watcher {
   const watcher = getWatcher(arbiter, props.name);
   if (props.pid !== undefined && !watcher.processes.has(props.pid as number))
     throw new MessageError(`process ${String(props.pid)} not found in '${watcher.name}'`);
+  return watcher;
 }

@@ -4,9 +4,12 @@ import { usesSocket } from "../core/watcher-setup.js";
 
 /**
  * The documented features this release parses but does not run yet. Rather than ignore them
- * silently, circusd refuses the config with a line naming the section and option.
+ * silently, circusd (and the library's arbiter) refuses the config with a line naming the
+ * section and option.
  */
-export function checkSupported(config: CircusConfig): ConfigError | null {
+export function checkSupported(
+  config: Pick<CircusConfig, "circus" | "watchers" | "sockets" | "plugins">,
+): ConfigError | null {
   const later = (what: string) => `${what} is not supported yet by this release`;
   const circus = (option: string) => sourceLocation(config.circus.source, "circus", option);
   if (config.circus.statsd) return new ConfigError(later("circusd-stats"), circus("statsd"));

@@ -1,0 +1,114 @@
+/**
+ * An arbiter served on Circus's endpoints: what circusd runs and what the library's
+ * `getArbiter` returns, so that `circusctl`, plugins and `circusctl listen` drive and watch an
+ * embedded arbiter exactly as they do circusd.
+ */
+import type { CircusOptions, PluginConfig, SocketConfig, WatcherConfig } from "../config/types.js";
+import { Arbiter } from "../core/arbiter.js";
+import { Controller } from "./controller.js";
+import { Discovery } from "./discovery.js";
+import { Publisher } from "./publisher.js";
+import { checkSupported } from "./unsupported.js";
+
+/** A control, pub/sub or multicast endpoint that could not be bound. */
+export class EndpointError extends Error {
+  override name = "EndpointError";
+}
+
+/** How a {@link ServedArbiter} answers beyond its config. */
+export interface ServeOptions {
+  /**
+   * Called after the reply to `quit` went out; by default the arbiter stops. circusd stops
+   * it and leaves.
+   */
+  onQuit?: () => void | Promise<void>;
+  /** The process title once started (Circus's `proc_name`). */
+  procName?: string;
+}
+
+/**
+ * An {@link Arbiter} with its control endpoint (a {@link Controller}), its pub/sub endpoint
+ * (a {@link Publisher}) and, when `multicast_endpoint` is set, discovery. `start()` binds the
+ * endpoints before the watchers start, as Circus does, so that their spawn events are
+ * published and the daemon answers while a thousand processes start; `stop()` stops the
+ * watchers, lets the last events and replies out, then closes the endpoints.
+ *
+ * @throws ConfigError from the constructor for an option this release does not run yet
+ * (statsd, httpd, use_papa), with the same line circusd prints.
+ */
+export class ServedArbiter extends Arbiter {
+  private controller: Controller | null = null;
+  private publisher: Publisher | null = null;
+  private discovery: Discovery | null = null;
+
+  constructor(
+    watchers: WatcherConfig[],
+    options: Partial<CircusOptions> = {},
+    sockets: SocketConfig[] = [],
+    plugins: PluginConfig[] = [],
+    private readonly serve: ServeOptions = {},
+  ) {
+    super(watchers, options, sockets, plugins);
+    const unsupported = checkSupported({
+      circus: this.options,
+      watchers,
+      sockets,
+      plugins,
+    });
+    if (unsupported) throw unsupported;
+  }
+
+  /**
+   * Binds the endpoints, then starts the arbiter.
+   *
+   * @throws EndpointError when an endpoint cannot be bound; the arbiter's own errors (a
+   * ConfigError naming a socket or hook) otherwise. Nothing stays bound either way.
+   */
+  override async start(): Promise<void> {
+    if (this.isRunning()) return;
+    await this.bindEndpoints();
+    if (this.serve.procName !== undefined) process.title = this.serve.procName;
+    try {
+      await super.start();
+    } catch (error) {
+      await this.closeEndpoints();
+      throw error;
+    }
+  }
+
+  /** Stops every watcher, lets the last events and replies out, and closes the endpoints. */
+  override async stop(): Promise<void> {
+    await super.stop();
+    await this.publisher?.flush();
+    await this.closeEndpoints();
+  }
+
+  private async bindEndpoints(): Promise<void> {
+    const { options } = this;
+    try {
+      this.controller = new Controller(this, options.endpoint, {
+        endpointOwner: options.endpointOwner,
+        onQuit: this.serve.onQuit ?? (() => this.stop()),
+      });
+      await this.controller.start();
+      this.publisher = new Publisher(this, options.pubsubEndpoint);
+      await this.publisher.start();
+      if (options.multicastEndpoint !== null) {
+        this.discovery = new Discovery(options.multicastEndpoint, options.endpoint);
+        await this.discovery.start();
+      }
+    } catch (error) {
+      await this.closeEndpoints();
+      throw new EndpointError(`cannot bind the control endpoints: ${(error as Error).message}`);
+    }
+  }
+
+  private async closeEndpoints(): Promise<void> {
+    this.discovery?.close();
+    this.discovery = null;
+    await this.controller?.close();
+    this.controller = null;
+    this.publisher?.close();
+    this.publisher = null;
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * One spawn attempt of a watcher's process and what it needs around it: the wids in use or
+ * promised, the sockets handed over (so_reuseport siblings bound and closed per spawn), the
+ * pacing of a spawn loop, and the process table the child runs in.
+ */
+import { setImmediate as yieldToLoop } from "node:timers/promises";
+import type { WatcherConfig } from "../config/types.js";
+import type { ProcessTable } from "../sys/process-table.js";
+import { closeFd } from "../sys/sockets.js";
+import { Process } from "./process.js";
+import { bindSiblings, processOptions, type UserIds } from "./watcher-setup.js";
+
+/** A spawn loop gives the event loop a turn this often (ms), so signals and requests wait little. */
+const YIELD_EVERY_MS = 2;
+
+/**
+ * The pause before respawning after the n-th quick death in a row (ms): none for the first,
+ * then doubling from 50 ms, capped at 5 s, so that a crash loop cannot eat the daemon's CPU.
+ */
+export function respawnDelay(quickDeaths: number): number {
+  return quickDeaths <= 1 ? 0 : Math.min(5000, 50 * 2 ** (quickDeaths - 2));
+}
+
+/** What a process is spawned with besides its wid. */
+export interface SpawnContext {
+  config: WatcherConfig;
+  ids: UserIds;
+  env: Record<string, string>;
+}
+
+/** Spawns a watcher's processes, one attempt at a time. */
+export class Spawner {
+  /** Wids promised to a spawn or respawn not yet done, so another spawn does not take them. */
+  readonly reserved = new Set<number>();
+  private socketFds: Record<string, number> = {};
+  private siblings: Record<string, () => number> = {};
+  private pending = 0;
+  private settledWaiters: (() => void)[] = [];
+  private lastYield = 0;
+
+  constructor(private readonly table: ProcessTable | undefined) {}
+
+  /** Socket name -> fd in the child, as the arbiter bound them. */
+  get sockets(): Readonly<Record<string, number>> {
+    return this.socketFds;
+  }
+
+  /** Spawns under way (stop waits for them, so that no process escapes a stop). */
+  get inFlight(): number {
+    return this.pending;
+  }
+
+  /** The sockets the next spawns hand over, and the so_reuseport sibling binders. */
+  useSockets(fds: Record<string, number>, siblings: Record<string, () => number>): void {
+    this.socketFds = fds;
+    this.siblings = siblings;
+  }
+
+  /** The lowest wid neither running (`used`) nor promised. */
+  nextWid(used: Iterable<number>): number {
+    const taken = new Set(used);
+    for (let wid = 1; ; wid++) if (!taken.has(wid) && !this.reserved.has(wid)) return wid;
+  }
+
+  /**
+   * Starts one process and hands it to `adopt` before the spawn counts as settled, so that a
+   * stop waiting for spawns sees it. Throws a SpawnError when it cannot run.
+   */
+  async spawn(wid: number, ctx: SpawnContext, adopt: (p: Process) => void): Promise<Process> {
+    this.pending++;
+    let fresh: Record<string, number> = {};
+    try {
+      fresh = bindSiblings(ctx.config, this.siblings);
+      const p = await Process.spawn({
+        ...processOptions(ctx.config, wid, ctx.ids, ctx.env, this.socketFds, fresh),
+        table: this.table,
+      });
+      adopt(p);
+      return p;
+    } finally {
+      // The child has its own copy now: circusd keeps only the shared socket.
+      for (const fd of Object.values(fresh)) closeFd(fd);
+      this.pending--;
+      for (const resolve of this.settledWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Resolves when the next spawn under way has settled. */
+  settled(): Promise<void> {
+    return new Promise((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /**
+   * The pause between two spawns: warmup_delay, or at least one turn of the event loop, so
+   * that a signal or a request is answered at once while a thousand processes start.
+   */
+  async warmup(warmupDelay: number): Promise<void> {
+    if (warmupDelay > 0) {
+      // The global timer (not timers/promises), which a test's mock clock drives too.
+      await new Promise((resolve) => setTimeout(resolve, warmupDelay * 1000));
+    } else if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+      await yieldToLoop();
+      this.lastYield = performance.now();
+    }
+  }
+}
