@@ -19,6 +19,7 @@ import {
   reopenLogFiles,
 } from "../log/config.js";
 import { checkSupported } from "../control/unsupported.js";
+import { pluginRunner } from "./plugin-runner.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
 
 const USAGE = `usage: circusd [-h] [--log-level LEVEL] [--log-output LOGOUTPUT]
@@ -152,6 +153,7 @@ async function main(): Promise<void> {
   let arbiter: ServedArbiter;
   try {
     arbiter = new ServedArbiter(config.watchers, config.circus, config.sockets, config.plugins, {
+      pluginRunner: pluginRunner(),
       onQuit: () => {
         logger.info("Got quit command");
         exiting = true;

@@ -5,8 +5,10 @@
  */
 import type { CircusOptions, PluginConfig, SocketConfig, WatcherConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
+import { Watcher } from "../core/watcher.js";
 import { Controller } from "./controller.js";
 import { Discovery } from "./discovery.js";
+import { pluginWatchers } from "./plugin-watcher.js";
 import { Publisher } from "./publisher.js";
 import { checkSupported } from "./unsupported.js";
 
@@ -24,6 +26,11 @@ export interface ServeOptions {
   onQuit?: () => void | Promise<void>;
   /** The process title once started (Circus's `proc_name`). */
   procName?: string;
+  /**
+   * node's arguments that run `circus-plugin`, for the plugins' watchers; without them an
+   * active plugin is refused.
+   */
+  pluginRunner?: string[];
 }
 
 /**
@@ -49,6 +56,8 @@ export class ServedArbiter extends Arbiter {
     private readonly serve: ServeOptions = {},
   ) {
     super(watchers, options, sockets, plugins);
+    for (const config of this.pluginWatchers(plugins, this.options))
+      this.attach(new Watcher(config));
     const unsupported = checkSupported({
       circus: this.options,
       watchers,
@@ -56,6 +65,19 @@ export class ServedArbiter extends Arbiter {
       plugins,
     });
     if (unsupported) throw unsupported;
+  }
+
+  protected override get runsPlugins(): boolean {
+    return true;
+  }
+
+  protected override pluginWatchers(
+    plugins: PluginConfig[],
+    options: CircusOptions,
+  ): WatcherConfig[] {
+    const runner = this.serve.pluginRunner;
+    if (!runner) return super.pluginWatchers(plugins, options);
+    return pluginWatchers(plugins, options, runner);
   }
 
   /**

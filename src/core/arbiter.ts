@@ -14,7 +14,6 @@ import { bindAll, type CircusSocket } from "../sockets/index.js";
 import { SerialQueue } from "./serial-queue.js";
 import { planSockets } from "./socket-plan.js";
 import { checkSocketNames } from "./watcher-setup.js";
-import { pluginWatcherConfig } from "./plugin-watcher.js";
 import { Watcher, type WatcherEvent, type WatcherHost } from "./watcher.js";
 
 /**
@@ -70,14 +69,6 @@ const START_OPTIONS: Partial<Record<keyof CircusOptions, string>> = {
   debugGc: "debug_gc",
 };
 
-/** The watchers of the active plugins; an inactive one (`active = false`) does not run. */
-function pluginWatchers(plugins: PluginConfig[], options: CircusOptions): WatcherConfig[] {
-  const active = plugins.filter((p) => p.active);
-  for (const p of plugins)
-    if (!p.active) logger.info(`plugin:${p.name} is not started: its section says active = false`);
-  return active.map((p) => pluginWatcherConfig(p, options));
-}
-
 /** What an arbiter emits. */
 export interface ArbiterEvents {
   /** An event of one of its watchers. */
@@ -127,10 +118,31 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     this.sockets = sockets;
     this.plugins = plugins;
     for (const config of watchers) this.attach(new Watcher(config));
-    for (const config of pluginWatchers(plugins, this.options)) this.attach(new Watcher(config));
+    // A ServedArbiter attaches its plugins' watchers once it is built.
+    if (!this.runsPlugins) this.pluginWatchers(plugins, this.options);
   }
 
-  private attach(watcher: Watcher): Watcher {
+  /** Whether this arbiter runs plugins: a {@link ServedArbiter} does, having the endpoint. */
+  protected get runsPlugins(): boolean {
+    return false;
+  }
+
+  /**
+   * The watchers that run the plugins (`plugin:NAME`). A plugin talks to the arbiter through
+   * its control endpoint, which a bare arbiter does not have: an active plugin is refused
+   * here, and run by a {@link ServedArbiter}.
+   */
+  protected pluginWatchers(plugins: PluginConfig[], _options: CircusOptions): WatcherConfig[] {
+    const active = plugins.find((p) => p.active);
+    if (active)
+      throw new ArbiterError(
+        `plugin ${active.name}: plugins need the control endpoint; use getArbiter() or ServedArbiter`,
+      );
+    return [];
+  }
+
+  /** Takes a watcher in: its events become the arbiter's, its changes go through the queue. */
+  protected attach(watcher: Watcher): Watcher {
     if (this.getWatcher(watcher.name))
       throw new ArbiterError(`watcher ${watcher.name} already exists`);
     watcher.attach(this);
@@ -422,7 +434,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     };
     const options = this.keepStartOptions(config.circus);
     // Plugins are watchers too (`plugin:NAME`), reloaded by the same rules.
-    const nextWatchers = [...config.watchers, ...pluginWatchers(config.plugins, options)];
+    const nextWatchers = [...config.watchers, ...this.pluginWatchers(config.plugins, options)];
     const wanted = new Map(nextWatchers.map((w) => [w.name.toLowerCase(), w]));
     for (const watcher of [...this.watchers]) {
       if (!wanted.has(watcher.name.toLowerCase())) {

@@ -2,18 +2,9 @@
  * A `[plugin:NAME]` becomes the watcher `plugin:NAME`, as in Circus: one process running
  * `circus-plugin` with circusd's endpoints and the section's options.
  */
-import { existsSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { CircusOptions, PluginConfig, WatcherConfig } from "../config/types.js";
-
-const built = fileURLToPath(new URL("../cli/circus-plugin.js", import.meta.url));
-const source = fileURLToPath(new URL("../cli/circus-plugin.ts", import.meta.url));
-
-/** node's arguments that run circus-plugin (from dist; from src through tsx in development). */
-function pluginScript(): string[] {
-  return existsSync(built) ? [built] : ["--import", "tsx", source];
-}
+import { logger } from "../log/logger.js";
 
 /** `use` as the plugin process must see it: a module path made absolute (its cwd differs). */
 function pluginUse(plugin: PluginConfig, baseDir: string): string {
@@ -39,11 +30,16 @@ function pluginLogOutput(circus: CircusOptions): string | null {
 /**
  * The watcher that runs a plugin, with circusd's endpoints and logging on its command line, as
  * Circus builds it. With `[circus] debug`, the plugin logs at debug level and its output goes
- * to circusd's stdout and stderr (unless its section names streams of its own).
+ * to circusd's stdout and stderr (unless its section names streams of its own). `runner` is
+ * node's arguments that run circus-plugin.
  */
-export function pluginWatcherConfig(plugin: PluginConfig, circus: CircusOptions): WatcherConfig {
+export function pluginWatcherConfig(
+  plugin: PluginConfig,
+  circus: CircusOptions,
+  runner: string[],
+): WatcherConfig {
   const args = [
-    ...pluginScript(),
+    ...runner,
     "--endpoint",
     circus.endpoint,
     "--pubsub",
@@ -68,4 +64,16 @@ export function pluginWatcherConfig(plugin: PluginConfig, circus: CircusOptions)
     stdoutStream: stdoutStream ?? (circus.debug ? { class: "StdoutStream", options: {} } : null),
     stderrStream: stderrStream ?? (circus.debug ? { class: "StderrStream", options: {} } : null),
   };
+}
+
+/** The watchers of the active plugins; an inactive one (`active = false`) does not run. */
+export function pluginWatchers(
+  plugins: PluginConfig[],
+  circus: CircusOptions,
+  runner: string[],
+): WatcherConfig[] {
+  const active = plugins.filter((p) => p.active);
+  for (const p of plugins)
+    if (!p.active) logger.info(`plugin:${p.name} is not started: its section says active = false`);
+  return active.map((p) => pluginWatcherConfig(p, circus, runner));
 }
