@@ -1,6 +1,6 @@
 /*
- * N-API helpers shared by the native helper's files: typed errors, optional properties and
- * strings copied whole or refused.
+ * N-API helpers shared by the native helper's files: typed errors, optional properties read
+ * as numbers, flags or strings, and strings copied whole or refused.
  */
 #ifndef CIRCUS_NAPI_UTIL_H
 #define CIRCUS_NAPI_UTIL_H
@@ -97,6 +97,31 @@ static inline int napi_prop(napi_env env, napi_value obj, const char *name, napi
   napi_valuetype t;
   napi_typeof(env, *out, &t);
   return t != napi_undefined && t != napi_null;
+}
+
+/* A number property into *out (1); 0, with *out untouched, when absent or no number. */
+static inline int napi_prop_number(napi_env env, napi_value obj, const char *name, double *out) {
+  napi_value v;
+  double d;
+  if (!napi_prop(env, obj, name, &v) || napi_get_value_double(env, v, &d) != napi_ok) return 0;
+  *out = d;
+  return 1;
+}
+
+/* A string property copied whole into buf (1); 0 when absent; -1 when napi_string_whole refuses it. */
+static inline int napi_prop_string(napi_env env, napi_value obj, const char *name, char *buf, size_t size) {
+  napi_value v;
+  size_t len = 0;
+  if (!napi_prop(env, obj, name, &v)) return 0;
+  return napi_string_whole(env, v, buf, size, &len) ? 1 : -1;
+}
+
+/* A boolean property; false when absent or no boolean. */
+static inline bool napi_prop_flag(napi_env env, napi_value obj, const char *name) {
+  napi_value v;
+  bool b = false;
+  if (napi_prop(env, obj, name, &v)) napi_get_value_bool(env, v, &b);
+  return b;
 }
 
 /* Throws a TypeError with a formatted message; returns 0 for `return throw_type(...)`. */

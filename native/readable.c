@@ -10,6 +10,7 @@
  * the threadsafe function (its finalizer) are done with it.
  */
 #define _GNU_SOURCE
+#include "module.h"
 #include "napi-util.h"
 #include <node_api.h>
 #include <errno.h>
@@ -116,7 +117,7 @@ static int check_count(napi_env env, uint32_t len) {
 }
 
 /* watchReadable(fds: number[], callback(fd)) -> handle */
-static napi_value js_watch(napi_env env, napi_callback_info info) {
+napi_value js_watch_readable(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -171,7 +172,7 @@ static napi_value js_watch(napi_env env, napi_callback_info info) {
 }
 
 /* unwatch(handle): no callback after this returns; the thread is gone. */
-static napi_value js_unwatch(napi_env env, napi_callback_info info) {
+napi_value js_unwatch(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   void *w = NULL;
@@ -182,13 +183,4 @@ static napi_value js_unwatch(napi_env env, napi_callback_info info) {
   }
   stop(w);
   return NULL;
-}
-
-/* Called by the module's init (native/spawn.c). */
-void circus_readable_init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "watchReadable", NAPI_AUTO_LENGTH, js_watch, NULL, &fn);
-  napi_set_named_property(env, exports, "watchReadable", fn);
-  napi_create_function(env, "unwatch", NAPI_AUTO_LENGTH, js_unwatch, NULL, &fn);
-  napi_set_named_property(env, exports, "unwatch", fn);
 }

@@ -8,6 +8,7 @@
  * The host is resolved to a numeric address in JS (dns.lookup) before it gets here.
  */
 #define _GNU_SOURCE
+#include "module.h"
 #include "napi-util.h"
 #include <node_api.h>
 #include <arpa/inet.h>
@@ -22,34 +23,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
-
-
-static int get_str(napi_env env, napi_value obj, const char *name, char *buf, size_t size) {
-  napi_value v;
-  size_t len = 0;
-  if (!napi_prop(env, obj, name, &v)) return 0;
-  return napi_string_whole(env, v, buf, size, &len) ? 1 : -1; /* -1: too long, refused */
-}
-
-static int get_num(napi_env env, napi_value obj, const char *name, int def) {
-  napi_value v;
-  double d;
-  if (!napi_prop(env, obj, name, &v) || napi_get_value_double(env, v, &d) != napi_ok) return def;
-  return (int)d;
-}
-
-static int get_flag(napi_env env, napi_value obj, const char *name) {
-  napi_value v;
-  bool b = false;
-  if (napi_prop(env, obj, name, &v)) napi_get_value_bool(env, v, &b);
-  return b;
-}
-
 /* bindSocket({family: "AF_INET"|"AF_INET6"|"AF_UNIX", type: "SOCK_STREAM"|"SOCK_DGRAM"|
  *   "SOCK_SEQPACKET", address?, port?, path?, umask?, replace?, interface?, reuseport?,
  *   backlog?, blocking?, nolisten?}) -> {fd, port} */
-static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
+napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -60,8 +37,8 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   napi_value o = argv[0];
   char family_s[16] = {0}, type_s[24] = {0}, address[64] = {0}, ifname[64] = {0};
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)] = {0};
-  get_str(env, o, "family", family_s, sizeof family_s);
-  get_str(env, o, "type", type_s, sizeof type_s);
+  napi_prop_string(env, o, "family", family_s, sizeof family_s);
+  napi_prop_string(env, o, "type", type_s, sizeof type_s);
   int family = strcmp(family_s, "AF_INET6") == 0 ? AF_INET6
                : strcmp(family_s, "AF_UNIX") == 0 ? AF_UNIX
                : strcmp(family_s, "AF_INET") == 0 ? AF_INET
@@ -74,21 +51,23 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "bindSocket: unknown family or type");
     return NULL;
   }
-  int has_path = family == AF_UNIX ? get_str(env, o, "path", path, sizeof path) : 0;
+  int has_path = family == AF_UNIX ? napi_prop_string(env, o, "path", path, sizeof path) : 0;
   if (family == AF_UNIX && has_path != 1)
     return throw_refused(env, ENAMETOOLONG, "bind",
                          "the socket path is missing, holds a NUL or is longer than %zu bytes",
                          sizeof path - 1);
-  if (family != AF_UNIX && get_str(env, o, "address", address, sizeof address) != 1) {
+  if (family != AF_UNIX && napi_prop_string(env, o, "address", address, sizeof address) != 1) {
     napi_throw_type_error(env, NULL, "bindSocket: a numeric address is required");
     return NULL;
   }
-  int has_if = get_str(env, o, "interface", ifname, sizeof ifname);
+  int has_if = napi_prop_string(env, o, "interface", ifname, sizeof ifname);
   if (has_if < 0) return throw_errno(env, ENAMETOOLONG, "setsockopt SO_BINDTODEVICE", NULL);
-  int port = get_num(env, o, "port", 0);
-  int backlog = get_num(env, o, "backlog", 128);
-  int mask = get_num(env, o, "umask", -1);
-  int blocking = get_flag(env, o, "blocking");
+  double port_d = 0, backlog_d = 128, mask_d = -1;
+  napi_prop_number(env, o, "port", &port_d);
+  napi_prop_number(env, o, "backlog", &backlog_d);
+  napi_prop_number(env, o, "umask", &mask_d);
+  int port = (int)port_d, backlog = (int)backlog_d, mask = (int)mask_d;
+  int blocking = napi_prop_flag(env, o, "blocking");
 
   int fd = socket(family, type | SOCK_CLOEXEC | (blocking ? 0 : SOCK_NONBLOCK), 0);
   if (fd < 0) return throw_errno(env, errno, "socket", NULL);
@@ -96,7 +75,7 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   const char *stage = NULL;
   if (family != AF_UNIX && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
     stage = "setsockopt SO_REUSEADDR";
-  if (!stage && get_flag(env, o, "reuseport") &&
+  if (!stage && napi_prop_flag(env, o, "reuseport") &&
       setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0)
     stage = "setsockopt SO_REUSEPORT";
   if (!stage && has_if == 1 &&
@@ -131,7 +110,7 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
     struct stat st;
     if (lstat(path, &st) == 0) {
       /* A file left by an earlier run: only replaced when the config says so. */
-      if (!get_flag(env, o, "replace")) err = EEXIST;
+      if (!napi_prop_flag(env, o, "replace")) err = EEXIST;
       else if (unlink(path) < 0) err = errno;
     }
   }
@@ -151,7 +130,7 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   }
   /* nolisten: bound only, to hold the address for SO_REUSEPORT siblings; a listening one
    * would take its share of the connections and nobody would accept them. */
-  if ((type == SOCK_STREAM || type == SOCK_SEQPACKET) && !get_flag(env, o, "nolisten") &&
+  if ((type == SOCK_STREAM || type == SOCK_SEQPACKET) && !napi_prop_flag(env, o, "nolisten") &&
       listen(fd, backlog) < 0) {
     err = errno;
     close(fd);
@@ -173,11 +152,4 @@ static napi_value js_bind_socket(napi_env env, napi_callback_info info) {
   napi_create_int32(env, bound_port, &v);
   napi_set_named_property(env, out, "port", v);
   return out;
-}
-
-/* Called by the module's init (native/spawn.c): adds bindSocket to its exports. */
-void circus_sockets_init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "bindSocket", NAPI_AUTO_LENGTH, js_bind_socket, NULL, &fn);
-  napi_set_named_property(env, exports, "bindSocket", fn);
 }

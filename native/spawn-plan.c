@@ -74,15 +74,6 @@ static char **get_string_array(napi_env env, napi_value arr, const char *name) {
   return out;
 }
 
-static int get_int(napi_env env, napi_value obj, const char *name, int64_t *out) {
-  napi_value v;
-  if (!napi_prop(env, obj, name, &v)) return 0;
-  double d;
-  if (napi_get_value_double(env, v, &d) != napi_ok) return -1;
-  *out = (int64_t)d;
-  return 1;
-}
-
 /* A whole number in [min, max]; 0 when v is anything else (NaN, a fraction, a string...). */
 static int get_whole(napi_env env, napi_value v, double min, double max, double *out) {
   double d;
@@ -106,12 +97,11 @@ static int get_pair(napi_env env, napi_value arr, uint32_t i, napi_value *a, nap
 
 /* An absent stdio option is /dev/null; an unknown one is refused, not taken as /dev/null. */
 static int stdio_mode(napi_env env, napi_value obj, const char *name, int *mode) {
-  napi_value v;
-  *mode = STDIO_NULL;
-  if (!napi_prop(env, obj, name, &v)) return 1;
   char buf[16] = "";
-  size_t len;
-  if (!napi_string_whole(env, v, buf, sizeof buf, &len)) buf[0] = '\0';
+  *mode = STDIO_NULL;
+  int found = napi_prop_string(env, obj, name, buf, sizeof buf);
+  if (found == 0) return 1;
+  if (found < 0) buf[0] = '\0';
   if (strcmp(buf, "pipe") == 0) *mode = STDIO_PIPE;
   else if (strcmp(buf, "inherit") == 0) *mode = STDIO_INHERIT;
   else if (strcmp(buf, "null") != 0)
@@ -304,7 +294,7 @@ int move_sources(napi_env env, struct spawn_plan *p) {
 /* Reads the options into p; 0 with a JS exception pending when they are refused. */
 int read_plan(napi_env env, napi_value opts, struct spawn_plan *p) {
   napi_value v;
-  int64_t n;
+  double n;
   if (!napi_prop(env, opts, "file", &v) || !(p->file = get_string(env, v)))
     return throw_type(env, "spawn: file must be a string without NUL bytes");
   if (!napi_prop(env, opts, "argv", &v)) return throw_type(env, "spawn: argv is required");
@@ -313,9 +303,9 @@ int read_plan(napi_env env, napi_value opts, struct spawn_plan *p) {
   if (!(p->envp = get_string_array(env, v, "env"))) return 0;
   if (napi_prop(env, opts, "cwd", &v) && !(p->cwd = get_string(env, v)))
     return throw_type(env, "spawn: cwd must be a string without NUL bytes");
-  if (get_int(env, opts, "uid", &n) == 1) p->has_uid = 1, p->uid = (uid_t)n;
-  if (get_int(env, opts, "gid", &n) == 1) p->has_gid = 1, p->gid = (gid_t)n;
-  if (get_int(env, opts, "umask", &n) == 1) p->umask_value = (int)n;
+  if (napi_prop_number(env, opts, "uid", &n)) p->has_uid = 1, p->uid = (uid_t)(int64_t)n;
+  if (napi_prop_number(env, opts, "gid", &n)) p->has_gid = 1, p->gid = (gid_t)(int64_t)n;
+  if (napi_prop_number(env, opts, "umask", &n)) p->umask_value = (int)(int64_t)n;
   if (napi_prop(env, opts, "groups", &v) && !read_groups(env, v, p)) return 0;
   /* Before fds: the child's fd numbers are checked against its own nofile limit. */
   if (napi_prop(env, opts, "rlimits", &v) && !read_limits(env, v, p)) return 0;

@@ -9,6 +9,7 @@
  * set*id wrappers, which would signal the parent's threads).
  */
 #define _GNU_SOURCE
+#include "module.h"
 #include "spawn-plan.h"
 #include <node_api.h>
 #include <errno.h>
@@ -174,7 +175,7 @@ static pid_t start_child(napi_env env, struct spawn_plan *p) {
  *        stdin, stdout, stderr: "pipe"|"null"|"inherit", fds?: [[target, source]]})
  *   -> {pid, stdout: fd|-1, stderr: fd|-1}
  * Every group, rlimit and fd given is applied, or the spawn fails saying which and why. */
-static napi_value js_spawn(napi_env env, napi_callback_info info) {
+napi_value js_spawn(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value opts;
   napi_get_cb_info(env, info, &argc, &opts, NULL, NULL);
@@ -221,7 +222,7 @@ done:
 }
 
 /* reap(pids: Int32Array) -> [[pid, code|-1, signal|0], ...] for the children that exited. */
-static napi_value js_reap(napi_env env, napi_callback_info info) {
+napi_value js_reap(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg;
   napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
@@ -270,7 +271,7 @@ static napi_value js_reap(napi_env env, napi_callback_info info) {
  * setPipeSize(fd, bytes) -> the pipe's new capacity, or -1 when the kernel refuses (past
  * pipe-max-size, or the user's pipe-user-pages limits): the caller keeps the pipe as it is.
  */
-static napi_value js_set_pipe_size(napi_env env, napi_callback_info info) {
+napi_value js_set_pipe_size(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -282,27 +283,3 @@ static napi_value js_set_pipe_size(napi_env env, napi_callback_info info) {
   napi_create_int32(env, size, &out);
   return out;
 }
-
-/* native/sockets.c */
-void circus_sockets_init(napi_env env, napi_value exports);
-/* native/readable.c */
-void circus_readable_init(napi_env env, napi_value exports);
-/* native/unix-dgram.c */
-void circus_unix_dgram_init(napi_env env, napi_value exports);
-
-static napi_value init(napi_env env, napi_value exports) {
-  napi_value spawn_fn, reap_fn;
-  napi_create_function(env, "spawn", NAPI_AUTO_LENGTH, js_spawn, NULL, &spawn_fn);
-  napi_create_function(env, "reap", NAPI_AUTO_LENGTH, js_reap, NULL, &reap_fn);
-  napi_set_named_property(env, exports, "spawn", spawn_fn);
-  napi_set_named_property(env, exports, "reap", reap_fn);
-  napi_value pipe_fn;
-  napi_create_function(env, "setPipeSize", NAPI_AUTO_LENGTH, js_set_pipe_size, NULL, &pipe_fn);
-  napi_set_named_property(env, exports, "setPipeSize", pipe_fn);
-  circus_sockets_init(env, exports);
-  circus_readable_init(env, exports);
-  circus_unix_dgram_init(env, exports);
-  return exports;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

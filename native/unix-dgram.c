@@ -5,6 +5,7 @@
  * Sends never block: a full receiver drops the line (EAGAIN is thrown to JS).
  */
 #define _GNU_SOURCE
+#include "module.h"
 #include "napi-util.h"
 #include <node_api.h>
 #include <errno.h>
@@ -30,7 +31,7 @@ static int connect_unix(const char *path, size_t len, int type) {
 }
 
 /* unixDgramOpen(path) -> fd connected to the unix socket at path (CLOEXEC, non-blocking). */
-static napi_value js_open(napi_env env, napi_callback_info info) {
+napi_value js_unix_dgram_open(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -54,7 +55,7 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
 }
 
 /* unixDgramSend(fd, buffer) -> bytes sent; throws {errno} on failure, never blocks. */
-static napi_value js_send(napi_env env, napi_callback_info info) {
+napi_value js_unix_dgram_send(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
@@ -74,13 +75,4 @@ static napi_value js_send(napi_env env, napi_callback_info info) {
   napi_value out;
   napi_create_int64(env, (int64_t)sent, &out);
   return out;
-}
-
-/* Called by the module's init (native/spawn.c). */
-void circus_unix_dgram_init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "unixDgramOpen", NAPI_AUTO_LENGTH, js_open, NULL, &fn);
-  napi_set_named_property(env, exports, "unixDgramOpen", fn);
-  napi_create_function(env, "unixDgramSend", NAPI_AUTO_LENGTH, js_send, NULL, &fn);
-  napi_set_named_property(env, exports, "unixDgramSend", fn);
 }

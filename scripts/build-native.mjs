@@ -1,4 +1,4 @@
-// Builds the native helper (native/spawn.c) at install, with a clear message when the
+// Builds the native helper (native/) at install, with a clear message when the
 // machine lacks a C compiler, make or python3 (what node-gyp needs).
 import { spawnSync } from "node:child_process";
 

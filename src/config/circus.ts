@@ -5,14 +5,13 @@ import {
   parseBool,
   parseChoice,
   parseMulticastEndpoint,
-  parseNumber,
   parseOptionalString,
   parsePort,
+  parseSeconds,
   parseUmask,
 } from "./values.js";
 
 const c = fieldsOf<CircusOptions>();
-const seconds = (text: string): number => parseNumber(text, { min: 0 });
 
 /** Every `[circus]` option and how its text becomes a `CircusOptions` field. */
 const CIRCUS_FIELDS = {
@@ -30,9 +29,9 @@ const CIRCUS_FIELDS = {
     parseMulticastEndpoint(text);
     return text.trim();
   }),
-  check_delay: c("checkDelay", seconds),
+  check_delay: c("checkDelay", parseSeconds),
   stream_backend: c("streamBackend", parseChoice(["thread", "gevent"] as const)),
-  warmup_delay: c("warmupDelay", seconds),
+  warmup_delay: c("warmupDelay", parseSeconds),
   httpd: c("httpd", parseBool),
   httpd_host: c("httpdHost", (text) => text),
   httpd_port: c("httpdPort", parsePort),

@@ -20,8 +20,7 @@ export function pluginFromSection(
   env: Record<string, string>,
   baseDir: string,
 ): PluginConfig {
-  const name = view.name.slice("plugin:".length).trim();
-  if (name === "") view.fail(undefined, "a plugin section needs a name: [plugin:NAME]");
+  const name = view.nameAfter("plugin");
   const use = view.values.get("use")?.value.trim() ?? "";
   if (use === "") view.fail("use", "missing required option (the plugin to load)");
   const config: Record<string, string> = {};

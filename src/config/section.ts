@@ -41,6 +41,17 @@ export class SectionView {
     return this.section.file;
   }
 
+  /**
+   * The NAME of a `[KIND:NAME]` section.
+   *
+   * @throws ConfigError when it is empty.
+   */
+  nameAfter(kind: "watcher" | "socket" | "plugin"): string {
+    const name = this.name.slice(kind.length + 1).trim();
+    if (name === "") this.fail(undefined, `a ${kind} section needs a name: [${kind}:NAME]`);
+    return name;
+  }
+
   /** Where the section came from, with the options read from other files (includes). */
   source(): ConfigSource {
     const optionFiles: Record<string, string> = {};

@@ -42,8 +42,7 @@ const SOCKET_FIELDS = {
  * @throws ConfigError for any bad value.
  */
 export function socketFromSection(view: SectionView): SocketConfig {
-  const name = view.name.slice("socket:".length).trim().toLowerCase();
-  if (name === "") view.fail(undefined, "a socket section needs a name: [socket:NAME]");
+  const name = view.nameAfter("socket").toLowerCase();
   const input: Partial<SocketConfig> = {};
   for (const option of applyFields(view, SOCKET_FIELDS, input).keys()) {
     if (!warnIfMisspelled(view, option, Object.keys(SOCKET_FIELDS), "ignored")) {

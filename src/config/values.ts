@@ -45,6 +45,11 @@ export function parseNumber(text: string, bounds: { min?: number; max?: number }
   return checkBounds(Number(trimmed), text, bounds);
 }
 
+/** A duration in seconds: a number, never negative. */
+export function parseSeconds(text: string): number {
+  return parseNumber(text, { min: 0 });
+}
+
 function checkBounds(value: number, text: string, bounds: { min?: number; max?: number }): number {
   const { min, max } = bounds;
   if (min !== undefined && value < min) {

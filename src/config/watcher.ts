@@ -2,70 +2,31 @@ import { basename } from "node:path";
 import { parseSignal } from "../sys/signals.js";
 import { WATCHER_DEFAULTS } from "./defaults.js";
 import { ConfigError, type ConfigLocation } from "./errors.js";
-import { applyFields, fieldsOf, warnIfMisspelled, type SectionView } from "./section.js";
-import { HOOK_NAMES, type HookName, type StreamConfig, type WatcherConfig } from "./types.js";
-import {
-  closestName,
-  parseBool,
-  parseId,
-  parseInteger,
-  parseNumber,
-  parseOptionalString,
-  parseRlimitValue,
-  parseSignalValue,
-  RLIMIT_NAMES,
-} from "./values.js";
+import { applyFields, warnIfMisspelled, type FieldSetter, type SectionView } from "./section.js";
+import { HOOK_NAMES, type WatcherConfig } from "./types.js";
+import { closestName, RLIMIT_NAMES } from "./values.js";
+import { familyOf, KEY_FAMILIES, plainOption, WATCHER_OPTIONS } from "./watcher-options.js";
 
-const w = fieldsOf<WatcherConfig>();
-const seconds = (text: string): number => parseNumber(text, { min: 0 });
-
-/** Every plain `[watcher:NAME]` option and how its text becomes a `WatcherConfig` field. */
-const WATCHER_FIELDS = {
-  cmd: w("cmd", (text) => text),
-  args: w("args", parseOptionalString),
-  shell: w("shell", parseBool),
-  shell_args: w("shellArgs", parseOptionalString),
-  executable: w("executable", parseOptionalString),
-  working_dir: w("workingDir", parseOptionalString),
-  uid: w("uid", parseId),
-  gid: w("gid", parseId),
-  copy_env: w("copyEnv", parseBool),
-  copy_path: w("copyPath", parseBool),
-  warmup_delay: w("warmupDelay", seconds),
-  autostart: w("autostart", parseBool),
-  numprocesses: w("numprocesses", (text) => parseInteger(text, { min: 0 })),
-  stdin_socket: w("stdinSocket", parseOptionalString),
-  close_child_stdin: w("closeChildStdin", parseBool),
-  close_child_stdout: w("closeChildStdout", parseBool),
-  close_child_stderr: w("closeChildStderr", parseBool),
-  send_hup: w("sendHup", parseBool),
-  stop_signal: w("stopSignal", parseSignalValue),
-  stop_children: w("stopChildren", parseBool),
-  max_retry: w("maxRetry", (text) => parseInteger(text, { min: -1 })),
-  graceful_timeout: w("gracefulTimeout", seconds),
-  priority: w("priority", (text) => parseInteger(text)),
-  singleton: w("singleton", parseBool),
-  use_sockets: w("useSockets", parseBool),
-  max_age: w("maxAge", seconds),
-  max_age_variance: w("maxAgeVariance", seconds),
-  on_demand: w("onDemand", parseBool),
-  virtualenv: w("virtualenv", parseOptionalString),
-  virtualenv_py_ver: w("virtualenvPyVer", parseOptionalString),
-  respawn: w("respawn", parseBool),
-  use_papa: w("usePapa", parseBool),
-};
+/** The options of a section that fill a typed field, from the one table. */
+const FIELD_SETTERS: Record<string, FieldSetter<WatcherConfig>> = {};
+for (const [name, { field, parse }] of Object.entries(WATCHER_OPTIONS)) {
+  if (parse === null || field === "options") continue;
+  FIELD_SETTERS[name] = (target, text) => {
+    (target as Record<string, unknown>)[field] = parse(text);
+  };
+}
 
 /** The command line of a plugin's watcher is circusd's to build: these would have no effect. */
 const PLUGIN_COMMAND_OPTIONS = ["cmd", "args", "shell", "shell_args", "executable"];
 
-/** Options Circus knows but that have no typed field here: kept raw in `options`, no warning. */
-const KEPT_RAW = ["check_flapping", "stream_backend"];
-const DOTTED_PREFIXES = ["hooks", "stdout_stream", "stderr_stream"];
-const KNOWN_NAMES = [
-  ...Object.keys(WATCHER_FIELDS),
-  ...KEPT_RAW,
+/** What a misspelt option is compared with. */
+const FILE_OPTION_NAMES = [
+  ...Object.keys(WATCHER_OPTIONS).filter((name) => WATCHER_OPTIONS[name]?.parse !== null),
   ...RLIMIT_NAMES.map((name) => `rlimit_${name}`),
 ];
+const DOTTED_FAMILIES = KEY_FAMILIES.filter((family) => family.prefix.endsWith(".")).map(
+  (family) => family.name,
+);
 
 /**
  * Read a `[watcher:NAME]` section (values already `$(circus.env.X)`-substituted).
@@ -79,9 +40,7 @@ export function watcherFromSection(
   env: Record<string, string>,
   baseDir: string,
 ): WatcherConfig {
-  const name = view.name.slice("watcher:".length).trim();
-  if (name === "") view.fail(undefined, "a watcher section needs a name: [watcher:NAME]");
-  return readWatcher(view, name, env, baseDir, null);
+  return readWatcher(view, view.nameAfter("watcher"), env, baseDir, null);
 }
 
 /**
@@ -97,41 +56,16 @@ export function readWatcher(
   plugin: { cmd: string; defaults: Partial<WatcherConfig> } | null,
 ): WatcherConfig {
   const input: Partial<WatcherConfig> = plugin ? { ...plugin.defaults } : {};
-  const rlimits: Record<string, number | null> = {};
-  const hooks: Partial<Record<HookName, { ref: string; ignoreErrors: boolean }>> = {};
-  const streams: Record<"stdout_stream" | "stderr_stream", Record<string, string> | null> = {
-    stdout_stream: null,
-    stderr_stream: null,
-  };
   const options: Record<string, string> = {};
-
-  for (const [option, value] of applyFields(view, WATCHER_FIELDS, input)) {
-    const dot = option.indexOf(".");
-    const prefix = dot < 0 ? option : option.slice(0, dot);
-    const rest = dot < 0 ? "" : option.slice(dot + 1);
-    if (option.startsWith("rlimit_")) {
-      const limit = option.slice("rlimit_".length);
-      if (!RLIMIT_NAMES.includes(limit)) {
-        const guess = closestName(limit, RLIMIT_NAMES);
-        view.fail(
-          option,
-          `unknown resource limit "${limit}"` +
-            (guess === null
-              ? `; expected one of ${RLIMIT_NAMES.join(", ")}`
-              : `; did you mean "rlimit_${guess}"?`),
-        );
-      }
-      rlimits[limit] = view.convert(option, parseRlimitValue);
-    } else if (prefix === "hooks" || prefix === "stdout_stream" || prefix === "stderr_stream") {
-      if (rest === "") view.fail(option, `expected ${prefix}.<name> = value`);
-      if (prefix === "hooks") {
-        hooks[hookName(view, option, rest)] = readHook(view, option, value);
-      } else {
-        (streams[prefix] ??= {})[rest] = value;
-      }
+  // The typed options first, so that their errors come before the families'.
+  for (const [option, value] of applyFields(view, FIELD_SETTERS, input)) {
+    const found = familyOf(option);
+    if (found) {
+      found.family.readFile(view, option, found.member, value, input);
     } else {
       options[option] = value;
-      if (!plugin) warnUnknown(view, option, rest === "" ? null : { prefix, rest }, name);
+      // The options kept raw on purpose (`check_flapping`) are not typos.
+      if (!plugin && plainOption(option)?.parse == null) warnUnknown(view, option, name);
     }
   }
   if (plugin) {
@@ -146,19 +80,7 @@ export function readWatcher(
   }
   const numprocessesSet = input.numprocesses;
   const config = completeWatcher(
-    {
-      ...input,
-      cmd: input.cmd,
-      name,
-      env,
-      rlimits,
-      hooks,
-      stdoutStream: toStream(streams.stdout_stream),
-      stderrStream: toStream(streams.stderr_stream),
-      options,
-      baseDir,
-      source: view.source(),
-    },
+    { ...input, cmd: input.cmd, name, env, options, baseDir, source: view.source() },
     view.where(),
   );
   if (config.singleton && numprocessesSet !== undefined && numprocessesSet > 1) {
@@ -171,54 +93,22 @@ export function readWatcher(
  * Unknown options stay for plugins, but a likely typo of a known one (`numprocess`,
  * `hook.before_start`) deserves a warning since it would otherwise do nothing.
  */
-function warnUnknown(
-  view: SectionView,
-  option: string,
-  dotted: { prefix: string; rest: string } | null,
-  watcherName: string,
-): void {
+function warnUnknown(view: SectionView, option: string, watcherName: string): void {
+  const dot = option.indexOf(".");
+  const rest = dot < 0 ? "" : option.slice(dot + 1);
   if (option === "env") {
     view.warn(
       option,
       `not a watcher option (kept for plugins); use an [env:${watcherName}] section`,
     );
-  } else if (dotted === null) {
-    if (!KEPT_RAW.includes(option)) warnIfMisspelled(view, option, KNOWN_NAMES, "kept for plugins");
+  } else if (rest === "") {
+    warnIfMisspelled(view, option, FILE_OPTION_NAMES, "kept for plugins");
   } else {
-    const guess = closestName(dotted.prefix, DOTTED_PREFIXES);
+    const guess = closestName(option.slice(0, dot), DOTTED_FAMILIES);
     if (guess !== null) {
-      view.warn(option, `unknown option kept for plugins; did you mean "${guess}.${dotted.rest}"?`);
+      view.warn(option, `unknown option kept for plugins; did you mean "${guess}.${rest}"?`);
     }
   }
-}
-
-function hookName(view: SectionView, option: string, name: string): HookName {
-  if ((HOOK_NAMES as readonly string[]).includes(name)) return name as HookName;
-  const guess = closestName(name, HOOK_NAMES);
-  return view.fail(
-    option,
-    `unknown hook "${name}"` +
-      (guess === null
-        ? `; expected one of ${HOOK_NAMES.join(", ")}`
-        : `; did you mean "hooks.${guess}"?`),
-  );
-}
-
-/** `path:export[, true|false]`: the flag says whether the hook's errors are ignored. */
-function readHook(view: SectionView, option: string, value: string) {
-  const comma = value.indexOf(",");
-  const ref = (comma < 0 ? value : value.slice(0, comma)).trim();
-  if (ref === "") view.fail(option, `expected "module-path:export[, true|false]", got ""`);
-  const ignoreErrors =
-    comma < 0 ? false : view.convert(option, () => parseBool(value.slice(comma + 1)));
-  return { ref, ignoreErrors };
-}
-
-/** The stream class defaults to FileStream when only its options (e.g. `filename`) are given. */
-function toStream(keys: Record<string, string> | null): StreamConfig | null {
-  if (keys === null) return null;
-  const { class: className, ...options } = keys;
-  return { class: className === undefined || className === "" ? "FileStream" : className, options };
 }
 
 /**

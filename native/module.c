@@ -1,0 +1,32 @@
+/*
+ * The native helper's module init: every JS name and the C function behind it, in one
+ * table (sys/native.ts declares the same names on the JS side).
+ */
+#include "module.h"
+#include <node_api.h>
+#include <stddef.h>
+
+static const struct {
+  const char *name;
+  napi_callback fn;
+} EXPORTS[] = {
+    {"spawn", js_spawn},
+    {"reap", js_reap},
+    {"setPipeSize", js_set_pipe_size},
+    {"bindSocket", js_bind_socket},
+    {"watchReadable", js_watch_readable},
+    {"unwatch", js_unwatch},
+    {"unixDgramOpen", js_unix_dgram_open},
+    {"unixDgramSend", js_unix_dgram_send},
+};
+
+static napi_value init(napi_env env, napi_value exports) {
+  for (size_t i = 0; i < sizeof EXPORTS / sizeof EXPORTS[0]; i++) {
+    napi_value fn;
+    napi_create_function(env, EXPORTS[i].name, NAPI_AUTO_LENGTH, EXPORTS[i].fn, NULL, &fn);
+    napi_set_named_property(env, exports, EXPORTS[i].name, fn);
+  }
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
