@@ -12,7 +12,7 @@ import { Discovery } from "../control/discovery.js";
 import { Publisher } from "../control/publisher.js";
 import { formatLocation, sourceLocation } from "../config/errors.js";
 import { checkPlugins } from "../plugins/check.js";
-import { traceGc } from "../log/gc.js";
+import { traceGc } from "../stats/gc-trace.js";
 import { logger, levelRank, parseLogLevel } from "../log/logger.js";
 import {
   configureDefault,
