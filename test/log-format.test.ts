@@ -6,11 +6,16 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { compileStrftime, strftime } from "../src/log/strftime.ts";
+import { compileStrftime, strftime } from "../src/python/strftime.ts";
 import { Formatter, FormatError } from "../src/log/formatter.ts";
 import { makeRecord, INFO, DEBUG, WARNING, ERROR, CRITICAL } from "../src/log/record.ts";
-import { parsePyLiteral, PyName } from "../src/log/pyliteral.ts";
-import { parseIni } from "../src/log/ini.ts";
+import { parsePyLiteral as parseLiteral, PyName } from "../src/python/literal.ts";
+import { InterpolatedIni, parseIni } from "../src/config/ini.ts";
+import { loggingName } from "../src/log/file-config.ts";
+import { withTz } from "./helpers/tz.ts";
+
+/** A Python literal as fileConfig reads `args`: in the logging module's namespace. */
+const parsePyLiteral = (text: string) => parseLiteral(text, loggingName);
 
 const PYTHON = "/usr/bin/python3";
 
@@ -23,18 +28,6 @@ function python(script: string, input: unknown, env: NodeJS.ProcessEnv = {}): un
   });
   assert.equal(result.status, 0, `python failed: ${result.stderr}`);
   return JSON.parse(result.stdout);
-}
-
-/** Runs fn with process.env.TZ set (Node follows TZ changes at once), then restores it. */
-function withTz<T>(tz: string, fn: () => T): T {
-  const saved = process.env["TZ"];
-  process.env["TZ"] = tz;
-  try {
-    return fn();
-  } finally {
-    if (saved === undefined) delete process.env["TZ"];
-    else process.env["TZ"] = saved;
-  }
 }
 
 const FORMATS = [
@@ -211,14 +204,24 @@ describe("fileConfig pieces", () => {
   });
 
   test("INI: configparser's keys, continuations, [DEFAULT] and interpolation", () => {
-    const ini = parseIni(
-      "[DEFAULT]\nlogdir = /var/log\n\n[handler_f]\nClass = FileHandler\nargs = ('%(logdir)s/c.log',)\n; comment\nformat: %(asctime)s\n  continued\n",
+    const ini = new InterpolatedIni(
+      parseIni(
+        "[DEFAULT]\nlogdir = /var/log\n\n[handler_f]\nClass = FileHandler\nargs = ('%(logdir)s/c.log',)\n; comment\nformat: %(asctime)s\n  continued\n",
+        "/etc/log.ini",
+      ),
     );
     assert.equal(ini.get("handler_f", "class"), "FileHandler");
     assert.equal(ini.get("handler_f", "args"), "('/var/log/c.log',)");
     assert.equal(ini.raw("handler_f", "format"), "%(asctime)s\ncontinued");
-    assert.throws(() => ini.get("handler_f", "format"), /names no option/);
-    assert.throws(() => parseIni("[a]\nx = 1\nx = 2\n"), /line 3: \[a\] x is set twice/);
-    assert.throws(() => parseIni("x = 1\n"), /line 1: an option before any/);
+    assert.equal(ini.has("DEFAULT"), false);
+    assert.throws(
+      () => ini.get("handler_f", "format"),
+      /\/etc\/log\.ini:8: \[handler_f\] format: %\(asctime\)s names no option/,
+    );
+    assert.throws(
+      () => parseIni("[a]\nx = 1\nx = 2\n", "f.ini"),
+      /f\.ini:3: \[a\] x: duplicate option/,
+    );
+    assert.throws(() => parseIni("x = 1\n", "f.ini"), /f\.ini:1: .* before any \[section\]/);
   });
 });

@@ -9,12 +9,9 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { cleanupAll, makeTempDir } from "./helpers/circusd.ts";
-import {
-  FileHandler,
-  RotatingFileHandler,
-  SysLogHandler,
-  TimedRotatingFileHandler,
-} from "../src/log/handlers.ts";
+import { FileHandler, RotatingFileHandler } from "../src/log/handlers.ts";
+import { SysLogHandler } from "../src/log/syslog-handler.ts";
+import { TimedRotatingFileHandler } from "../src/log/timed-rotating-handler.ts";
 import { configureDefault, configureFromFile, LoggingConfigError } from "../src/log/config.ts";
 import { Logger, logger } from "../src/log/logger.ts";
 import { CRITICAL, DEBUG, ERROR, INFO, WARNING, makeRecord } from "../src/log/record.ts";

@@ -54,7 +54,7 @@ test("prefixes go at line starts only, across pieces of one pipe", () => {
 });
 
 test("rotate_when takes Circus's values in any case and refuses others", () => {
-  assert.equal(rotationRule("s").seconds, 1);
+  assert.equal(rotationRule("s").unit, 1);
   assert.equal(rotationRule("MIDNIGHT").midnight, true);
   assert.equal(rotationRule("w6").weekday, 6);
   assert.throws(() => rotationRule("W7"), /rotate_when|W0-W6/);

@@ -10,7 +10,7 @@ import type { Arbiter } from "../core/arbiter.js";
 import { EndpointError, ServedArbiter } from "../control/served-arbiter.js";
 import { formatLocation, sourceLocation } from "../config/errors.js";
 import { checkPlugins } from "../plugins/check.js";
-import { traceGc } from "../log/gc.js";
+import { traceGc } from "../stats/gc-trace.js";
 import { logger, levelRank, parseLogLevel } from "../log/logger.js";
 import {
   configureDefault,

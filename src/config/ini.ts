@@ -188,3 +188,70 @@ export function mergeIniFiles(files: readonly IniFile[], warn: LocatedWarn): Ini
   }
   return [...merged.values()];
 }
+
+/**
+ * A file as `configparser.ConfigParser` (with its default BasicInterpolation) serves it to
+ * `logging.config.fileConfig`: every section sees [DEFAULT]'s options, and a value read
+ * through {@link InterpolatedIni.get} has its `%(name)s` references replaced and `%%` made
+ * `%`. (Circus's own files are read without either: there [DEFAULT] is a plain section.)
+ */
+export class InterpolatedIni {
+  private readonly byName = new Map<string, IniSection>();
+  private readonly defaults: Map<string, IniOption>;
+
+  constructor(readonly ini: IniFile) {
+    for (const section of ini.sections) this.byName.set(section.name, section);
+    this.defaults = this.byName.get("DEFAULT")?.options ?? new Map();
+    this.byName.delete("DEFAULT");
+  }
+
+  /** The section of that name (not [DEFAULT]), with only the options written in it. */
+  section(name: string): IniSection | undefined {
+    return this.byName.get(name);
+  }
+
+  has(section: string): boolean {
+    return this.byName.has(section);
+  }
+
+  /** The option as written (the section's, else [DEFAULT]'s); undefined when absent. */
+  option(section: string, key: string): IniOption | undefined {
+    return this.byName.get(section)?.options.get(key) ?? this.defaults.get(key);
+  }
+
+  /** The value as written, as `ConfigParser.get(..., raw=True)` gives it. */
+  raw(section: string, key: string): string | undefined {
+    return this.option(section, key)?.value;
+  }
+
+  /**
+   * The value with its references replaced, as `ConfigParser.get` gives it.
+   *
+   * @throws ConfigError naming the option, for a bad `%` or a reference to no option.
+   */
+  get(section: string, key: string): string | undefined {
+    const option = this.option(section, key);
+    if (option === undefined) return undefined;
+    const where = { file: option.file, line: option.line, section, option: key };
+    return this.interpolate(section, option.value, 1, (detail) => new ConfigError(detail, where));
+  }
+
+  private interpolate(
+    section: string,
+    value: string,
+    depth: number,
+    error: (detail: string) => ConfigError,
+  ): string {
+    // configparser's MAX_INTERPOLATION_DEPTH: a reference cycle ends here.
+    if (depth > 10) throw error("interpolation nested too deeply");
+    return value.replace(/%(%|\(([^)]*)\)s|)/g, (whole, body: string, ref?: string) => {
+      if (body === "%") return "%";
+      if (ref === undefined)
+        throw error('"%" must be followed by "%" or "(name)s" (write "%%" for a percent sign)');
+      const target = this.raw(section, ref.toLowerCase());
+      if (target === undefined)
+        throw error(`${whole} names no option of [${section}] or [DEFAULT]`);
+      return this.interpolate(section, target, depth + 1, error);
+    });
+  }
+}

@@ -10,7 +10,7 @@ import { Formatter } from "./formatter.js";
 import { Handler, SinkHandler, StreamHandler, type LineSink } from "./handlers.js";
 import { hierarchy, LoggerNode, setLastResort } from "./hierarchy.js";
 import { CRITICAL, DEBUG, ERROR, INFO, WARNING, makeRecord } from "./record.js";
-import { compileStrftime } from "./strftime.js";
+import { compileStrftime } from "../python/strftime.js";
 
 export const LOG_LEVELS = ["debug", "info", "warning", "error", "critical"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];

@@ -3,7 +3,7 @@
  * for Circus (`%(asctime)s %(name)s[%(process)d] [%(levelname)s] %(message)s`) print the same.
  */
 import path from "node:path";
-import { PyFloat } from "../python/repr.js";
+import { PY_EMPTY_TUPLE, PyFloat } from "../python/repr.js";
 
 /** Python's level numbers. */
 export const DEBUG = 10;
@@ -13,9 +13,10 @@ export const ERROR = 40;
 export const CRITICAL = 50;
 export const NOTSET = 0;
 
+// The aliases come first, so that LEVEL_NAMES keeps the names Python prints.
 const NAME_TO_LEVEL: Record<string, number> = {
-  CRITICAL,
   FATAL: CRITICAL,
+  CRITICAL,
   ERROR,
   WARN: WARNING,
   WARNING,
@@ -23,25 +24,11 @@ const NAME_TO_LEVEL: Record<string, number> = {
   DEBUG,
   NOTSET,
 };
+const LEVEL_NAMES = new Map(Object.entries(NAME_TO_LEVEL).map(([name, n]) => [n, name]));
 
 /** `logging.getLevelName`: the name of a level number (`Level 15` for others). */
 function levelName(levelno: number): string {
-  switch (levelno) {
-    case CRITICAL:
-      return "CRITICAL";
-    case ERROR:
-      return "ERROR";
-    case WARNING:
-      return "WARNING";
-    case INFO:
-      return "INFO";
-    case DEBUG:
-      return "DEBUG";
-    case NOTSET:
-      return "NOTSET";
-    default:
-      return `Level ${levelno}`;
-  }
+  return LEVEL_NAMES.get(levelno) ?? `Level ${levelno}`;
 }
 
 /**
@@ -137,11 +124,3 @@ export function recordField(key: string): ((record: LogRecord) => unknown) | und
 
 /** The names {@link recordField} knows, plus `asctime`, which the formatter adds. */
 export const RECORD_FIELDS = new Set([...Object.keys(FIELDS), "asctime"]);
-
-/** `()` as Python prints the empty args tuple. */
-class PyEmptyTuple {
-  toString(): string {
-    return "()";
-  }
-}
-const PY_EMPTY_TUPLE = new PyEmptyTuple();

@@ -30,6 +30,13 @@ export class PyFloat {
   static encodeJson: ((x: number) => string) | null = null;
 }
 
+/** `()`: Python's empty tuple, which a JavaScript array (printed as a list) cannot stand for. */
+export const PY_EMPTY_TUPLE = new (class PyTuple {
+  toString(): string {
+    return "()";
+  }
+})();
+
 /** `float(x)`: marks a number as a Python float. */
 export function float(x: number): PyFloat {
   return new PyFloat(x);

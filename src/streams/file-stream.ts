@@ -2,9 +2,9 @@
  * FileStream and WatchedFileStream: a watcher's output in a file, as Circus's
  * `circus.stream.file_stream` writes it, with rotation that never drops or repeats a byte.
  */
-import { existsSync, renameSync } from "node:fs";
 import path from "node:path";
-import { compileStrftime } from "../log/strftime.js";
+import { shiftNumberedBackups } from "../python/backups.js";
+import { compileStrftime } from "../python/strftime.js";
 import { FileAppender } from "./file-appender.js";
 import { LinePrefixer } from "./line-prefix.js";
 import { StreamOptions } from "./options.js";
@@ -108,11 +108,7 @@ export class FileStream extends FileStreamBase {
   private rollover(): void {
     this.appender.closeSync();
     if (this.backupCount > 0) {
-      for (let i = this.backupCount - 1; i >= 1; i--) {
-        const from = `${this.filename}.${i}`;
-        if (existsSync(from)) renameSync(from, `${this.filename}.${i + 1}`);
-      }
-      if (existsSync(this.filename)) renameSync(this.filename, `${this.filename}.1`);
+      shiftNumberedBackups(this.filename, this.backupCount);
       this.appender.openSync("a");
     } else {
       this.appender.openSync("w");

@@ -6,7 +6,7 @@
  */
 import type { Socket } from "node:net";
 import { logger } from "../log/logger.js";
-import { readPipe } from "../sys/spawn.js";
+import { readPipe } from "../sys/pipe-reader.js";
 import { OutputRing } from "./output-ring.js";
 import type { OutputStream, StreamData } from "./types.js";
 

@@ -2,7 +2,7 @@
  * StdoutStream and FancyStdoutStream: a watcher's output on circusd's own stdout, raw or as
  * colored lines with a time stamp, the watcher's name and the pid.
  */
-import { compileStrftime } from "../log/strftime.js";
+import { compileStrftime } from "../python/strftime.js";
 import { FileAppender } from "./file-appender.js";
 import { LinePrefixer } from "./line-prefix.js";
 import { StreamOptions } from "./options.js";

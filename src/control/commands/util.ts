@@ -2,6 +2,7 @@
  * What many commands share: property checks (each throws the MessageError Circus would),
  * watcher lookup by name or pattern, and the circusctl option lists.
  */
+import { fnmatchToRegExp } from "../../config/fnmatch.js";
 import type { Arbiter } from "../../core/arbiter.js";
 import type { Watcher } from "../../core/watcher.js";
 import { parseSignal } from "../../sys/signals.js";
@@ -69,27 +70,6 @@ export function checkMatch(props: Record<string, unknown>): void {
     throw new MessageError(`unknown match method ${String(match)}`);
 }
 
-/** fnmatch.translate: `*`, `?`, `[seq]`, `[!seq]`, anchored at both ends. */
-function globToRegExp(pattern: string): RegExp {
-  let out = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i] as string;
-    if (c === "*") out += ".*";
-    else if (c === "?") out += ".";
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 2);
-      if (end < 0) out += "\\[";
-      else {
-        let body = pattern.slice(i + 1, end).replace(/\\/g, "\\\\");
-        if (body.startsWith("!")) body = "^" + body.slice(1);
-        out += `[${body}]`;
-        i = end;
-      }
-    } else out += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-  }
-  return new RegExp(`^(?:${out})$`, "s");
-}
-
 /**
  * The watchers a start/stop/restart `name` designates: `match` simple (exact name), glob
  * (the default) or regex (Python's re.match: anchored at the start only), case-insensitive.
@@ -107,7 +87,7 @@ export function matchWatchers(arbiter: Arbiter, props: Record<string, unknown>):
       regex =
         match === "regex"
           ? new RegExp(`^(?:${name.toLowerCase()})`)
-          : globToRegExp(name.toLowerCase());
+          : fnmatchToRegExp(name.toLowerCase());
     } catch {
       throw new MessageError(`invalid pattern ${name}`);
     }

@@ -5,7 +5,7 @@
  * after it.
  */
 import { GCProfiler } from "node:v8";
-import type { Logger } from "./logger.js";
+import type { Logger } from "../log/logger.js";
 
 /** How often the collected figures are logged. */
 const FLUSH_MS = 1000;

@@ -1,8 +1,8 @@
 /**
- * The Python expressions a `logging.config.fileConfig` INI file gives in `args` and `kwargs`
- * (Python evaluates them in the logging module's namespace): tuples, lists and dicts of
- * strings, numbers, True/False/None, `sys.stdout`/`sys.stderr`, and the SysLogHandler
- * `LOG_*` constants. Anything else is refused with a message saying what and where.
+ * Python literal expressions, such as a `logging.config.fileConfig` INI file gives in `args`
+ * and `kwargs`: tuples, lists and dicts of strings, numbers, True/False/None, and the dotted
+ * names the caller's namespace knows. Anything else is refused with a message saying what
+ * and where.
  */
 
 /** A Python name that is not a plain value, such as `sys.stdout`. */
@@ -18,65 +18,15 @@ export interface PyDict {
   [key: string]: PyValue;
 }
 
-/** SysLogHandler's class constants (facilities unshifted, priorities). */
-const SYSLOG_CONSTANTS: Record<string, number> = {
-  LOG_EMERG: 0,
-  LOG_ALERT: 1,
-  LOG_CRIT: 2,
-  LOG_ERR: 3,
-  LOG_WARNING: 4,
-  LOG_NOTICE: 5,
-  LOG_INFO: 6,
-  LOG_DEBUG: 7,
-  LOG_KERN: 0,
-  LOG_USER: 1,
-  LOG_MAIL: 2,
-  LOG_DAEMON: 3,
-  LOG_AUTH: 4,
-  LOG_SYSLOG: 5,
-  LOG_LPR: 6,
-  LOG_NEWS: 7,
-  LOG_UUCP: 8,
-  LOG_CRON: 9,
-  LOG_AUTHPRIV: 10,
-  LOG_FTP: 11,
-  LOG_NTP: 12,
-  LOG_SECURITY: 13,
-  LOG_CONSOLE: 14,
-  LOG_SOLCRON: 15,
-  LOG_LOCAL0: 16,
-  LOG_LOCAL1: 17,
-  LOG_LOCAL2: 18,
-  LOG_LOCAL3: 19,
-  LOG_LOCAL4: 20,
-  LOG_LOCAL5: 21,
-  LOG_LOCAL6: 22,
-  LOG_LOCAL7: 23,
-};
-
-const LEVEL_CONSTANTS: Record<string, number> = {
-  CRITICAL: 50,
-  FATAL: 50,
-  ERROR: 40,
-  WARNING: 30,
-  WARN: 30,
-  INFO: 20,
-  DEBUG: 10,
-  NOTSET: 0,
-};
-
-function resolveName(name: string): PyValue | undefined {
-  const bare = name.replace(/^logging\./, "");
-  if (bare === "sys.stdout" || bare === "sys.stderr") return new PyName(bare);
-  if (bare === "socket.SOCK_DGRAM" || bare === "socket.SOCK_STREAM") return new PyName(bare);
-  const syslog = /^(?:handlers\.)?SysLogHandler\.(LOG_\w+)$/.exec(bare);
-  if (syslog) return SYSLOG_CONSTANTS[syslog[1]!];
-  if (/^[A-Z]+$/.test(bare)) return LEVEL_CONSTANTS[bare];
-  return undefined;
-}
-
-/** Parses one Python literal expression; throws an Error saying what is wrong. */
-export function parsePyLiteral(text: string): PyValue {
+/**
+ * Parses one Python literal expression; throws an Error saying what is wrong.
+ *
+ * @param resolveName the value of a dotted name (`sys.stdout`); undefined for an unknown one.
+ */
+export function parsePyLiteral(
+  text: string,
+  resolveName: (name: string) => PyValue | undefined = () => undefined,
+): PyValue {
   let i = 0;
   const fail = (why: string): never => {
     throw new Error(`${why} at character ${i + 1} of ${JSON.stringify(text)}`);
