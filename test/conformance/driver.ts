@@ -3,6 +3,7 @@
  * listens to every event, plays the steps and records what came back. Pure observation: what
  * the record means is for normalize.ts and compare.ts.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
@@ -188,6 +189,8 @@ interface PlayContext {
   caller: Caller;
   /** circusctl commands left running (`listen`), by name. */
   background: Map<string, Running>;
+  /** Connections on the pub/sub socket before the first circusctl went to the background. */
+  subscribersBefore?: number;
   vars: Map<string, unknown>;
   tmp: string;
   port: number;
@@ -226,6 +229,7 @@ async function play(
     const endpoint = step.pubsub ? `ipc://${ctx.tmp}/pubsub.sock` : ctx.endpoint;
     const argv = [...ctx.target.circusctl, "--endpoint", endpoint];
     if (step.json) argv.push("--json");
+    if (step.background) ctx.subscribersBefore ??= pubsubConnections(ctx.tmp);
     const running = start([...argv, ...words], { cwd: ctx.tmp });
     if (step.background) {
       ctx.background.set(step.background, running);
@@ -277,5 +281,20 @@ async function play(
     }
   } else if ("sleep" in step) {
     await sleep(step.sleep);
+  } else if ("subscribed" in step) {
+    const wanted = (ctx.subscribersBefore ?? 0) + step.subscribed;
+    const deadline = Date.now() + 20_000;
+    while (pubsubConnections(ctx.tmp) < wanted) {
+      if (Date.now() > deadline) throw new Error(`${describeStep(step)}: not in 20 s`);
+      await sleep(50);
+    }
   }
+}
+
+/** Connections accepted on the scenario's pub/sub socket (`ss`: iproute2, on every Debian). */
+function pubsubConnections(tmp: string): number {
+  const socket = path.join(tmp, "pubsub.sock");
+  return execFileSync("ss", ["-xn", "state", "established"], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line.split(/\s+/).includes(socket)).length;
 }

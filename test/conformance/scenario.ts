@@ -97,6 +97,16 @@ export interface SleepStep extends StepBase {
   sleep: number;
 }
 
+/**
+ * Waits until that many circusctl started in the background are connected to the daemon's
+ * pub/sub socket (a program slow to start on a busy machine misses no event); nothing is
+ * recorded.
+ */
+export interface SubscribedStep {
+  tag?: string;
+  subscribed: number;
+}
+
 export type Step =
   | CallStep
   | RawStep
@@ -106,6 +116,7 @@ export type Step =
   | ReadStep
   | InterruptStep
   | UntilStep
+  | SubscribedStep
   | SleepStep;
 
 /** One scenario: a fresh daemon on `config`, driven through `steps`. */
@@ -159,5 +170,6 @@ export function describeStep(step: Step): string {
   if ("until" in step)
     return `until ${step.until.call} ${step.until.path} == ${JSON.stringify(step.until.equals)}`;
   if ("sleep" in step) return `sleep ${step.sleep}`;
+  if ("subscribed" in step) return `until ${step.subscribed} subscribed`;
   return "?";
 }

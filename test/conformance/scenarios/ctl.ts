@@ -92,7 +92,8 @@ cmd = sleep 1000
     { ctl: ["listen", "watcher.web.spawn"], pubsub: true, background: "spawns" },
     // The manual's `circusctl listen tcp://127.0.0.1:5556`: the endpoint as an argument.
     { ctl: ["listen", "ipc://{tmp}/pubsub.sock"], background: "byarg" },
-    // Time for the subscriptions to reach the publisher.
+    // Each connected (however slow to start), then time for its subscription to follow.
+    { subscribed: 3 },
     { sleep: 1000 },
     { call: "incr", props: { name: "web", waiting: true } },
     { call: "decr", props: { name: "web", waiting: true } },
