@@ -8,9 +8,9 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, isAlive, ROOT, waitFor, workerSection } from "./helpers/circusd.ts";
-import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
-import { HELP_COMMANDS } from "./helpers/ctl-tests.ts";
+import { cleanupAll, isAlive, ROOT, waitFor, workerSection } from "./helpers/circusd.js";
+import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
+import { HELP_COMMANDS } from "./helpers/ctl-tests.js";
 
 const VERSION = (
   JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }

@@ -8,9 +8,9 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, makeTempDir, waitFor, workerSection } from "./helpers/circusd.ts";
-import { PtyCtl, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
-import { HELP_COMMANDS } from "./helpers/ctl-tests.ts";
+import { cleanupAll, makeTempDir, waitFor, workerSection } from "./helpers/circusd.js";
+import { PtyCtl, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
+import { HELP_COMMANDS } from "./helpers/ctl-tests.js";
 
 let d: Daemon;
 let home: string;

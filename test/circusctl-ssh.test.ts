@@ -16,8 +16,8 @@ import {
   markedProcesses,
   waitFor,
   workerSection,
-} from "./helpers/circusd.ts";
-import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
+} from "./helpers/circusd.js";
+import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
 
 const SSHD = "/usr/sbin/sshd";
 const skip =

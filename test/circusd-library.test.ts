@@ -4,7 +4,7 @@
 import { afterEach, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { getArbiter, logger, watcherConfig, type Arbiter, type HookContext } from "../src/index.ts";
+import { getArbiter, logger, watcherConfig, type Arbiter, type HookContext } from "../src/index.js";
 import {
   cleanupAll,
   isAlive,
@@ -15,7 +15,7 @@ import {
   procArgv,
   starts,
   waitForStarts,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
 
 const logLines: string[] = [];
 let arbiter: Arbiter | null = null;

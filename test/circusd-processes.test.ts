@@ -16,7 +16,7 @@ import {
   waitForStarts,
   workerSection,
   zombieChildren,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
 
 afterEach(cleanupAll);
 

@@ -17,7 +17,7 @@ import {
   waitForStarts,
   workerSection,
   writeConfig,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
 
 afterEach(cleanupAll);
 

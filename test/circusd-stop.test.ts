@@ -14,7 +14,7 @@ import {
   waitFor,
   waitForStarts,
   workerSection,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
 
 afterEach(cleanupAll);
 

@@ -5,9 +5,9 @@
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Client, CommandError, Subscriber, TimeoutError, type CircusEvent } from "../src/index.ts";
-import { cleanupAll, isAlive, waitFor, workerSection } from "./helpers/circusd.ts";
-import { freePort, startDaemon } from "./helpers/ctl.ts";
+import { Client, CommandError, Subscriber, TimeoutError, type CircusEvent } from "../src/index.js";
+import { cleanupAll, isAlive, waitFor, workerSection } from "./helpers/circusd.js";
+import { freePort, startDaemon } from "./helpers/ctl.js";
 
 const open: { close(): void }[] = [];
 afterEach(async () => {

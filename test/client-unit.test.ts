@@ -10,8 +10,8 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CallError, Client, CommandError, Subscriber, TimeoutError } from "../src/index.ts";
-import { freePort } from "./helpers/ctl.ts";
+import { CallError, Client, CommandError, Subscriber, TimeoutError } from "../src/index.js";
+import { freePort } from "./helpers/ctl.js";
 
 interface Received {
   identity: Buffer;

@@ -14,8 +14,8 @@ import {
   startCircusd,
   waitFor,
   writeConfig,
-} from "./helpers/circusd.ts";
-import { closeClients, connect, sleeperSection } from "./helpers/control.ts";
+} from "./helpers/circusd.js";
+import { closeClients, connect, sleeperSection } from "./helpers/control.js";
 
 const sockets: dgram.Socket[] = [];
 afterEach(() => {

@@ -19,8 +19,8 @@ import {
   workerSection,
   writeConfig,
   type Circusd,
-} from "./helpers/circusd.ts";
-import { closeClients, connect, sleeperSection } from "./helpers/control.ts";
+} from "./helpers/circusd.js";
+import { closeClients, connect, sleeperSection } from "./helpers/control.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

@@ -18,9 +18,9 @@ import {
   waitFor,
   writeConfig,
   type Circusd,
-} from "./helpers/circusd.ts";
-import { closeClients, connect, sleeperSection, type RawClient } from "./helpers/control.ts";
-import { onePid, pluginSection, watcherPids } from "./helpers/plugins.ts";
+} from "./helpers/circusd.js";
+import { closeClients, connect, sleeperSection, type RawClient } from "./helpers/control.js";
+import { onePid, pluginSection, watcherPids } from "./helpers/plugins.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

@@ -18,8 +18,8 @@ import {
   waitForStarts,
   workerSection,
   writeConfig,
-} from "./helpers/circusd.ts";
-import { copyLogFixture, writeJsonConfig } from "./helpers/log.ts";
+} from "./helpers/circusd.js";
+import { copyLogFixture, writeJsonConfig } from "./helpers/log.js";
 
 const PYTHON = "/usr/bin/python3";
 

@@ -6,11 +6,11 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { compileStrftime, strftime } from "../src/log/strftime.ts";
-import { Formatter, FormatError } from "../src/log/formatter.ts";
-import { makeRecord, INFO, DEBUG, WARNING, ERROR, CRITICAL } from "../src/log/record.ts";
-import { parsePyLiteral, PyName } from "../src/log/pyliteral.ts";
-import { parseIni } from "../src/log/ini.ts";
+import { compileStrftime, strftime } from "../src/log/strftime.js";
+import { Formatter, FormatError } from "../src/log/formatter.js";
+import { makeRecord, INFO, DEBUG, WARNING, ERROR, CRITICAL } from "../src/log/record.js";
+import { parsePyLiteral, PyName } from "../src/log/pyliteral.js";
+import { parseIni } from "../src/log/ini.js";
 
 const PYTHON = "/usr/bin/python3";
 

@@ -8,18 +8,18 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, makeTempDir } from "./helpers/circusd.ts";
+import { cleanupAll, makeTempDir } from "./helpers/circusd.js";
 import {
   FileHandler,
   RotatingFileHandler,
   SysLogHandler,
   TimedRotatingFileHandler,
-} from "../src/log/handlers.ts";
-import { configureDefault, configureFromFile, LoggingConfigError } from "../src/log/config.ts";
-import { Logger, logger } from "../src/log/logger.ts";
-import { CRITICAL, DEBUG, ERROR, INFO, WARNING, makeRecord } from "../src/log/record.ts";
-import { Formatter } from "../src/log/formatter.ts";
-import { copyLogFixture, writeJsonConfig } from "./helpers/log.ts";
+} from "../src/log/handlers.js";
+import { configureDefault, configureFromFile, LoggingConfigError } from "../src/log/config.js";
+import { Logger, logger } from "../src/log/logger.js";
+import { CRITICAL, DEBUG, ERROR, INFO, WARNING, makeRecord } from "../src/log/record.js";
+import { Formatter } from "../src/log/formatter.js";
+import { copyLogFixture, writeJsonConfig } from "./helpers/log.js";
 
 afterEach(cleanupAll);
 

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { closeSync, openSync, readFileSync, readdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { native } from "../src/sys/native.ts";
-import { bindSocket } from "../src/sys/sockets.ts";
-import { spawnChild, SpawnError, type SpawnSpec } from "../src/sys/spawn.ts";
+import { native } from "../src/sys/native.js";
+import { bindSocket } from "../src/sys/sockets.js";
+import { spawnChild, SpawnError, type SpawnSpec } from "../src/sys/spawn.js";
 import {
   cleanupAll,
   openFds,
@@ -20,9 +20,9 @@ import {
   procStatusField,
   startCircusd,
   waitFor,
-} from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { listSockets } from "./helpers/sockets.ts";
+} from "./helpers/circusd.js";
+import { closeClients, connect } from "./helpers/control.js";
+import { listSockets } from "./helpers/sockets.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

@@ -6,9 +6,9 @@ import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { cleanupAll, makeTempDir, startCircusd, writeConfig } from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { listSockets } from "./helpers/sockets.ts";
+import { cleanupAll, makeTempDir, startCircusd, writeConfig } from "./helpers/circusd.js";
+import { closeClients, connect } from "./helpers/control.js";
+import { listSockets } from "./helpers/sockets.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

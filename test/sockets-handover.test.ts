@@ -6,9 +6,9 @@ import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
-import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.ts";
-import { closeClients, connect, type RawClient } from "./helpers/control.ts";
-import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.ts";
+import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.js";
+import { closeClients, connect, type RawClient } from "./helpers/control.js";
+import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

@@ -6,9 +6,9 @@
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
-import { cleanupAll, startCircusd } from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { HTTP_WORKER, listSockets, load, type Target } from "./helpers/sockets.ts";
+import { cleanupAll, startCircusd } from "./helpers/circusd.js";
+import { closeClients, connect } from "./helpers/control.js";
+import { HTTP_WORKER, listSockets, load, type Target } from "./helpers/sockets.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

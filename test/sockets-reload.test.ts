@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ROOT, cleanupAll, startCircusd } from "./helpers/circusd.ts";
-import { closeClients, connect, type RawClient } from "./helpers/control.ts";
-import { listSockets, load as fetchPids } from "./helpers/sockets.ts";
+import { ROOT, cleanupAll, startCircusd } from "./helpers/circusd.js";
+import { closeClients, connect, type RawClient } from "./helpers/control.js";
+import { listSockets, load as fetchPids } from "./helpers/sockets.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

@@ -6,9 +6,9 @@
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readlinkSync } from "node:fs";
-import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { HTTP_WORKER, listSockets, load } from "./helpers/sockets.ts";
+import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.js";
+import { closeClients, connect } from "./helpers/control.js";
+import { HTTP_WORKER, listSockets, load } from "./helpers/sockets.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

@@ -5,9 +5,9 @@
 import { after, afterEach, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { cleanupAll, startCircusd, waitFor, writeConfig } from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.ts";
+import { cleanupAll, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
+import { closeClients, connect } from "./helpers/control.js";
+import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.js";
 
 afterEach(closeClients);
 afterEach(cleanupAll);

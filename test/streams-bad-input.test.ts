@@ -15,8 +15,8 @@ import {
   startCircusd,
   waitFor,
   writeConfig,
-} from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
+} from "./helpers/circusd.js";
+import { closeClients, connect } from "./helpers/control.js";
 import {
   isMounted,
   mountTmpfs,
@@ -25,7 +25,7 @@ import {
   readText,
   unmountAll,
   writerSection,
-} from "./helpers/streams.ts";
+} from "./helpers/streams.js";
 
 afterEach(async () => {
   closeClients();

@@ -18,7 +18,7 @@ import {
 import path from "node:path";
 import { after, afterEach, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { getArbiter, logger, type Arbiter } from "../src/index.ts";
+import { getArbiter, logger, type Arbiter } from "../src/index.js";
 import {
   cleanupAll,
   makeTempDir,
@@ -27,9 +27,9 @@ import {
   testEndpoints,
   waitFor,
   type Circusd,
-} from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { runCtl } from "./helpers/ctl.ts";
+} from "./helpers/circusd.js";
+import { closeClients, connect } from "./helpers/control.js";
+import { runCtl } from "./helpers/ctl.js";
 import {
   STREAM_FIXTURES,
   b64,
@@ -45,7 +45,7 @@ import {
   sizeOf,
   writerCmd,
   writerSection,
-} from "./helpers/streams.ts";
+} from "./helpers/streams.js";
 
 afterEach(async () => {
   closeClients();

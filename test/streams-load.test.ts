@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, afterEach, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, makeTempDir, startCircusd, waitFor } from "./helpers/circusd.ts";
+import { cleanupAll, makeTempDir, startCircusd, waitFor } from "./helpers/circusd.js";
 import {
   filesStartingWith,
   pidsOf,
@@ -15,7 +15,7 @@ import {
   rssBytes,
   sizeOf,
   writerSection,
-} from "./helpers/streams.ts";
+} from "./helpers/streams.js";
 
 afterEach(cleanupAll);
 after(cleanupAll);

@@ -5,8 +5,8 @@
  */
 import http from "node:http";
 import path from "node:path";
-import { ROOT } from "./circusd.ts";
-import type { RawClient } from "./control.ts";
+import { ROOT } from "./circusd.js";
+import type { RawClient } from "./control.js";
 
 /** The HTTP / datagram worker that serves on a handed-over fd. */
 export const HTTP_WORKER = path.join(ROOT, "test/fixtures/http-worker.mjs");

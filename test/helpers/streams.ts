@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { ROOT, openFds, procArgv, procStatusField, type Circusd } from "./circusd.ts";
+import { ROOT, openFds, procArgv, procStatusField, type Circusd } from "./circusd.js";
 
 /** The stream tests' child. */
 export const WRITER = path.join(ROOT, "test/fixtures/streams/writer.mjs");
