@@ -1,12 +1,11 @@
 /**
  * The library API: getArbiter() runs the same engine as circusd inside the caller's process.
  */
-import { afterEach, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { getArbiter, logger, watcherConfig, type Arbiter, type HookContext } from "../src/index.js";
+import { logger, watcherConfig, type HookContext } from "../src/index.js";
 import {
-  cleanupAll,
   isAlive,
   isGone,
   liveChildren,
@@ -16,22 +15,16 @@ import {
   starts,
   waitForStarts,
 } from "./helpers/circusd.js";
+import { arbiterOf } from "./helpers/arbiter.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 const logLines: string[] = [];
-let arbiter: Arbiter | null = null;
 
 before(() => {
   // The engine logs through the shared logger; keep its lines out of the test report.
   logger.setSink({ write: (line) => void logLines.push(line) });
-});
-
-afterEach(async () => {
-  try {
-    await arbiter?.stop();
-  } finally {
-    arbiter = null;
-    await cleanupAll();
-  }
 });
 
 function workerCmd(dir: string, name: string): string {
@@ -53,10 +46,9 @@ describe("getArbiter", () => {
   test("start, inspect, add and remove watchers, reload and stop", async () => {
     const dir = makeTempDir();
     const main = path.join(dir, "lib.jsonl");
-    const a = getArbiter([
+    const a = arbiterOf([
       { name: "lib", cmd: workerCmd(dir, "lib"), numprocesses: 2, gracefulTimeout: 1 },
     ]);
-    arbiter = a;
     assert.equal(a.numwatchers(), 1);
     assert.deepEqual(ourWorkers(dir), [], "nothing runs before start()");
 
@@ -100,7 +92,6 @@ describe("getArbiter", () => {
 
     // stop() leaves nothing behind.
     await a.stop();
-    arbiter = null;
     for (const r of starts(main)) assert.ok(isGone(r.pid), `process ${r.pid} left behind`);
     assert.deepEqual(ourWorkers(dir), []);
     assert.equal(watcher.status(), "stopped");
@@ -120,7 +111,7 @@ describe("getArbiter", () => {
       });
       return true;
     };
-    const a = getArbiter([
+    const a = arbiterOf([
       {
         name: "fn",
         cmd: workerCmd(dir, "fn"),
@@ -131,7 +122,6 @@ describe("getArbiter", () => {
         },
       },
     ]);
-    arbiter = a;
     await a.start();
     const [r] = await waitForStarts(path.join(dir, "fn.jsonl"), 1);
     assert.deepEqual(calls, [

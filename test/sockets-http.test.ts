@@ -3,16 +3,15 @@
  * run 4 times on one TCP, unix or IPv6 socket; every request is answered, by more than one
  * worker (the kernel balances, circusd is not in the path).
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
-import { cleanupAll, startCircusd } from "./helpers/circusd.js";
-import { closeClients, connect } from "./helpers/control.js";
+import { startCircusd } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
 import { HTTP_WORKER, listSockets, load, type Target } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** A config with one socket and a 4-process HTTP watcher using it. */
 function config(dir: string, socket: string): string {

@@ -3,16 +3,15 @@
  * in the backlog and the worker started for it answers it; after a stop, the next
  * connection starts the watcher again.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, startCircusd, waitFor } from "./helpers/circusd.js";
-import { closeClients, connect, type RawClient } from "./helpers/control.js";
+import { startCircusd, waitFor } from "./helpers/circusd.js";
+import { connect, type RawClient } from "./helpers/control.js";
 import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 async function pids(client: RawClient): Promise<number[]> {
   return (await client.call("list", { name: "web" })).pids as number[];

@@ -4,18 +4,17 @@
  * No request may fail: the socket stays bound in circusd, so connections wait in its backlog
  * while no worker accepts, and every worker answers what it accepted before exiting.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ROOT, cleanupAll, startCircusd } from "./helpers/circusd.js";
-import { closeClients, connect, type RawClient } from "./helpers/control.js";
+import { ROOT, startCircusd } from "./helpers/circusd.js";
+import { connect, type RawClient } from "./helpers/control.js";
 import { listSockets, load as fetchPids } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 const WORKER = path.join(ROOT, "test/fixtures/graceful-http-worker.mjs");
 

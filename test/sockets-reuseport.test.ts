@@ -3,16 +3,15 @@
  * to the same address, at the number `$(circus.sockets.NAME)` gives; the kernel spreads
  * the connections over them, and circusd keeps none of the siblings open.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readlinkSync } from "node:fs";
-import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.js";
-import { closeClients, connect } from "./helpers/control.js";
+import { openFds, startCircusd, waitFor } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
 import { HTTP_WORKER, listSockets, load } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** The socket inodes a process holds open. */
 function socketLinks(pid: number): string[] {

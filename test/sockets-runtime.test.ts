@@ -2,16 +2,15 @@
  * Sockets at run time: reloadconfig (and SIGHUP) binds a new [socket:X] and starts the
  * watchers that use it, and closes a socket no watcher uses any more.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { cleanupAll, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
-import { closeClients, connect } from "./helpers/control.js";
+import { startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
 import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** A 2-process HTTP watcher on socket `socket`. */
 function web(dir: string, name: string, socket: string): string {

@@ -16,11 +16,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { after, afterEach, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { getArbiter, logger, type Arbiter } from "../src/index.js";
+import { logger } from "../src/index.js";
 import {
-  cleanupAll,
   makeTempDir,
   procArgv,
   startCircusd,
@@ -28,7 +27,7 @@ import {
   waitFor,
   type Circusd,
 } from "./helpers/circusd.js";
-import { closeClients, connect } from "./helpers/control.js";
+import { connect } from "./helpers/control.js";
 import { runCtl } from "./helpers/ctl.js";
 import {
   STREAM_FIXTURES,
@@ -46,12 +45,10 @@ import {
   writerCmd,
   writerSection,
 } from "./helpers/streams.js";
+import { arbiterOf } from "./helpers/arbiter.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanupEachTest();
 
 /** Waits until `file` holds exactly `expected` (as bytes), and returns the bytes. */
 async function waitForContent(file: string, expected: Buffer | string, d?: Circusd) {
@@ -861,19 +858,11 @@ describe("streams across stop, start and set", () => {
 });
 
 describe("QueueStream (library)", () => {
-  let arbiter: Arbiter | null = null;
   before(() => logger.setSink({ write: () => undefined }));
-  afterEach(async () => {
-    try {
-      await arbiter?.stop();
-    } finally {
-      arbiter = null;
-    }
-  });
 
   test("getArbiter with a QueueStream: get() gives each chunk with pid, name and watcher", async () => {
     const dir = makeTempDir();
-    const a = getArbiter([
+    const a = arbiterOf([
       {
         name: "q",
         cmd: writerCmd(
@@ -885,7 +874,6 @@ describe("QueueStream (library)", () => {
         stdoutStream: { class: "QueueStream", options: {} },
       },
     ]);
-    arbiter = a;
     await a.start();
     const watcher = a.getWatcher("q");
     assert.ok(watcher);
