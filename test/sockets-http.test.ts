@@ -8,22 +8,14 @@ import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
 import { startCircusd } from "./helpers/circusd.js";
 import { connect } from "./helpers/control.js";
-import { HTTP_WORKER, listSockets, load, type Target } from "./helpers/sockets.js";
+import { httpWatcher, listSockets, load, type Target } from "./helpers/sockets.js";
 import { cleanupEachTest } from "./helpers/cleanup.js";
 
 cleanupEachTest();
 
 /** A config with one socket and a 4-process HTTP watcher using it. */
 function config(dir: string, socket: string): string {
-  return `[socket:web]
-${socket}
-
-[watcher:web]
-cmd = ${process.execPath} ${HTTP_WORKER} $(circus.sockets.web) ${dir}
-use_sockets = true
-numprocesses = 4
-graceful_timeout = 2
-`;
+  return `[socket:web]\n${socket}\n\n${httpWatcher(dir, "web", "web", { numprocesses: 4, graceful_timeout: 2 })}`;
 }
 
 /** Many requests answered, by more than one pid (retrying a few rounds: balance is luck). */

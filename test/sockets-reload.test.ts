@@ -11,7 +11,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ROOT, startCircusd } from "./helpers/circusd.js";
 import { connect, type RawClient } from "./helpers/control.js";
-import { listSockets, load as fetchPids } from "./helpers/sockets.js";
+import { httpWatcher, listSockets, load as fetchPids, tcpSocket } from "./helpers/sockets.js";
 import { cleanupEachTest } from "./helpers/cleanup.js";
 
 cleanupEachTest();
@@ -30,16 +30,10 @@ type Autocannon = (options: Record<string, unknown>) => Promise<LoadResult>;
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 function config(dir: string): string {
-  return `[socket:web]
-host = 127.0.0.1
-port = 0
-
-[watcher:web]
-cmd = ${process.execPath} ${WORKER} $(circus.sockets.web) ${dir}
-use_sockets = true
-numprocesses = 4
-graceful_timeout = 5
-`;
+  return (
+    tcpSocket("web") +
+    httpWatcher(dir, "web", "web", { numprocesses: 4, graceful_timeout: 5 }, WORKER)
+  );
 }
 
 /** The pids of the watcher's processes. */

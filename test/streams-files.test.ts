@@ -94,6 +94,36 @@ function assertConsecutive(numbers: number[], from: number, what: string): void 
   });
 }
 
+/**
+ * circusd running a writer of `count` lines of varied lengths, handed over in 4 kB writes,
+ * into FileStream `file` with max_bytes = 1000 and `backupCount`; returns once the last line
+ * is in `file` and the file stopped growing.
+ */
+async function writtenWithMaxBytes(
+  name: string,
+  tag: string,
+  file: string,
+  backupCount: number,
+  count: number,
+): Promise<{ d: Circusd; current: string }> {
+  const d = startCircusd((dir) =>
+    writerSection(dir, name, `--mode lines --vary --tag ${tag} --lines ${count} --chunk 4096`, {
+      "stdout_stream.class": "FileStream",
+      "stdout_stream.filename": path.join(dir, file),
+      "stdout_stream.max_bytes": 1000,
+      "stdout_stream.backup_count": backupCount,
+    }),
+  );
+  const current = d.path(file);
+  await waitFor(() => readText(current).endsWith(numberedLine(tag, count - 1, true)), {
+    message: () =>
+      `the last line in ${file} (${JSON.stringify(readText(current).slice(-200))}); ` +
+      `log:\n${d.log}\n${d.stderr}`,
+  });
+  await settledSize(current);
+  return { d, current };
+}
+
 describe("FileStream", () => {
   test("writes the child's stdout and stderr bytes as they are, for every spelling of the class", async () => {
     const outPieces = [
@@ -192,19 +222,7 @@ describe("FileStream", () => {
     // ~10.7 kB of lines from 27 to 79 bytes, handed over in 4 kB writes that cut lines.
     const count = 200;
     const expected = numberedText("r", count, true);
-    const d = startCircusd((dir) =>
-      writerSection(dir, "rot", "--mode lines --vary --tag r --lines 200 --chunk 4096", {
-        "stdout_stream.class": "FileStream",
-        "stdout_stream.filename": path.join(dir, "app.log"),
-        "stdout_stream.max_bytes": 1000,
-        "stdout_stream.backup_count": 3,
-      }),
-    );
-    const current = d.path("app.log");
-    await waitFor(() => readText(current).endsWith(numberedLine("r", count - 1, true)), {
-      message: () => `the last line in app.log; log:\n${d.log}\n${d.stderr}`,
-    });
-    await settledSize(current);
+    const { d } = await writtenWithMaxBytes("rot", "r", "app.log", 3, count);
     assert.deepEqual(filesStartingWith(d.dir, "app.log"), [
       "app.log",
       "app.log.1",
@@ -298,21 +316,7 @@ describe("FileStream", () => {
   test("max_bytes with backup_count = 0: the file restarts, no backup is kept", async () => {
     const count = 200;
     const expected = numberedText("z", count, true);
-    const d = startCircusd((dir) =>
-      writerSection(dir, "zero", "--mode lines --vary --tag z --lines 200 --chunk 4096", {
-        "stdout_stream.class": "FileStream",
-        "stdout_stream.filename": path.join(dir, "zero.log"),
-        "stdout_stream.max_bytes": 1000,
-        "stdout_stream.backup_count": 0,
-      }),
-    );
-    const current = d.path("zero.log");
-    await waitFor(() => readText(current).endsWith(numberedLine("z", count - 1, true)), {
-      message: () =>
-        `the last line in zero.log (${JSON.stringify(readText(current).slice(-200))}); ` +
-        `log:\n${d.log}\n${d.stderr}`,
-    });
-    await settledSize(current);
+    const { d, current } = await writtenWithMaxBytes("zero", "z", "zero.log", 0, count);
     assert.deepEqual(filesStartingWith(d.dir, "zero.log"), ["zero.log"]);
     const text = readText(current);
     assert.ok(text.length > 0 && text.length <= 1000, `zero.log is ${text.length} bytes`);

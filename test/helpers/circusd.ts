@@ -540,21 +540,24 @@ export async function refusal(configPath: string, cwd?: string): Promise<string>
   return lines[0] as string;
 }
 
+/** Option values as a config section takes them. */
+export type SectionOptions = Record<string, string | number | boolean>;
+
+/** `[header]`, then `lines`, then `options` as `key = value` lines; ends with one newline. */
+export function iniSection(header: string, lines: string[], options: SectionOptions = {}): string {
+  const settings = Object.entries(options).map(([key, value]) => `${key} = ${String(value)}`);
+  return [`[${header}]`, ...lines, ...settings].join("\n") + "\n";
+}
+
 /** A `[watcher:NAME]` section running worker.mjs, recording into DIR/NAME.jsonl. */
 export function workerSection(
   dir: string,
   name: string,
-  options: Record<string, string | number | boolean> = {},
+  options: SectionOptions = {},
   workerArgs = "",
 ): string {
   const out = path.join(dir, `${name}.jsonl`);
-  const lines = [
-    `[watcher:${name}]`,
-    `cmd = ${NODE_WORKER} --out ${out} --wid $(circus.wid) ${workerArgs}`.trimEnd(),
-  ];
+  const cmd = `cmd = ${NODE_WORKER} --out ${out} --wid $(circus.wid) ${workerArgs}`.trimEnd();
   // Short by default, so that a stop never waits long on a worker that ignores its signal.
-  for (const [key, value] of Object.entries({ graceful_timeout: 2, ...options })) {
-    lines.push(`${key} = ${String(value)}`);
-  }
-  return lines.join("\n") + "\n";
+  return iniSection(`watcher:${name}`, [cmd], { graceful_timeout: 2, ...options });
 }

@@ -5,7 +5,13 @@
  */
 import { randomUUID } from "node:crypto";
 import { Dealer, Subscriber } from "zeromq";
-import { testEndpoints, waitFor, type Circusd } from "./circusd.js";
+import {
+  iniSection,
+  testEndpoints,
+  waitFor,
+  type Circusd,
+  type SectionOptions,
+} from "./circusd.js";
 import { defer } from "./cleanup.js";
 
 /** A reply as it came on the wire. */
@@ -155,11 +161,12 @@ export function listen(d: Circusd, file = "circus.ini"): EventLog {
 export function sleeperSection(
   dir: string,
   name: string,
-  options: Record<string, string | number | boolean> = {},
+  options: SectionOptions = {},
   cmd = "/bin/sleep 1000",
 ): string {
-  const lines = [`[watcher:${name}]`, `cmd = ${cmd}`];
-  for (const [key, value] of Object.entries({ graceful_timeout: 1, ...options }))
-    lines.push(`${key} = ${String(value)}`);
-  return `${lines.join("\n")}\n\n[env:${name}]\nCIRCUS_IT_MARKER = ${dir}\n\n`;
+  const watcher = iniSection(`watcher:${name}`, [`cmd = ${cmd}`], {
+    graceful_timeout: 1,
+    ...options,
+  });
+  return `${watcher}\n[env:${name}]\nCIRCUS_IT_MARKER = ${dir}\n\n`;
 }

@@ -2,7 +2,7 @@
  * What the plugin tests (test/plugins-*.test.ts) share: `[plugin:NAME]` sections, the hog.mjs watcher command, and waiting for a watcher's one process.
  */
 import path from "node:path";
-import { ROOT, waitFor, type WaitOptions } from "./circusd.js";
+import { iniSection, ROOT, waitFor, type WaitOptions } from "./circusd.js";
 import type { RawClient } from "./control.js";
 
 /** test/fixtures/plugins/resource/hog.mjs: a process that idles, spins a CPU or holds memory. */
@@ -10,9 +10,7 @@ export const HOG = path.join(ROOT, "test/fixtures/plugins/resource/hog.mjs");
 
 /** A `[plugin:NAME]` section with `options` as `key = value` lines. */
 export function pluginSection(name: string, options: Record<string, string | number>): string {
-  const lines = [`[plugin:${name}]`];
-  for (const [key, value] of Object.entries(options)) lines.push(`${key} = ${String(value)}`);
-  return `${lines.join("\n")}\n\n`;
+  return iniSection(`plugin:${name}`, [], options) + "\n";
 }
 
 /** A watcher's pids, from `list` (none when it has no such watcher). */

@@ -6,7 +6,15 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { ROOT, openFds, procArgv, procStatusField, type Circusd } from "./circusd.js";
+import {
+  ROOT,
+  iniSection,
+  openFds,
+  procArgv,
+  procStatusField,
+  type Circusd,
+  type SectionOptions,
+} from "./circusd.js";
 import { defer } from "./cleanup.js";
 
 /** The stream tests' child. */
@@ -32,12 +40,10 @@ export function writerSection(
   dir: string,
   name: string,
   args: string,
-  options: Record<string, string | number | boolean> = {},
+  options: SectionOptions = {},
 ): string {
-  const lines = [`[watcher:${name}]`, `cmd = ${writerCmd(dir, name, args)}`];
-  for (const [key, value] of Object.entries({ graceful_timeout: 1, ...options }))
-    lines.push(`${key} = ${String(value)}`);
-  return lines.join("\n") + "\n\n";
+  const cmd = `cmd = ${writerCmd(dir, name, args)}`;
+  return iniSection(`watcher:${name}`, [cmd], { graceful_timeout: 1, ...options }) + "\n";
 }
 
 /** The live children of circusd that run writer.mjs for watcher `name`. */
