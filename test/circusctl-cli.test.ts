@@ -2,15 +2,18 @@
  * The circusctl binary as a user types it, against a real circusd: console output, --json,
  * --prettify, exit statuses, errors on stderr, timeouts, CIRCUSCTL_ENDPOINT, help, listen.
  */
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, isAlive, ROOT, waitFor, workerSection } from "./helpers/circusd.ts";
-import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
-import { HELP_COMMANDS } from "./helpers/ctl-tests.ts";
+import { isAlive, ROOT, waitFor, workerSection } from "./helpers/circusd.js";
+import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
+import { HELP_COMMANDS } from "./helpers/ctl-tests.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 const VERSION = (
   JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }
@@ -29,7 +32,6 @@ before(async () => {
   );
   await waitFor(async () => (await ctl("list", "web")).stdout.split(",").length === 2);
 });
-after(cleanupAll);
 
 describe("circusctl commands", () => {
   test("status prints `name: status` lines, sorted, and exits 0", async () => {

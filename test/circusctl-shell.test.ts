@@ -3,28 +3,26 @@
  * answered, errors printed and the shell going on), and in a real pseudo-terminal (`script`)
  * with tab completion of commands and watcher names, history across sessions, and Ctrl-D.
  */
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, makeTempDir, waitFor, workerSection } from "./helpers/circusd.ts";
-import { PtyCtl, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
-import { HELP_COMMANDS } from "./helpers/ctl-tests.ts";
+import { makeTempDir, waitFor, workerSection } from "./helpers/circusd.js";
+import { PtyCtl, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
+import { HELP_COMMANDS } from "./helpers/ctl-tests.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 let d: Daemon;
 let home: string;
-const ptys: PtyCtl[] = [];
 
 before(async () => {
   d = await startDaemon(
     (dir) => workerSection(dir, "webapp", { numprocesses: 2 }) + workerSection(dir, "worker"),
   );
   home = makeTempDir("circusctl-home-");
-});
-after(async () => {
-  for (const pty of ptys) await pty.close();
-  await cleanupAll();
 });
 
 /** The shell fed `input` through a pipe. */
@@ -90,7 +88,7 @@ describe("the shell in a terminal", () => {
   /** A shell in a pty, past its greeting. */
   async function terminal(): Promise<PtyCtl> {
     const pty = new PtyCtl(["--endpoint", d.endpoint], { HOME: home, TERM: "xterm" });
-    ptys.push(pty);
+    defer(() => pty.close());
     await pty.waitFor(/\(circusctl\) /);
     return pty;
   }

@@ -4,20 +4,17 @@
  * the real `ssh` client making the tunnel, a real circusd at the other end. Skipped when
  * Debian's openssh-server is not installed.
  */
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import {
-  cleanupAll,
-  makeTempDir,
-  markedProcesses,
-  waitFor,
-  workerSection,
-} from "./helpers/circusd.ts";
-import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.ts";
+import { makeTempDir, markedProcesses, waitFor, workerSection } from "./helpers/circusd.js";
+import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 const SSHD = "/usr/sbin/sshd";
 const skip =
@@ -63,19 +60,17 @@ before(async () => {
   );
   // sshd insists on its privilege separation folder.
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-  sshd = spawn(SSHD, ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
+  const child = spawn(SSHD, ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
     stdio: ["ignore", "pipe", "pipe"],
   });
+  sshd = child;
+  defer(() => child.kill("SIGTERM"));
   let log = "";
-  sshd.stderr?.setEncoding("utf8").on("data", (c: string) => (log += c));
+  child.stderr?.setEncoding("utf8").on("data", (c: string) => (log += c));
   await waitFor(() => log.includes("Server listening"), {
     message: () => `sshd to listen; log: ${log}`,
   });
   server = `${user}@127.0.0.1:${port}`;
-});
-after(async () => {
-  sshd?.kill("SIGTERM");
-  await cleanupAll();
 });
 
 /** circusctl --ssh SERVER --ssh_keyfile KEY ARGS */

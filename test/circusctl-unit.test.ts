@@ -1,9 +1,9 @@
 /** circusctl's pure parts: argument parsing, Python-style JSON, the shell's help layout. */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { parseCommandLine, parseInvocation, UsageError } from "../src/cli/ctl/args.ts";
-import { columnize } from "../src/cli/ctl/help.ts";
-import { getCommand } from "../src/control/commands/index.ts";
+import { parseCommandLine, parseInvocation, UsageError } from "../src/cli/ctl/args.js";
+import { columnize } from "../src/cli/ctl/help.js";
+import { getCommand } from "../src/control/commands/index.js";
 
 describe("circusctl arguments", () => {
   test("global options before or after the command; the command's own words kept", () => {

@@ -2,13 +2,12 @@
  * The circusd program: refusing bad configs in one line, --version, --log-output, and
  * --daemon with --pidfile.
  */
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
 import {
   CIRCUSD,
-  cleanupAll,
   isAlive,
   isGone,
   makeTempDir,
@@ -24,9 +23,10 @@ import {
   waitForStarts,
   workerSection,
   writeConfig,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(cleanupAll);
+cleanupEachTest();
 
 describe("bad configs", () => {
   const cases: [string, string, RegExp][] = [

@@ -3,12 +3,11 @@
  * expansion), formatted arguments, working_dir, shell, executable, umask, resource limits,
  * user and group.
  */
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
-  cleanupAll,
   makeTempDir,
   NODE_WORKER,
   procArgv,
@@ -23,9 +22,10 @@ import {
   waitForStarts,
   workerSection,
   writeConfig,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(cleanupAll);
+cleanupEachTest();
 
 const PARENT_PATH = "/usr/local/bin:/usr/bin:/bin";
 

@@ -2,11 +2,10 @@
  * Hooks written in JS and TS, named `module:export` relative to the config file: the order
  * of calls across start, spawn, signal and stop, and what a false return or an error does.
  */
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import {
-  cleanupAll,
   copyFixture,
   isGone,
   makeTempDir,
@@ -18,9 +17,10 @@ import {
   waitForStarts,
   workerSection,
   writeConfig,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(cleanupAll);
+cleanupEachTest();
 
 interface HookCall {
   hook: string;

@@ -1,7 +1,7 @@
 /**
  * The library API: getArbiter() runs the same engine as circusd inside the caller's process.
  */
-import { afterEach, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import {
@@ -9,13 +9,11 @@ import {
   getArbiter,
   logger,
   watcherConfig,
-  type Arbiter,
   type ArbiterOptions,
   type HookContext,
   type WatcherInput,
-} from "../src/index.ts";
+} from "../src/index.js";
 import {
-  cleanupAll,
   isAlive,
   isGone,
   liveChildren,
@@ -24,25 +22,18 @@ import {
   procArgv,
   starts,
   waitForStarts,
-} from "./helpers/circusd.ts";
-import { runCtl } from "./helpers/ctl.ts";
-import { libraryEndpoints } from "./helpers/library.ts";
+} from "./helpers/circusd.js";
+import { arbiterOf, libraryEndpoints } from "./helpers/arbiter.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+import { runCtl } from "./helpers/ctl.js";
+
+cleanupEachTest();
 
 const logLines: string[] = [];
-let arbiter: Arbiter | null = null;
 
 before(() => {
   // The engine logs through the shared logger; keep its lines out of the test report.
   logger.setSink({ write: (line) => void logLines.push(line) });
-});
-
-afterEach(async () => {
-  try {
-    await arbiter?.stop();
-  } finally {
-    arbiter = null;
-    await cleanupAll();
-  }
 });
 
 function workerCmd(dir: string, name: string): string {
@@ -64,11 +55,9 @@ describe("getArbiter", () => {
   test("start, inspect, add and remove watchers, reload and stop", async () => {
     const dir = makeTempDir();
     const main = path.join(dir, "lib.jsonl");
-    const a = getArbiter(
-      [{ name: "lib", cmd: workerCmd(dir, "lib"), numprocesses: 2, gracefulTimeout: 1 }],
-      libraryEndpoints(dir),
-    );
-    arbiter = a;
+    const a = arbiterOf(dir, [
+      { name: "lib", cmd: workerCmd(dir, "lib"), numprocesses: 2, gracefulTimeout: 1 },
+    ]);
     assert.equal(a.numwatchers(), 1);
     assert.deepEqual(ourWorkers(dir), [], "nothing runs before start()");
 
@@ -112,7 +101,6 @@ describe("getArbiter", () => {
 
     // stop() leaves nothing behind.
     await a.stop();
-    arbiter = null;
     for (const r of starts(main)) assert.ok(isGone(r.pid), `process ${r.pid} left behind`);
     assert.deepEqual(ourWorkers(dir), []);
     assert.equal(watcher.status(), "stopped");
@@ -132,21 +120,17 @@ describe("getArbiter", () => {
       });
       return true;
     };
-    const a = getArbiter(
-      [
-        {
-          name: "fn",
-          cmd: workerCmd(dir, "fn"),
-          gracefulTimeout: 1,
-          hooks: {
-            before_start: { ref: hook, ignoreErrors: false },
-            after_spawn: { ref: hook, ignoreErrors: false },
-          },
+    const a = arbiterOf(dir, [
+      {
+        name: "fn",
+        cmd: workerCmd(dir, "fn"),
+        gracefulTimeout: 1,
+        hooks: {
+          before_start: { ref: hook, ignoreErrors: false },
+          after_spawn: { ref: hook, ignoreErrors: false },
         },
-      ],
-      libraryEndpoints(dir),
-    );
-    arbiter = a;
+      },
+    ]);
     await a.start();
     const [r] = await waitForStarts(path.join(dir, "fn.jsonl"), 1);
     assert.deepEqual(calls, [
@@ -157,14 +141,10 @@ describe("getArbiter", () => {
 });
 
 describe("an embedded arbiter is served as circusd is", () => {
-  test("our circusctl drives it: status, incr, listen's events, quit stops it", async () => {
+  test("our circusctl drives it: status, incr, quit stops it", async () => {
     const dir = makeTempDir();
     const options = libraryEndpoints(dir);
-    const a = getArbiter(
-      [{ name: "emb", cmd: workerCmd(dir, "emb"), gracefulTimeout: 1 }],
-      options,
-    );
-    arbiter = a;
+    const a = arbiterOf(dir, [{ name: "emb", cmd: workerCmd(dir, "emb"), gracefulTimeout: 1 }]);
     await a.start();
     await waitForStarts(path.join(dir, "emb.jsonl"), 1);
     const ctl = (...args: string[]) =>

@@ -2,10 +2,9 @@
  * circusd keeps the configured number of processes: counts, singleton, autostart, respawn
  * after a crash, respawn = false, max_age and max_retry.
  */
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  cleanupAll,
   isAlive,
   isGone,
   procStat,
@@ -16,9 +15,10 @@ import {
   waitForStarts,
   workerSection,
   zombieChildren,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(cleanupAll);
+cleanupEachTest();
 
 describe("process counts", () => {
   test("numprocesses = 3 runs three live children, with wids 1, 2 and 3", async () => {

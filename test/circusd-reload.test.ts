@@ -3,10 +3,9 @@
  * removed ones stop, changed ones restart, a numprocesses change is applied in place, and
  * the unchanged watchers are gracefully reloaded (new processes, then the old ones stopped).
  */
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  cleanupAll,
   isAlive,
   isGone,
   makeTempDir,
@@ -17,9 +16,10 @@ import {
   waitForStarts,
   workerSection,
   writeConfig,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(cleanupAll);
+cleanupEachTest();
 
 describe("SIGHUP reloads the config file", () => {
   test("added, removed, changed, resized and unchanged watchers", async () => {

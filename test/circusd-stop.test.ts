@@ -2,10 +2,9 @@
  * Stopping: circusd's own signals (TERM, INT, QUIT) stop every process gracefully and exit 0;
  * stop_signal, graceful_timeout followed by SIGKILL, stop_children; nothing is left behind.
  */
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  cleanupAll,
   isAlive,
   isGone,
   markedProcesses,
@@ -14,9 +13,10 @@ import {
   waitFor,
   waitForStarts,
   workerSection,
-} from "./helpers/circusd.ts";
+} from "./helpers/circusd.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(cleanupAll);
+cleanupEachTest();
 
 /** The signals a worker recorded, by pid. */
 function signalsOf(file: string, pid: number): string[] {

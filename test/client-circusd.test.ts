@@ -2,25 +2,17 @@
  * The Client and the Subscriber against a real circusd: calls, casts, concurrent calls over
  * one socket, error replies, and real events on the pub/sub endpoint.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { Client, CommandError, Subscriber, TimeoutError, type CircusEvent } from "../src/index.ts";
-import { cleanupAll, isAlive, waitFor, workerSection } from "./helpers/circusd.ts";
-import { freePort, startDaemon } from "./helpers/ctl.ts";
+import { Client, CommandError, Subscriber, TimeoutError, type CircusEvent } from "../src/index.js";
+import { isAlive, waitFor, workerSection } from "./helpers/circusd.js";
+import { clientOf, freePort, startDaemon } from "./helpers/ctl.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 
-const open: { close(): void }[] = [];
-afterEach(async () => {
-  for (const s of open.splice(0)) s.close();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanupEachTest();
 
-function client(endpoint: string, timeout = 10): Client {
-  const c = new Client({ endpoint, timeout });
-  open.push(c);
-  return c;
-}
+const client = (endpoint: string, timeout = 10): Client => clientOf(endpoint, timeout);
 
 describe("Client against circusd", () => {
   test("call: list, status and a watcher's pids, with the request's id in the reply", async () => {
@@ -90,7 +82,7 @@ describe("Subscriber against circusd", () => {
   test("receives the spawn events of an incr, and the stop of a stop, with their bodies", async () => {
     const d = await startDaemon((dir) => workerSection(dir, "web", { numprocesses: 1 }));
     const events = new Subscriber({ endpoint: d.pubsub, topics: ["watcher.web."] });
-    open.push(events);
+    defer(() => events.close());
     const seen: CircusEvent[] = [];
     const reading = (async () => {
       for await (const event of events) seen.push(event);

@@ -3,15 +3,17 @@
  * so that what the client puts on the wire, and how it matches replies that arrive out of
  * order, late or never, is checked without circusd.
  */
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { Publisher, Router } from "zeromq";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CallError, Client, CommandError, Subscriber, TimeoutError } from "../src/index.ts";
-import { freePort } from "./helpers/ctl.ts";
+import { CallError, Client, CommandError, Subscriber, TimeoutError } from "../src/index.js";
+import { makeTempDir } from "./helpers/circusd.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
+import { freePort } from "./helpers/ctl.js";
+
+cleanupEachTest();
 
 interface Received {
   identity: Buffer;
@@ -37,14 +39,15 @@ async function fakeDaemon(): Promise<{
   };
 }
 
-const sockets: { close(): void }[] = [];
-after(() => sockets.forEach((s) => s.close()));
+/** Closes the test's sockets and clients at cleanup. */
+const closeAtCleanup = (...sockets: { close(): void }[]) =>
+  sockets.forEach((socket) => defer(() => socket.close()));
 
 describe("Client on the wire", () => {
   test("a call sends {id, command, properties} with a 32-hex id and resolves the reply", async () => {
     const daemon = await fakeDaemon();
     const client = new Client({ endpoint: daemon.endpoint, timeout: 5 });
-    sockets.push(daemon.router, client);
+    closeAtCleanup(daemon.router, client);
     const reply = client.call("status", { name: "web" });
     const { identity, request } = await daemon.next();
     assert.match(request.id, /^[0-9a-f]{32}$/);
@@ -61,7 +64,7 @@ describe("Client on the wire", () => {
   test("concurrent calls on one socket get their own replies, answered in reverse order", async () => {
     const daemon = await fakeDaemon();
     const client = new Client({ endpoint: daemon.endpoint, timeout: 5 });
-    sockets.push(daemon.router, client);
+    closeAtCleanup(daemon.router, client);
     const calls = Array.from({ length: 50 }, (_, i) => client.call("echo", { i }));
     const received: Received[] = [];
     for (let i = 0; i < 50; i++) received.push(await daemon.next());
@@ -80,7 +83,7 @@ describe("Client on the wire", () => {
   test("no reply: TimeoutError (a CallError) after the timeout; a late reply is dropped", async () => {
     const daemon = await fakeDaemon();
     const client = new Client({ endpoint: daemon.endpoint, timeout: 0.3 });
-    sockets.push(daemon.router, client);
+    closeAtCleanup(daemon.router, client);
     const started = Date.now();
     const late = client.call("status");
     const { identity, request } = await daemon.next();
@@ -105,7 +108,7 @@ describe("Client on the wire", () => {
   test("an error reply resolves call() and rejects callOk() with CommandError(reason, errno)", async () => {
     const daemon = await fakeDaemon();
     const client = new Client({ endpoint: daemon.endpoint });
-    sockets.push(daemon.router, client);
+    closeAtCleanup(daemon.router, client);
     const answer = async (): Promise<void> => {
       const { identity, request } = await daemon.next();
       const reply = {
@@ -133,7 +136,7 @@ describe("Client on the wire", () => {
   test('cast sends msg_type "cast" and waits for no reply', async () => {
     const daemon = await fakeDaemon();
     const client = new Client({ endpoint: daemon.endpoint, timeout: 0.2 });
-    sockets.push(daemon.router, client);
+    closeAtCleanup(daemon.router, client);
     await client.cast("incr", { name: "web", nb: 2 });
     const { request } = await daemon.next();
     assert.equal(request.msg_type, "cast");
@@ -143,7 +146,7 @@ describe("Client on the wire", () => {
 
   test("a cast just before close() is still delivered (close lingers for casts)", async () => {
     const daemon = await fakeDaemon();
-    sockets.push(daemon.router);
+    closeAtCleanup(daemon.router);
     for (let i = 0; i < 5; i++) {
       const client = new Client({ endpoint: daemon.endpoint });
       await client.cast("incr", { i });
@@ -157,7 +160,7 @@ describe("Client on the wire", () => {
   test("close() rejects the calls in flight; calls after close reject at once", async () => {
     const daemon = await fakeDaemon();
     const client = new Client({ endpoint: daemon.endpoint, timeout: 5 });
-    sockets.push(daemon.router);
+    closeAtCleanup(daemon.router);
     const pending = client.call("status");
     await daemon.next();
     client.close();
@@ -169,16 +172,16 @@ describe("Client on the wire", () => {
 
   test("an endpoint nobody listens on times out (it is not an immediate error)", async () => {
     const client = new Client({ endpoint: `tcp://127.0.0.1:${await freePort()}`, timeout: 0.2 });
-    sockets.push(client);
+    closeAtCleanup(client);
     await assert.rejects(client.call("list"), TimeoutError);
   });
 
   test("ipc:// endpoints work as tcp:// ones", async () => {
     const router = new Router({ linger: 0 });
-    const endpoint = `ipc://${path.join(mkdtempSync(path.join(os.tmpdir(), "circus-ipc-")), "ctl.sock")}`;
+    const endpoint = `ipc://${path.join(makeTempDir("circus-ipc-"), "ctl.sock")}`;
     await router.bind(endpoint);
     const client = new Client({ endpoint });
-    sockets.push(router, client);
+    closeAtCleanup(router, client);
     const reply = client.call("numwatchers");
     const [identity, body] = (await router.receive()) as [Buffer, Buffer];
     const { id } = JSON.parse(body.toString()) as { id: string };
@@ -197,7 +200,7 @@ describe("Subscriber on the wire", () => {
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
     await pub.bind(endpoint);
     const events = new Subscriber({ endpoint, topics: ["watcher.web."] });
-    sockets.push(pub, events);
+    closeAtCleanup(pub, events);
     const iterator = events[Symbol.asyncIterator]();
     const first = iterator.next();
     // Subscriptions travel asynchronously (slow joiner): publish until one gets through.

@@ -6,29 +6,17 @@
  */
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import { after, afterEach, describe, test } from "node:test";
-import {
-  cleanupAll,
-  makeTempDir,
-  refusal,
-  startCircusd,
-  waitFor,
-  writeConfig,
-} from "./helpers/circusd.ts";
-import { closeClients, connect, sleeperSection } from "./helpers/control.ts";
+import { describe, test } from "node:test";
+import { makeTempDir, refusal, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
+import { connect, sleeperSection } from "./helpers/control.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 
-const sockets: dgram.Socket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.close();
-  closeClients();
-});
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** A UDP socket closed after the test; bound to a port of the kernel's pick unless given. */
 async function udpSocket(port = 0, exclusive = false): Promise<dgram.Socket> {
   const socket = dgram.createSocket({ type: "udp4", reuseAddr: !exclusive });
-  sockets.push(socket);
+  defer(() => socket.close());
   await new Promise<void>((resolve) => socket.bind(port, resolve));
   return socket;
 }

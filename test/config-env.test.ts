@@ -1,17 +1,12 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ConfigError } from "../src/config/errors.js";
 import { expandEnvVars, lookupEnv, substituteCircusEnv } from "../src/config/env.js";
-import { loadConfig } from "../src/config/load.js";
 import type { CircusConfig, WatcherConfig } from "../src/config/types.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+import { loadIni } from "./helpers/config.js";
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+cleanupEachTest();
 
 const OS_ENV = {
   PATH: "/usr/bin:/usr/local/bin",
@@ -20,18 +15,7 @@ const OS_ENV = {
   HOME: "/home/a",
 };
 
-function load(
-  text: string,
-  env: Record<string, string> = OS_ENV,
-): { config: CircusConfig; warnings: string[]; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), "circus-config-env-"));
-  dirs.push(dir);
-  const file = join(dir, "circus.ini");
-  writeFileSync(file, text);
-  const warnings: string[] = [];
-  const config = loadConfig(file, { env, warn: (message) => warnings.push(message) });
-  return { config, warnings, file };
-}
+const load = (text: string, env: Record<string, string> = OS_ENV) => loadIni(text, {}, env);
 
 function watcher(config: CircusConfig, name: string): WatcherConfig {
   const found = config.watchers.find((w) => w.name === name);

@@ -1,40 +1,14 @@
-import { after, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { CIRCUS_DEFAULTS, SOCKET_DEFAULTS, WATCHER_DEFAULTS } from "../src/config/defaults.js";
 import { ConfigError } from "../src/config/errors.js";
 import { loadConfig } from "../src/config/load.js";
 import type { CircusConfig, WatcherConfig } from "../src/config/types.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+import { folder, loadIni } from "./helpers/config.js";
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Write `files` (name -> text) into a fresh folder; return the folder. */
-function folder(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "circus-config-load-"));
-  dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), text);
-  }
-  return dir;
-}
-
-function load(
-  text: string,
-  extra: Record<string, string> = {},
-  env: Record<string, string> = {},
-): { config: CircusConfig; warnings: string[]; file: string; dir: string } {
-  const dir = folder({ "circus.ini": text, ...extra });
-  const file = join(dir, "circus.ini");
-  const warnings: string[] = [];
-  const config = loadConfig(file, { env, warn: (message) => warnings.push(message) });
-  return { config, warnings, file, dir };
-}
+cleanupEachTest();
 
 /** Assert that loading fails with a ConfigError at the given place. */
 function loadError(
@@ -70,7 +44,7 @@ function only(config: CircusConfig): WatcherConfig {
 }
 
 test("an empty file gives the [circus] defaults and nothing to run", () => {
-  const { config, file, warnings } = load("");
+  const { config, file, warnings } = loadIni("");
   assert.deepEqual(config, {
     file,
     circus: CIRCUS_DEFAULTS,
@@ -82,7 +56,7 @@ test("an empty file gives the [circus] defaults and nothing to run", () => {
 });
 
 test("[circus] options are typed", () => {
-  const { config, file, warnings } = load(`
+  const { config, file, warnings } = loadIni(`
 [circus]
 endpoint = tcp://0.0.0.0:7555
 endpoint_owner = nobody
@@ -143,12 +117,12 @@ custom_thing = kept
 });
 
 test("[circus] umask: 0o form, and empty means unset", () => {
-  assert.equal(load("[circus]\numask = 0o22\n").config.circus.umask, 0o22);
-  assert.equal(load("[circus]\numask =\n").config.circus.umask, null);
+  assert.equal(loadIni("[circus]\numask = 0o22\n").config.circus.umask, 0o22);
+  assert.equal(loadIni("[circus]\numask =\n").config.circus.umask, null);
 });
 
 test("a minimal watcher gets every default", () => {
-  const { config, file, dir } = load("[watcher:web]\ncmd = node server.js\n");
+  const { config, file, dir } = loadIni("[watcher:web]\ncmd = node server.js\n");
   assert.deepEqual(only(config), {
     ...WATCHER_DEFAULTS,
     name: "web",
@@ -159,7 +133,7 @@ test("a minimal watcher gets every default", () => {
 });
 
 test("every watcher option is typed", () => {
-  const { config, warnings } = load(`
+  const { config, warnings } = loadIni(`
 [watcher:web]
 cmd = node
 args = server.js --port 80
@@ -264,7 +238,7 @@ flapping.attempts = 3
 });
 
 test("stop_signal accepts names and numbers; uid/gid numbers and names", () => {
-  const { config } = load(`
+  const { config } = loadIni(`
 [watcher:a]
 cmd = x
 stop_signal = SIGINT
@@ -283,7 +257,7 @@ stop_signal = 9
 });
 
 test("singleton forces numprocesses to 1 (with a warning when more were asked)", () => {
-  const { config, warnings, file } = load(`
+  const { config, warnings, file } = loadIni(`
 [watcher:one]
 cmd = x
 singleton = true
@@ -370,7 +344,7 @@ test("a section of another type is an error naming it", () => {
 });
 
 test("unknown watcher options are kept; likely typos warn with the probable option", () => {
-  const { config, warnings, file } = load(`
+  const { config, warnings, file } = loadIni(`
 [watcher:web]
 cmd = x
 numprocess = 3
@@ -399,7 +373,7 @@ env = A=1
 });
 
 test("[circus] typos warn too", () => {
-  const { warnings, file } = load("[circus]\ncheck_dealy = 5\n");
+  const { warnings, file } = loadIni("[circus]\ncheck_dealy = 5\n");
   assert.deepEqual(warnings, [
     `${file}:2: [circus] check_dealy: unknown option kept; did you mean "check_delay"?`,
   ]);
@@ -426,7 +400,7 @@ test("[circus] errors name the option", () => {
 });
 
 test("sockets: defaults, typed options, lower-cased name", () => {
-  const { config, file } = load(`
+  const { config, file } = loadIni(`
 [socket:Web]
 host = 0.0.0.0
 port = 8888
@@ -463,7 +437,7 @@ port = 9000
 });
 
 test("a socket path forces AF_UNIX; umask is octal", () => {
-  const { config, warnings, file } = load(`
+  const { config, warnings, file } = loadIni(`
 [socket:a]
 path = /tmp/a.sock
 umask = 000
@@ -508,7 +482,7 @@ test("socket errors and unknown socket options", () => {
     section: "socket:S",
     detail: /name "s" is already used by \[socket:s\]/,
   });
-  const { warnings, file } = load("[socket:s]\nprot = 1\nfoo = bar\n");
+  const { warnings, file } = loadIni("[socket:s]\nprot = 1\nfoo = bar\n");
   assert.deepEqual(warnings, [
     `${file}:2: [socket:s] prot: unknown option ignored; did you mean "port"?`,
     `${file}:3: [socket:s] foo: unknown socket option ignored`,
@@ -516,7 +490,7 @@ test("socket errors and unknown socket options", () => {
 });
 
 test("plugins: use is required, the rest is kept raw", () => {
-  const { config, file } = load(`
+  const { config, file } = loadIni(`
 [plugin:statsd]
 use = circus.plugins.statsd.StatsdEmitter
 host = localhost
@@ -546,7 +520,7 @@ application_name = example
 });
 
 test("empty watcher/socket/plugin sections are skipped with a warning", () => {
-  const { config, warnings, file } = load("[watcher:a]\n[socket:b]\n[plugin:c]\n[circus]\n");
+  const { config, warnings, file } = loadIni("[watcher:a]\n[socket:b]\n[plugin:c]\n[circus]\n");
   assert.deepEqual([config.watchers, config.sockets, config.plugins], [[], [], []]);
   assert.deepEqual(warnings, [
     `${file}:1: [watcher:a] empty section ignored`,
@@ -556,7 +530,7 @@ test("empty watcher/socket/plugin sections are skipped with a warning", () => {
 });
 
 test("watchers, sockets and plugins come sorted by name", () => {
-  const { config } = load(`
+  const { config } = loadIni(`
 [watcher:zeta]
 cmd = x
 [watcher:alpha]
@@ -644,7 +618,7 @@ test("the reference's main example with include and include_dir (fixture)", () =
 
 test("include: globs with * and ? in any component, absolute paths, include_dir", () => {
   const other = folder({ "abs.ini": "[watcher:abs]\ncmd = x\n" });
-  const { config, warnings } = load(
+  const { config, warnings } = loadIni(
     `
 [circus]
 include = a?.ini
@@ -680,7 +654,7 @@ include_dir = conf.d
 });
 
 test("include: a pattern matching nothing warns; the main file is not read twice", () => {
-  const { config, warnings, file, dir } = load(
+  const { config, warnings, file, dir } = loadIni(
     "[circus]\ninclude = *.ini missing.ini\ninclude_dir = nowhere\n\n[watcher:main]\ncmd = x\n",
     { "b.ini": "[watcher:b]\ncmd = x\n" },
   );
@@ -697,7 +671,7 @@ test("include: a pattern matching nothing warns; the main file is not read twice
 test("include: a section repeated in an included file is merged as Circus merges it", () => {
   // What Circus 0.19 does (checked with its circusctl options / get): an included file adds
   // options to the main file's sections, [circus] and [env] too, but never changes one.
-  const { config, warnings, file, dir } = load(
+  const { config, warnings, file, dir } = loadIni(
     `[circus]
 include = more.ini
 
@@ -777,7 +751,7 @@ test("include: errors inside an included file name that file", () => {
 });
 
 test("warnings are given once even when env sections are evaluated per watcher", () => {
-  const { warnings } = load(`
+  const { warnings } = loadIni(`
 [watcher:a]
 cmd = x
 [watcher:b]

@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
-  cleanupAll,
   makeTempDir,
   refusal,
   ROOT,
@@ -19,12 +18,11 @@ import {
   workerSection,
   writeConfig,
   type Circusd,
-} from "./helpers/circusd.ts";
-import { closeClients, connect, sleeperSection } from "./helpers/control.ts";
+} from "./helpers/circusd.js";
+import { connect, sleeperSection } from "./helpers/control.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** Waits for a log line ending with `text`. */
 function waitForLine(d: Circusd, text: string): Promise<string> {

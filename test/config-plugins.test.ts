@@ -7,9 +7,8 @@
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
-  cleanupAll,
   makeTempDir,
   procArgv,
   refusal,
@@ -18,13 +17,12 @@ import {
   waitFor,
   writeConfig,
   type Circusd,
-} from "./helpers/circusd.ts";
-import { closeClients, connect, sleeperSection, type RawClient } from "./helpers/control.ts";
-import { onePid, pluginSection, watcherPids } from "./helpers/plugins.ts";
+} from "./helpers/circusd.js";
+import { connect, sleeperSection, type RawClient } from "./helpers/control.js";
+import { onePid, pluginSection, watcherPids } from "./helpers/plugins.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /**
  * Writes talker.mjs into `dir`: a plugin that, once connected, logs a debug line, writes a

@@ -14,9 +14,10 @@ import {
   writeConfig,
 } from "./helpers/circusd.js";
 import { connect, sleeperSection } from "./helpers/control.js";
-import { cleanUpEachTest, keys, waitForPids } from "./helpers/ctl-tests.js";
+import { keys, waitForPids } from "./helpers/ctl-tests.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-cleanUpEachTest();
+cleanupEachTest();
 
 /** The hook names logged by test/fixtures/hooks.mjs. */
 function hookCalls(file: string): string[] {

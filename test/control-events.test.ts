@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { copyFixture, startCircusd, waitFor } from "./helpers/circusd.js";
 import { connect, listen, sleeperSection } from "./helpers/control.js";
-import { cleanUpEachTest } from "./helpers/ctl-tests.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-cleanUpEachTest();
+cleanupEachTest();
 
 describe("events", () => {
   test("spawn, kill, reap, stop, start, updated, add, remove, hook_success, hook_failure", async () => {

@@ -3,9 +3,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { copyFixture, isAlive, makeTempDir, startCircusd } from "./helpers/circusd.js";
 import { connect, sleeperSection } from "./helpers/control.js";
-import { cleanUpEachTest, keys, waitForPids } from "./helpers/ctl-tests.js";
+import { keys, waitForPids } from "./helpers/ctl-tests.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-cleanUpEachTest();
+cleanupEachTest();
 
 describe("read commands", () => {
   test("status, list, numprocesses, numwatchers, globaloptions, listsockets", async () => {

@@ -10,9 +10,9 @@ import { Request } from "zeromq";
 import { ROOT, startCircusd, testEndpoints, waitFor } from "./helpers/circusd.js";
 import { connect, EventLog, RawClient, sleeperSection } from "./helpers/control.js";
 import { freePort } from "./helpers/ctl.js";
-import { cleanUpEachTest } from "./helpers/ctl-tests.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-cleanUpEachTest();
+cleanupEachTest();
 
 const ERROR_KEYS = ["errno", "id", "reason", "status", "tb", "time"];
 

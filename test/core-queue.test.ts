@@ -9,9 +9,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { SerialQueue } from "../src/core/serial-queue.js";
 import { isGone, startCircusd, waitFor } from "./helpers/circusd.js";
 import { connect, listen, sleeperSection } from "./helpers/control.js";
-import { cleanUpEachTest, waitForPids } from "./helpers/ctl-tests.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+import { waitForPids } from "./helpers/ctl-tests.js";
 
-cleanUpEachTest();
+cleanupEachTest();
 
 describe("SerialQueue", () => {
   test("jobs run one at a time, in order; a job's own changes run inline", async () => {

@@ -3,14 +3,13 @@
  * socket, logger configuration files (YAML, JSON, INI), rotation, the command-line flags,
  * and bad settings refused with one line.
  */
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
-  cleanupAll,
   makeTempDir,
   runCircusd,
   startCircusd,
@@ -18,19 +17,13 @@ import {
   waitForStarts,
   workerSection,
   writeConfig,
-} from "./helpers/circusd.ts";
-import { copyLogFixture, writeJsonConfig } from "./helpers/log.ts";
+} from "./helpers/circusd.js";
+import { copyLogFixture, writeJsonConfig } from "./helpers/log.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 const PYTHON = "/usr/bin/python3";
-
-const receivers: (ChildProcess | dgram.Socket)[] = [];
-afterEach(async () => {
-  for (const r of receivers.splice(0)) {
-    if (r instanceof dgram.Socket) r.close();
-    else r.kill("SIGKILL");
-  }
-  await cleanupAll();
-});
 
 function read(file: string): string {
   return existsSync(file) ? readFileSync(file, "utf8") : "";
@@ -65,7 +58,7 @@ async function unixReceiver(sock: string): Promise<{ child: ChildProcess; datagr
     ],
     { stdio: ["pipe", "pipe", "inherit"] },
   );
-  receivers.push(child);
+  defer(() => child.kill("SIGKILL"));
   const lines: string[] = [];
   const datagrams: string[] = [];
   let partial = "";
@@ -84,7 +77,7 @@ async function unixReceiver(sock: string): Promise<{ child: ChildProcess; datagr
 describe("syslog", () => {
   test("logoutput = syslog://127.0.0.1:PORT?local3 sends Python's datagrams over UDP", async () => {
     const socket = dgram.createSocket("udp4");
-    receivers.push(socket);
+    defer(() => socket.close());
     const messages: Buffer[] = [];
     socket.on("message", (m) => messages.push(m));
     await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));

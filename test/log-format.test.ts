@@ -6,13 +6,13 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { compileStrftime, strftime } from "../src/python/strftime.ts";
-import { Formatter, FormatError } from "../src/log/formatter.ts";
-import { makeRecord, INFO, DEBUG, WARNING, ERROR, CRITICAL } from "../src/log/record.ts";
-import { parsePyLiteral as parseLiteral, PyName } from "../src/python/literal.ts";
-import { InterpolatedIni, parseIni } from "../src/config/ini.ts";
-import { loggingName } from "../src/log/file-config.ts";
-import { withTz } from "./helpers/tz.ts";
+import { compileStrftime, strftime } from "../src/python/strftime.js";
+import { Formatter, FormatError } from "../src/log/formatter.js";
+import { makeRecord, INFO, DEBUG, WARNING, ERROR, CRITICAL } from "../src/log/record.js";
+import { parsePyLiteral as parseLiteral, PyName } from "../src/python/literal.js";
+import { InterpolatedIni, parseIni } from "../src/config/ini.js";
+import { loggingName } from "../src/log/file-config.js";
+import { withTz } from "./helpers/tz.js";
 
 /** A Python literal as fileConfig reads `args`: in the logging module's namespace. */
 const parsePyLiteral = (text: string) => parseLiteral(text, loggingName);

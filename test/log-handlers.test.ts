@@ -2,23 +2,24 @@
  * The logging pieces on real files and sockets, in this process: the handlers' rollover
  * rules, syslog priorities, the logger tree (levels, propagation), and the public Logger API.
  */
-import { afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, makeTempDir } from "./helpers/circusd.ts";
-import { FileHandler, RotatingFileHandler } from "../src/log/handlers.ts";
-import { SysLogHandler } from "../src/log/syslog-handler.ts";
-import { TimedRotatingFileHandler } from "../src/log/timed-rotating-handler.ts";
-import { configureDefault, configureFromFile, LoggingConfigError } from "../src/log/config.ts";
-import { Logger, logger } from "../src/log/logger.ts";
-import { CRITICAL, DEBUG, ERROR, INFO, WARNING, makeRecord } from "../src/log/record.ts";
-import { Formatter } from "../src/log/formatter.ts";
-import { copyLogFixture, writeJsonConfig } from "./helpers/log.ts";
+import { makeTempDir } from "./helpers/circusd.js";
+import { FileHandler, RotatingFileHandler } from "../src/log/handlers.js";
+import { SysLogHandler } from "../src/log/syslog-handler.js";
+import { TimedRotatingFileHandler } from "../src/log/timed-rotating-handler.js";
+import { configureDefault, configureFromFile, LoggingConfigError } from "../src/log/config.js";
+import { Logger, logger } from "../src/log/logger.js";
+import { CRITICAL, DEBUG, ERROR, INFO, WARNING, makeRecord } from "../src/log/record.js";
+import { Formatter } from "../src/log/formatter.js";
+import { copyLogFixture, writeJsonConfig } from "./helpers/log.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(cleanupAll);
+cleanupEachTest();
 
 describe("file handlers", () => {
   test("TimedRotatingFileHandler (when = S) renames with Python's suffix and keeps backupCount", async () => {
@@ -207,7 +208,6 @@ for level, msg in d['messages']:
     circus.log(level, msg)
 logging.shutdown()
 `;
-
 describe("logger configuration files against Python's logging.config", () => {
   const messages: [number, string][] = [];
   for (let i = 0; i < 40; i++) {

@@ -4,18 +4,13 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { after, afterEach, describe, test } from "node:test";
-import { Client } from "../src/client/client.js";
+import { describe, test } from "node:test";
 import { Subscriber } from "../src/client/subscriber.js";
-import { cleanupAll, waitFor } from "./helpers/circusd.js";
-import { CIRCUSCTL, ctlEnv, runCtl, startDaemon } from "./helpers/ctl.js";
+import { waitFor } from "./helpers/circusd.js";
+import { CIRCUSCTL, clientOf, ctlEnv, runCtl, startDaemon } from "./helpers/ctl.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanupEachTest();
 
 /** A watcher whose processes print `out N` and `err N` every 50 ms. */
 function talker(name: string, extra = ""): string {
@@ -41,8 +36,7 @@ describe("logs", () => {
         talker("plain") +
         talker("filed", `stdout_stream.class = FileStream\nstdout_stream.filename = ${dir}/f.log`),
     );
-    const c = new Client({ endpoint: daemon.endpoint });
-    clients.push(c);
+    const c = clientOf(daemon.endpoint);
     await waitFor(async () => {
       const reply = await c.call("logs", { name: "plain", lines: 3 });
       return (reply.logs as Line[]).length === 12;

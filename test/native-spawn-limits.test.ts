@@ -4,29 +4,27 @@
  * the on-demand watch takes more than its old 64 sockets; and a unix socket path is used
  * whole or refused, never cut. Real children and sockets, checked through /proc.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { closeSync, openSync, readFileSync, readdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { native } from "../src/sys/native.ts";
-import { bindSocket } from "../src/sys/sockets.ts";
-import { spawnChild, SpawnError, type SpawnSpec } from "../src/sys/spawn.ts";
+import { native } from "../src/sys/native.js";
+import { bindSocket } from "../src/sys/sockets.js";
+import { spawnChild, SpawnError, type SpawnSpec } from "../src/sys/spawn.js";
 import {
-  cleanupAll,
   openFds,
   makeTempDir,
   procLimit,
   procStatusField,
   startCircusd,
   waitFor,
-} from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { listSockets } from "./helpers/sockets.ts";
+} from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
+import { listSockets } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 const SLEEP: SpawnSpec = {
   argv: ["/bin/sleep", "1000"],

@@ -10,9 +10,9 @@ import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { makeTempDir, refusal, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
 import { connect, listen, type EventLog, type RawClient } from "./helpers/control.js";
-import { cleanupAfterEach } from "./helpers/plugins.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-cleanupAfterEach();
+cleanupEachTest();
 
 /** A watcher whose processes exit at once with code 1 (the test folder marks circusd). */
 function crashing(name: string, options: Record<string, string | number> = {}): string {

@@ -7,26 +7,15 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
-import { Client } from "../src/client/client.js";
-import { cleanupAll, makeTempDir, ROOT, refusal, waitFor } from "./helpers/circusd.js";
-import { startDaemon } from "./helpers/ctl.js";
+import { describe, test } from "node:test";
+import { makeTempDir, ROOT, refusal, waitFor } from "./helpers/circusd.js";
+import { clientOf, startDaemon } from "./helpers/ctl.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 const EVENT_LOGGER = path.join(ROOT, "examples/event-logger.ts");
 const CIRCUS_PLUGIN = path.join(ROOT, "dist/cli/circus-plugin.js");
-
-const clients: Client[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.close();
-  await cleanupAll();
-});
-after(cleanupAll);
-
-function client(endpoint: string): Client {
-  const c = new Client({ endpoint });
-  clients.push(c);
-  return c;
-}
 
 function lines(file: string): string[] {
   return existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : [];
@@ -46,7 +35,7 @@ use = ${EVENT_LOGGER}:EventLogger
 filename = ${events}
 `;
     });
-    const c = client(daemon.endpoint);
+    const c = clientOf(daemon.endpoint);
     // The plugin is a watcher of its own, with Circus's name for it.
     assert.equal((await c.call("status", { name: "plugin:logger" })).status, "active");
     // Subscriptions reach the publisher a moment after the plugin connects: keep nudging.
@@ -92,7 +81,7 @@ filename = ${events}
     const exited = new Promise<number | null>((resolve) => child.once("close", resolve));
     try {
       await waitFor(() => out.includes("Starting"), { message: () => out });
-      const c = client(daemon.endpoint);
+      const c = clientOf(daemon.endpoint);
       await waitFor(
         async () => {
           await c.call("incr", { name: "sleeper", waiting: true });
@@ -152,7 +141,7 @@ export class Crashing extends CircusPlugin {
       timeout: 30_000,
       message: () => `three starts in ${marker}: ${lines(marker).length}`,
     });
-    const c = client(daemon.endpoint);
+    const c = clientOf(daemon.endpoint);
     assert.equal((await c.call("list")).status, "ok");
     assert.equal(daemon.circusd.exitStatus, null, "circusd still runs");
   });

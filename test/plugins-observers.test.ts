@@ -12,24 +12,24 @@ import { parseInfo, parseRedisUrl } from "../src/plugins/builtin/redis-observer.
 import { isGone, makeTempDir, ROOT, refusal, startCircusd, waitFor } from "./helpers/circusd.js";
 import { connect } from "./helpers/control.js";
 import { freePort } from "./helpers/ctl.js";
-import { cleanupAfterEach, onePid, watcherPids as pids } from "./helpers/plugins.js";
+import { onePid, watcherPids as pids } from "./helpers/plugins.js";
 import { StatsdListener } from "./fixtures/plugins/statsd/listener.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 const FLAKY_HTTP = path.join(ROOT, "test/fixtures/plugins/observers/flaky-http.mjs");
 
-/** redis-server pids seen: killed at cleanup, should their process title not carry the folder. */
-const redisPids = new Set<number>();
-
-cleanupAfterEach(() => {
-  for (const pid of redisPids) {
+/** Kills a redis-server at cleanup, should its process title not carry the test's folder. */
+function killAtCleanup(pid: number): void {
+  defer(() => {
     try {
       process.kill(pid, "SIGKILL");
     } catch {
       // already gone
     }
-  }
-  redisPids.clear();
-});
+  });
+}
 
 /** The JSON lines flaky-http.mjs logged, one per request. */
 function requests(file: string): { pid: number; mode: string }[] {
@@ -203,7 +203,7 @@ port = ${statsd.port}
 
     // Answering: five looks, gauges of INFO's figures, nothing restarted.
     const first = await onePid(c, "redis");
-    redisPids.add(first);
+    killAtCleanup(first);
     await waitFor(() => looks() >= 5, {
       message: () => `5 looks; statsd got ${statsd.lines.slice(-5).join(", ")}; log:\n${d.log}`,
     });
@@ -215,7 +215,7 @@ port = ${statsd.port}
     // Paused: INFO times out, and the plugin restarts the watcher.
     process.kill(first, "SIGSTOP");
     const second = await onePid(c, "redis", first);
-    redisPids.add(second);
+    killAtCleanup(second);
     await waitFor(() => isGone(first), { message: `the paused redis ${first} to be gone` });
     assert.deepEqual(statsd.of(bucket("error")).slice(0, 1), [`${bucket("error")}:1|c`]);
     assert.deepEqual(statsd.of(bucket("restart_on_error")).slice(0, 1), [

@@ -10,9 +10,10 @@ import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { refusal, startCircusd, makeTempDir } from "./helpers/circusd.js";
 import { connect, sleeperSection, type RawClient } from "./helpers/control.js";
-import { cleanupAfterEach, onePid } from "./helpers/plugins.js";
+import { onePid } from "./helpers/plugins.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-cleanupAfterEach();
+cleanupEachTest();
 
 /** An executable script that runs sleep; its mtime set to `mtime` (seconds). */
 function script(file: string, mtime = Date.now() / 1000 - 60): string {

@@ -17,10 +17,11 @@ import {
   writeConfig,
 } from "./helpers/circusd.js";
 import { sleeperSection } from "./helpers/control.js";
-import { cleanupAfterEach, HOG, pluginSection } from "./helpers/plugins.js";
+import { HOG, pluginSection } from "./helpers/plugins.js";
 import { StatsdListener } from "./fixtures/plugins/statsd/listener.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-cleanupAfterEach();
+cleanupEachTest();
 
 /** One line of hog.mjs's --out file. */
 interface HogRecord {

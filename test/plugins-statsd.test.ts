@@ -6,10 +6,11 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { makeTempDir, refusal, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
 import { connect, listen, sleeperSection } from "./helpers/control.js";
-import { cleanupAfterEach, HOG, pluginSection } from "./helpers/plugins.js";
+import { HOG, pluginSection } from "./helpers/plugins.js";
 import { StatsdListener } from "./fixtures/plugins/statsd/listener.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-cleanupAfterEach();
+cleanupEachTest();
 
 /** A watcher running hog.mjs (idle unless `args` say otherwise), findable by cleanup. */
 function hogSection(dir: string, name: string, options: Record<string, string | number> = {}) {

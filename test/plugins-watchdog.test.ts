@@ -10,11 +10,12 @@ import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { makeTempDir, ROOT, refusal, startCircusd } from "./helpers/circusd.js";
 import { connect, listen } from "./helpers/control.js";
-import { cleanupAfterEach, onePid, watcherPids as pids } from "./helpers/plugins.js";
+import { onePid, watcherPids as pids } from "./helpers/plugins.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 const HEARTBEAT = path.join(ROOT, "test/fixtures/plugins/watchdog/heartbeat.mjs");
-
-cleanupAfterEach();
 
 /** A UDP port nobody uses right now (the kernel's pick). */
 async function freeUdpPort(): Promise<number> {

@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { describe, test } from "node:test";
-import { parsePythonJson, pythonJson, wireJson } from "../src/python/json.ts";
-import { float, PyFloat, pyFloatRepr, pyRepr, pyStr } from "../src/python/repr.ts";
+import { parsePythonJson, pythonJson, wireJson } from "../src/python/json.js";
+import { float, PyFloat, pyFloatRepr, pyRepr, pyStr } from "../src/python/repr.js";
 
 /** Runs python3 on a script that prints one line per value of `values` (as JSON). */
 function python(script: string, values: unknown[]): string[] {

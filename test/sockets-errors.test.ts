@@ -2,17 +2,16 @@
  * Sockets that cannot be bound, and watchers naming sockets that do not exist: circusd
  * exits 1 with one line naming the section and option, and leaves nothing bound behind.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import { cleanupAll, makeTempDir, startCircusd, writeConfig } from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { listSockets } from "./helpers/sockets.ts";
+import { makeTempDir, startCircusd, writeConfig } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
+import { listSockets } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** Runs circusd on `text` and expects it to refuse in one line matching `line`. */
 async function refuses(dir: string, text: string, line: RegExp): Promise<void> {

@@ -2,17 +2,16 @@
  * Which fds a child gets: every socket at circusd's own number with use_sockets, the
  * stdin_socket on fd 0, nothing beyond 0-2 without; and a datagram socket read by a worker.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
 import { readFileSync } from "node:fs";
-import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.ts";
-import { closeClients, connect, type RawClient } from "./helpers/control.ts";
-import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.ts";
+import { openFds, startCircusd, waitFor } from "./helpers/circusd.js";
+import { connect, type RawClient } from "./helpers/control.js";
+import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** The pid of the watcher's first process, once it runs. */
 async function firstPid(client: RawClient, name: string): Promise<number> {

@@ -3,28 +3,19 @@
  * run 4 times on one TCP, unix or IPv6 socket; every request is answered, by more than one
  * worker (the kernel balances, circusd is not in the path).
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, statSync } from "node:fs";
-import { cleanupAll, startCircusd } from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { HTTP_WORKER, listSockets, load, type Target } from "./helpers/sockets.ts";
+import { startCircusd } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
+import { httpWatcher, listSockets, load, type Target } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** A config with one socket and a 4-process HTTP watcher using it. */
 function config(dir: string, socket: string): string {
-  return `[socket:web]
-${socket}
-
-[watcher:web]
-cmd = ${process.execPath} ${HTTP_WORKER} $(circus.sockets.web) ${dir}
-use_sockets = true
-numprocesses = 4
-graceful_timeout = 2
-`;
+  return `[socket:web]\n${socket}\n\n${httpWatcher(dir, "web", "web", { numprocesses: 4, graceful_timeout: 2 })}`;
 }
 
 /** Many requests answered, by more than one pid (retrying a few rounds: balance is luck). */

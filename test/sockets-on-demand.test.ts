@@ -3,16 +3,15 @@
  * in the backlog and the worker started for it answers it; after a stop, the next
  * connection starts the watcher again.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, startCircusd, waitFor } from "./helpers/circusd.ts";
-import { closeClients, connect, type RawClient } from "./helpers/control.ts";
-import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.ts";
+import { startCircusd, waitFor } from "./helpers/circusd.js";
+import { connect, type RawClient } from "./helpers/control.js";
+import { get, httpWatcher, listSockets, tcpSocket } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 async function pids(client: RawClient): Promise<number[]> {
   return (await client.call("list", { name: "web" })).pids as number[];
@@ -21,17 +20,9 @@ async function pids(client: RawClient): Promise<number[]> {
 describe("on_demand", () => {
   test("starts at the first connection, answers it, and starts again after a stop", async () => {
     const d = startCircusd(
-      (dir) => `[socket:web]
-host = 127.0.0.1
-port = 0
-
-[watcher:web]
-cmd = ${process.execPath} ${HTTP_WORKER} $(circus.sockets.web) ${dir}
-use_sockets = true
-on_demand = true
-numprocesses = 2
-graceful_timeout = 2
-`,
+      (dir) =>
+        tcpSocket("web") +
+        httpWatcher(dir, "web", "web", { on_demand: true, numprocesses: 2, graceful_timeout: 2 }),
     );
     const client = await connect(d);
     const port = (await listSockets(client)).get("web")?.port as number;
@@ -58,14 +49,8 @@ graceful_timeout = 2
 
   test("circusd quits at once while a watcher waits for its first connection", async () => {
     const d = startCircusd(
-      (dir) => `[socket:web]
-path = ${dir}/web.sock
-
-[watcher:web]
-cmd = ${process.execPath} ${HTTP_WORKER} $(circus.sockets.web) ${dir}
-use_sockets = true
-on_demand = true
-`,
+      (dir) =>
+        `[socket:web]\npath = ${dir}/web.sock\n\n${httpWatcher(dir, "web", "web", { on_demand: true })}`,
     );
     const client = await connect(d);
     assert.deepEqual(await pids(client), []);

@@ -1,9 +1,9 @@
 /** Unit tests of what a config reload does to the sockets, and who uses a so_reuseport one. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SOCKET_DEFAULTS, WATCHER_DEFAULTS } from "../src/config/defaults.ts";
-import { planSockets } from "../src/core/socket-plan.ts";
-import { socketFds, usesSocket } from "../src/core/watcher-setup.ts";
+import { SOCKET_DEFAULTS, WATCHER_DEFAULTS } from "../src/config/defaults.js";
+import { planSockets } from "../src/core/socket-plan.js";
+import { socketFds, usesSocket } from "../src/core/watcher-setup.js";
 
 const socket = (name: string, extra = {}) => ({ ...SOCKET_DEFAULTS, name, ...extra });
 

@@ -4,18 +4,17 @@
  * No request may fail: the socket stays bound in circusd, so connections wait in its backlog
  * while no worker accepts, and every worker answers what it accepted before exiting.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ROOT, cleanupAll, startCircusd } from "./helpers/circusd.ts";
-import { closeClients, connect, type RawClient } from "./helpers/control.ts";
-import { listSockets, load as fetchPids } from "./helpers/sockets.ts";
+import { ROOT, startCircusd } from "./helpers/circusd.js";
+import { connect, type RawClient } from "./helpers/control.js";
+import { httpWatcher, listSockets, load as fetchPids, tcpSocket } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 const WORKER = path.join(ROOT, "test/fixtures/graceful-http-worker.mjs");
 
@@ -31,16 +30,10 @@ type Autocannon = (options: Record<string, unknown>) => Promise<LoadResult>;
 const autocannon = createRequire(import.meta.url)("autocannon") as Autocannon;
 
 function config(dir: string): string {
-  return `[socket:web]
-host = 127.0.0.1
-port = 0
-
-[watcher:web]
-cmd = ${process.execPath} ${WORKER} $(circus.sockets.web) ${dir}
-use_sockets = true
-numprocesses = 4
-graceful_timeout = 5
-`;
+  return (
+    tcpSocket("web") +
+    httpWatcher(dir, "web", "web", { numprocesses: 4, graceful_timeout: 5 }, WORKER)
+  );
 }
 
 /** The pids of the watcher's processes. */

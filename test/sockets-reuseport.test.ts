@@ -3,16 +3,15 @@
  * to the same address, at the number `$(circus.sockets.NAME)` gives; the kernel spreads
  * the connections over them, and circusd keeps none of the siblings open.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readlinkSync } from "node:fs";
-import { cleanupAll, openFds, startCircusd, waitFor } from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { HTTP_WORKER, listSockets, load } from "./helpers/sockets.ts";
+import { openFds, startCircusd, waitFor } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
+import { httpWatcher, listSockets, load, tcpSocket } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** The socket inodes a process holds open. */
 function socketLinks(pid: number): string[] {
@@ -22,17 +21,9 @@ function socketLinks(pid: number): string[] {
 describe("so_reuseport", () => {
   test("4 workers, each on its own socket at the shared number, all answering", async () => {
     const d = startCircusd(
-      (dir) => `[socket:web]
-host = 127.0.0.1
-port = 0
-so_reuseport = true
-
-[watcher:web]
-cmd = ${process.execPath} ${HTTP_WORKER} $(circus.sockets.web) ${dir}
-use_sockets = true
-numprocesses = 4
-graceful_timeout = 2
-`,
+      (dir) =>
+        tcpSocket("web", { so_reuseport: true }) +
+        httpWatcher(dir, "web", "web", { numprocesses: 4, graceful_timeout: 2 }),
     );
     const client = await connect(d);
     const listed = (await listSockets(client)).get("web");

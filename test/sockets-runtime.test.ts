@@ -2,40 +2,33 @@
  * Sockets at run time: reloadconfig (and SIGHUP) binds a new [socket:X] and starts the
  * watchers that use it, and closes a socket no watcher uses any more.
  */
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { cleanupAll, startCircusd, waitFor, writeConfig } from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { get, HTTP_WORKER, listSockets } from "./helpers/sockets.ts";
+import { startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
+import { get, httpWatcher, listSockets, tcpSocket } from "./helpers/sockets.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(closeClients);
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 /** A 2-process HTTP watcher on socket `socket`. */
-function web(dir: string, name: string, socket: string): string {
-  return `[watcher:${name}]
-cmd = ${process.execPath} ${HTTP_WORKER} $(circus.sockets.${socket}) ${dir}
-use_sockets = true
-numprocesses = 2
-graceful_timeout = 2
-
-`;
-}
-
-const tcp = (name: string) => `[socket:${name}]\nhost = 127.0.0.1\nport = 0\n\n`;
+const web = (dir: string, name: string, socket: string) =>
+  httpWatcher(dir, name, socket, { numprocesses: 2, graceful_timeout: 2 }) + "\n";
 
 describe("sockets added and removed by a config reload", () => {
   for (const how of ["reloadconfig", "SIGHUP"] as const) {
     test(`${how}: a new socket is bound and served, an unused one closed`, async () => {
       const d = startCircusd(
-        (dir) => `${tcp("a")}[socket:old]\npath = ${dir}/old.sock\n\n${web(dir, "wa", "a")}`,
+        (dir) => `${tcpSocket("a")}[socket:old]\npath = ${dir}/old.sock\n\n${web(dir, "wa", "a")}`,
       );
       const dir = d.dir;
       const client = await connect(d);
       assert.ok(existsSync(`${dir}/old.sock`));
-      writeConfig(dir, `${tcp("a")}${tcp("b")}${web(dir, "wa", "a")}${web(dir, "wb", "b")}`);
+      writeConfig(
+        dir,
+        `${tcpSocket("a")}${tcpSocket("b")}${web(dir, "wa", "a")}${web(dir, "wb", "b")}`,
+      );
       if (how === "SIGHUP") d.child.kill("SIGHUP");
       else assert.equal((await client.call("reloadconfig", { waiting: true })).status, "ok");
 

@@ -6,36 +6,22 @@
 import assert from "node:assert/strict";
 import { closeSync, existsSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import {
-  cleanupAll,
-  makeTempDir,
-  runCircusd,
-  startCircusd,
-  waitFor,
-  writeConfig,
-} from "./helpers/circusd.ts";
-import { closeClients, connect } from "./helpers/control.ts";
+import { makeTempDir, runCircusd, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
 import {
   isMounted,
   mountTmpfs,
   numbersIn,
   pidsOf,
   readText,
-  unmountAll,
+  unmount,
   writerSection,
-} from "./helpers/streams.ts";
+} from "./helpers/streams.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(async () => {
-  closeClients();
-  unmountAll();
-  await cleanupAll();
-});
-after(async () => {
-  unmountAll();
-  await cleanupAll();
-});
+cleanupEachTest();
 
 describe("bad stream settings at startup", () => {
   // [what, stream options (a function of the temp folder), the option the line must name]
@@ -241,7 +227,7 @@ describe("write errors at run time", () => {
       const tail = readText(log).split("\n").slice(-4, -1);
       for (const line of tail) assert.match(line, /^f:\d{10} x+$/);
     } finally {
-      unmountAll();
+      unmount(mount);
       assert.ok(!isMounted(mount));
     }
   });

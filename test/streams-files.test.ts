@@ -16,21 +16,19 @@ import {
   writeFileSync,
 } from "node:fs";
 import path from "node:path";
-import { after, afterEach, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { getArbiter, logger, type Arbiter } from "../src/index.ts";
+import { logger } from "../src/index.js";
 import {
-  cleanupAll,
   makeTempDir,
   procArgv,
   startCircusd,
   testEndpoints,
   waitFor,
   type Circusd,
-} from "./helpers/circusd.ts";
-import { libraryEndpoints } from "./helpers/library.ts";
-import { closeClients, connect } from "./helpers/control.ts";
-import { runCtl } from "./helpers/ctl.ts";
+} from "./helpers/circusd.js";
+import { connect } from "./helpers/control.js";
+import { runCtl } from "./helpers/ctl.js";
 import {
   STREAM_FIXTURES,
   b64,
@@ -46,13 +44,11 @@ import {
   sizeOf,
   writerCmd,
   writerSection,
-} from "./helpers/streams.ts";
+} from "./helpers/streams.js";
+import { arbiterOf } from "./helpers/arbiter.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(async () => {
-  closeClients();
-  await cleanupAll();
-});
-after(cleanupAll);
+cleanupEachTest();
 
 /** Waits until `file` holds exactly `expected` (as bytes), and returns the bytes. */
 async function waitForContent(file: string, expected: Buffer | string, d?: Circusd) {
@@ -96,6 +92,36 @@ function assertConsecutive(numbers: number[], from: number, what: string): void 
     if (n !== from + i)
       assert.fail(`${what}: line ${i} is number ${n}, expected ${from + i} (no gap, no repeat)`);
   });
+}
+
+/**
+ * circusd running a writer of `count` lines of varied lengths, handed over in 4 kB writes,
+ * into FileStream `file` with max_bytes = 1000 and `backupCount`; returns once the last line
+ * is in `file` and the file stopped growing.
+ */
+async function writtenWithMaxBytes(
+  name: string,
+  tag: string,
+  file: string,
+  backupCount: number,
+  count: number,
+): Promise<{ d: Circusd; current: string }> {
+  const d = startCircusd((dir) =>
+    writerSection(dir, name, `--mode lines --vary --tag ${tag} --lines ${count} --chunk 4096`, {
+      "stdout_stream.class": "FileStream",
+      "stdout_stream.filename": path.join(dir, file),
+      "stdout_stream.max_bytes": 1000,
+      "stdout_stream.backup_count": backupCount,
+    }),
+  );
+  const current = d.path(file);
+  await waitFor(() => readText(current).endsWith(numberedLine(tag, count - 1, true)), {
+    message: () =>
+      `the last line in ${file} (${JSON.stringify(readText(current).slice(-200))}); ` +
+      `log:\n${d.log}\n${d.stderr}`,
+  });
+  await settledSize(current);
+  return { d, current };
 }
 
 describe("FileStream", () => {
@@ -196,19 +222,7 @@ describe("FileStream", () => {
     // ~10.7 kB of lines from 27 to 79 bytes, handed over in 4 kB writes that cut lines.
     const count = 200;
     const expected = numberedText("r", count, true);
-    const d = startCircusd((dir) =>
-      writerSection(dir, "rot", "--mode lines --vary --tag r --lines 200 --chunk 4096", {
-        "stdout_stream.class": "FileStream",
-        "stdout_stream.filename": path.join(dir, "app.log"),
-        "stdout_stream.max_bytes": 1000,
-        "stdout_stream.backup_count": 3,
-      }),
-    );
-    const current = d.path("app.log");
-    await waitFor(() => readText(current).endsWith(numberedLine("r", count - 1, true)), {
-      message: () => `the last line in app.log; log:\n${d.log}\n${d.stderr}`,
-    });
-    await settledSize(current);
+    const { d } = await writtenWithMaxBytes("rot", "r", "app.log", 3, count);
     assert.deepEqual(filesStartingWith(d.dir, "app.log"), [
       "app.log",
       "app.log.1",
@@ -302,21 +316,7 @@ describe("FileStream", () => {
   test("max_bytes with backup_count = 0: the file restarts, no backup is kept", async () => {
     const count = 200;
     const expected = numberedText("z", count, true);
-    const d = startCircusd((dir) =>
-      writerSection(dir, "zero", "--mode lines --vary --tag z --lines 200 --chunk 4096", {
-        "stdout_stream.class": "FileStream",
-        "stdout_stream.filename": path.join(dir, "zero.log"),
-        "stdout_stream.max_bytes": 1000,
-        "stdout_stream.backup_count": 0,
-      }),
-    );
-    const current = d.path("zero.log");
-    await waitFor(() => readText(current).endsWith(numberedLine("z", count - 1, true)), {
-      message: () =>
-        `the last line in zero.log (${JSON.stringify(readText(current).slice(-200))}); ` +
-        `log:\n${d.log}\n${d.stderr}`,
-    });
-    await settledSize(current);
+    const { d, current } = await writtenWithMaxBytes("zero", "z", "zero.log", 0, count);
     assert.deepEqual(filesStartingWith(d.dir, "zero.log"), ["zero.log"]);
     const text = readText(current);
     assert.ok(text.length > 0 && text.length <= 1000, `zero.log is ${text.length} bytes`);
@@ -862,34 +862,22 @@ describe("streams across stop, start and set", () => {
 });
 
 describe("QueueStream (library)", () => {
-  let arbiter: Arbiter | null = null;
   before(() => logger.setSink({ write: () => undefined }));
-  afterEach(async () => {
-    try {
-      await arbiter?.stop();
-    } finally {
-      arbiter = null;
-    }
-  });
 
   test("getArbiter with a QueueStream: get() gives each chunk with pid, name and watcher", async () => {
     const dir = makeTempDir();
-    const a = getArbiter(
-      [
-        {
-          name: "q",
-          cmd: writerCmd(
-            dir,
-            "q",
-            `--mode raw --pause 300 --out ${b64("q-one\n")},${b64("q-two\n")}`,
-          ),
-          gracefulTimeout: 1,
-          stdoutStream: { class: "QueueStream", options: {} },
-        },
-      ],
-      libraryEndpoints(dir),
-    );
-    arbiter = a;
+    const a = arbiterOf(dir, [
+      {
+        name: "q",
+        cmd: writerCmd(
+          dir,
+          "q",
+          `--mode raw --pause 300 --out ${b64("q-one\n")},${b64("q-two\n")}`,
+        ),
+        gracefulTimeout: 1,
+        stdoutStream: { class: "QueueStream", options: {} },
+      },
+    ]);
     await a.start();
     const watcher = a.getWatcher("q");
     assert.ok(watcher);

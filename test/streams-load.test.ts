@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import { closeSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { after, afterEach, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanupAll, makeTempDir, startCircusd, waitFor } from "./helpers/circusd.ts";
+import { makeTempDir, startCircusd, waitFor } from "./helpers/circusd.js";
 import {
   filesStartingWith,
   pidsOf,
@@ -15,10 +15,10 @@ import {
   rssBytes,
   sizeOf,
   writerSection,
-} from "./helpers/streams.ts";
+} from "./helpers/streams.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
 
-afterEach(cleanupAll);
-after(cleanupAll);
+cleanupEachTest();
 
 describe("streams under load", () => {
   test("ten processes writing at once into one FileStream: every line whole, every line there", async () => {

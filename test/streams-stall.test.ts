@@ -7,15 +7,15 @@ import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { createReadStream } from "node:fs";
 import path from "node:path";
-import { after, afterEach, test } from "node:test";
+import { test } from "node:test";
 import { Client } from "../src/client/client.js";
-import { cleanupAll, makeTempDir, ROOT, waitFor } from "./helpers/circusd.js";
+import { makeTempDir, ROOT, waitFor } from "./helpers/circusd.js";
 import { startDaemon } from "./helpers/ctl.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+
+cleanupEachTest();
 
 const WRITER = path.join(ROOT, "test/fixtures/streams/writer.mjs");
-
-afterEach(cleanupAll);
-after(cleanupAll);
 
 test("a stalled FIFO does not stall circusd", async () => {
   const dir = makeTempDir();

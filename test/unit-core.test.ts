@@ -1,12 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { shlexSplit, shellQuote, ShlexError } from "../src/core/shlex.ts";
-import { formatCommand } from "../src/core/format.ts";
-import { buildArgv } from "../src/core/process.ts";
-import { parseSignal, signalName } from "../src/sys/signals.ts";
-import { childrenOf } from "../src/sys/proc.ts";
-import { resolveProgram, SpawnError } from "../src/sys/spawn.ts";
-import { parseLogLevel, formatTime } from "../src/log/logger.ts";
+import { shlexSplit, shellQuote, ShlexError } from "../src/core/shlex.js";
+import { formatCommand } from "../src/core/format.js";
+import { buildArgv } from "../src/core/process.js";
+import { parseSignal, signalName } from "../src/sys/signals.js";
+import { childrenOf } from "../src/sys/proc.js";
+import { resolveProgram, SpawnError } from "../src/sys/spawn.js";
+import { parseLogLevel, formatTime } from "../src/log/logger.js";
 
 test("shlexSplit follows Python's shlex.split", () => {
   assert.deepEqual(shlexSplit("python -u  my.py"), ["python", "-u", "my.py"]);

@@ -3,10 +3,10 @@
  * apart, as Python tells them apart) and values; events in order or as a multiset, as each
  * step says. Differences listed in differences.ts are accepted, with their reason.
  */
-import { pythonJson } from "../../src/python/json.ts";
-import { PyFloat } from "../../src/python/repr.ts";
-import { DELIBERATE, type Deliberate } from "./differences.ts";
-import type { Scenario, StepRecord, Transcript } from "./scenario.ts";
+import { pythonJson } from "../../src/python/json.js";
+import { PyFloat } from "../../src/python/repr.js";
+import { DELIBERATE, type Deliberate } from "./differences.js";
+import type { Scenario, StepRecord, Transcript } from "./scenario.js";
 
 /** One place where ours and the golden file part. */
 export interface Difference {

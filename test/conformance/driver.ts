@@ -9,8 +9,8 @@ import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { parsePythonJson } from "../../src/python/json.ts";
-import { HOOK_FILES } from "./hooks.ts";
+import { parsePythonJson } from "../../src/python/json.js";
+import { HOOK_FILES } from "./hooks.js";
 import {
   describeStep,
   type Props,
@@ -18,9 +18,9 @@ import {
   type Step,
   type StepRecord,
   type Transcript,
-} from "./scenario.ts";
-import { Daemon, start, type Running, type Target } from "./target.ts";
-import { Caller, Listener } from "./wire.ts";
+} from "./scenario.js";
+import { Daemon, start, type Running, type Target } from "./target.js";
+import { Caller, Listener } from "./wire.js";
 
 /** How long the recorder waits for quiet after a step, by default (ms). */
 const DEFAULT_QUIET = 600;

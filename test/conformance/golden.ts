@@ -5,8 +5,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parsePythonJson, pythonJson } from "../../src/python/json.ts";
-import type { Transcript } from "./scenario.ts";
+import { parsePythonJson, pythonJson } from "../../src/python/json.js";
+import type { Transcript } from "./scenario.js";
 
 const GOLDEN_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");
 

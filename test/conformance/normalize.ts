@@ -4,9 +4,9 @@
  * rest stays as it was. Pids become `<pid:N>` numbered by first appearance, so that a reply
  * naming the wrong process still shows.
  */
-import { PyFloat } from "../../src/python/repr.ts";
-import type { RunContext } from "./driver.ts";
-import { type Scenario, type Step, type StepRecord, type Transcript } from "./scenario.ts";
+import { PyFloat } from "../../src/python/repr.js";
+import type { RunContext } from "./driver.js";
+import { type Scenario, type Step, type StepRecord, type Transcript } from "./scenario.js";
 
 /** Keys whose numbers differ between any two runs. */
 const VOLATILE_NUMBERS = new Set([

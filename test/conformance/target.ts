@@ -4,8 +4,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CIRCUSD, processTable } from "../helpers/circusd.ts";
-import { CIRCUSCTL } from "../helpers/ctl.ts";
+import { CIRCUSD, processTable } from "../helpers/circusd.js";
+import { CIRCUSCTL } from "../helpers/ctl.js";
 
 /** What a scenario runs against. */
 export interface Target {

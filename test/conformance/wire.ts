@@ -6,7 +6,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Dealer, Subscriber } from "zeromq";
-import { parsePythonJson } from "../../src/python/json.ts";
+import { parsePythonJson } from "../../src/python/json.js";
 
 /** After the events a golden step expects, how long a replay waits for more (ms). */
 const REPLAY_GRACE = 150;

@@ -1,7 +1,8 @@
 /**
  * Test helpers that run the real, built circusd on real INI files and look at the real
- * processes through /proc. Every instance registers itself so that {@link cleanupAll} can
- * kill circusd and every process it started, even after a failed assertion.
+ * processes through /proc. Every circusd and temp folder hands its cleanup to
+ * {@link defer} (helpers/cleanup.ts): circusd and every process it started are killed, the
+ * folder removed, even after a failed assertion.
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -20,6 +21,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { defer } from "./cleanup.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -231,16 +233,18 @@ export async function killMarked(marker: string): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Temp folders and worker records
 
-const tempDirs = new Set<string>();
-
 /**
  * A fresh folder under the OS temp dir, world-writable so that workers running as another
- * user (uid = nobody) can write their records into it.
+ * user (uid = nobody) can write their records into it. Removed at cleanup, once every
+ * process carrying its path is killed.
  */
 export function makeTempDir(prefix = "circus-it-"): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
   chmodSync(dir, 0o777);
-  tempDirs.add(dir);
+  defer(async () => {
+    await killMarked(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
   return dir;
 }
 
@@ -329,9 +333,7 @@ export interface StartOptions {
   cwd?: string;
 }
 
-const instances = new Set<Circusd>();
-
-/** A running (or finished) circusd started by a test. */
+/** A running (or finished) circusd started by a test; killed at cleanup. */
 export class Circusd {
   readonly child: ChildProcess;
   readonly pid: number;
@@ -367,7 +369,7 @@ export class Circusd {
         resolve(this.exitStatus);
       });
     });
-    instances.add(this);
+    defer(() => this.cleanup());
   }
 
   private addOutput(chunk: string): void {
@@ -444,7 +446,6 @@ export class Circusd {
     await killMarked(this.dir);
     // "close" also waits for circusd's stdout to close: bounded, should a child hold it.
     await this.waitExit(5000).catch(() => undefined);
-    instances.delete(this);
   }
 }
 
@@ -539,34 +540,24 @@ export async function refusal(configPath: string, cwd?: string): Promise<string>
   return lines[0] as string;
 }
 
-/**
- * Kills every circusd a test started and every process they left, then removes the temp
- * folders. Meant for `after` / `afterEach`, so that it runs even when an assertion failed.
- */
-export async function cleanupAll(): Promise<void> {
-  for (const instance of [...instances]) await instance.cleanup();
-  for (const dir of [...tempDirs]) {
-    await killMarked(dir);
-    rmSync(dir, { recursive: true, force: true });
-    tempDirs.delete(dir);
-  }
+/** Option values as a config section takes them. */
+export type SectionOptions = Record<string, string | number | boolean>;
+
+/** `[header]`, then `lines`, then `options` as `key = value` lines; ends with one newline. */
+export function iniSection(header: string, lines: string[], options: SectionOptions = {}): string {
+  const settings = Object.entries(options).map(([key, value]) => `${key} = ${String(value)}`);
+  return [`[${header}]`, ...lines, ...settings].join("\n") + "\n";
 }
 
 /** A `[watcher:NAME]` section running worker.mjs, recording into DIR/NAME.jsonl. */
 export function workerSection(
   dir: string,
   name: string,
-  options: Record<string, string | number | boolean> = {},
+  options: SectionOptions = {},
   workerArgs = "",
 ): string {
   const out = path.join(dir, `${name}.jsonl`);
-  const lines = [
-    `[watcher:${name}]`,
-    `cmd = ${NODE_WORKER} --out ${out} --wid $(circus.wid) ${workerArgs}`.trimEnd(),
-  ];
+  const cmd = `cmd = ${NODE_WORKER} --out ${out} --wid $(circus.wid) ${workerArgs}`.trimEnd();
   // Short by default, so that a stop never waits long on a worker that ignores its signal.
-  for (const [key, value] of Object.entries({ graceful_timeout: 2, ...options })) {
-    lines.push(`${key} = ${String(value)}`);
-  }
-  return lines.join("\n") + "\n";
+  return iniSection(`watcher:${name}`, [cmd], { graceful_timeout: 2, ...options });
 }

@@ -5,7 +5,14 @@
  */
 import { randomUUID } from "node:crypto";
 import { Dealer, Subscriber } from "zeromq";
-import { testEndpoints, waitFor, type Circusd } from "./circusd.js";
+import {
+  iniSection,
+  testEndpoints,
+  waitFor,
+  type Circusd,
+  type SectionOptions,
+} from "./circusd.js";
+import { defer } from "./cleanup.js";
 
 /** A reply as it came on the wire. */
 export type Reply = Record<string, unknown> & { status: string; id: unknown };
@@ -130,29 +137,21 @@ export class EventLog {
   }
 }
 
-const clients = new Set<{ close(): void }>();
-
-/** A RawClient on a test circusd, once it answers. Closed by {@link closeClients}. */
+/** A RawClient on a test circusd, once it answers. Closed at cleanup. */
 export async function connect(d: Circusd, file = "circus.ini"): Promise<RawClient> {
   const client = new RawClient(testEndpoints(d.dir, file).endpoint as string);
-  clients.add(client);
+  defer(() => client.close());
   await waitFor(() => client.call("numwatchers", {}, { timeout: 500 }).then(() => true), {
     message: () => `circusd to answer on its endpoint; log:\n${d.log}\n${d.stderr}`,
   });
   return client;
 }
 
-/** An EventLog on a test circusd's pub/sub endpoint. */
+/** An EventLog on a test circusd's pub/sub endpoint. Closed at cleanup. */
 export function listen(d: Circusd, file = "circus.ini"): EventLog {
   const log = new EventLog(testEndpoints(d.dir, file).pubsub_endpoint as string);
-  clients.add(log);
+  defer(() => log.close());
   return log;
-}
-
-/** Closes every client and subscriber the tests opened. */
-export function closeClients(): void {
-  for (const c of clients) c.close();
-  clients.clear();
 }
 
 /**
@@ -162,11 +161,12 @@ export function closeClients(): void {
 export function sleeperSection(
   dir: string,
   name: string,
-  options: Record<string, string | number | boolean> = {},
+  options: SectionOptions = {},
   cmd = "/bin/sleep 1000",
 ): string {
-  const lines = [`[watcher:${name}]`, `cmd = ${cmd}`];
-  for (const [key, value] of Object.entries({ graceful_timeout: 1, ...options }))
-    lines.push(`${key} = ${String(value)}`);
-  return `${lines.join("\n")}\n\n[env:${name}]\nCIRCUS_IT_MARKER = ${dir}\n\n`;
+  const watcher = iniSection(`watcher:${name}`, [`cmd = ${cmd}`], {
+    graceful_timeout: 1,
+    ...options,
+  });
+  return `${watcher}\n[env:${name}]\nCIRCUS_IT_MARKER = ${dir}\n\n`;
 }

@@ -1,7 +1,6 @@
-/** What the control and circusctl tests share: the command names, reply keys, cleanup. */
-import { after, afterEach } from "node:test";
-import { cleanupAll, waitFor } from "./circusd.js";
-import { closeClients, type RawClient } from "./control.js";
+/** What the control and circusctl tests share: the command names, reply keys, waiting for pids. */
+import { waitFor } from "./circusd.js";
+import type { RawClient } from "./control.js";
 
 /** Circus's own commands (kill and logs are this project's): circusctl's help lists each. */
 export const HELP_COMMANDS = [
@@ -43,13 +42,4 @@ export async function waitForPids(c: RawClient, name: string, n: number): Promis
     },
     { message: `${name} to have ${n} processes` },
   );
-}
-
-/** Closes the raw clients and the daemons after each test, and everything left at the end. */
-export function cleanUpEachTest(): void {
-  afterEach(async () => {
-    closeClients();
-    await cleanupAll();
-  });
-  after(cleanupAll);
 }

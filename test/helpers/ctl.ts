@@ -9,6 +9,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "../../src/client/client.js";
 import { ROOT, startCircusd, waitFor, type Circusd } from "./circusd.js";
+import { defer } from "./cleanup.js";
 
 /** The built circusctl entry point. */
 export const CIRCUSCTL = path.join(ROOT, "dist/cli/circusctl.js");
@@ -56,6 +57,13 @@ export async function startDaemon(sections: (dir: string) => string = () => ""):
     client.close();
   }
   return { circusd, endpoint, pubsub };
+}
+
+/** A Client (the project's library) on `endpoint`, closed at cleanup. */
+export function clientOf(endpoint: string, timeout?: number): Client {
+  const client = new Client(timeout === undefined ? { endpoint } : { endpoint, timeout });
+  defer(() => client.close());
+  return client;
 }
 
 /** What a circusctl run printed and how it ended. */

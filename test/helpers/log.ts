@@ -1,7 +1,7 @@
 /** Test helpers for the logging tests (test/log-*.test.ts). */
 import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ROOT } from "./circusd.ts";
+import { ROOT } from "./circusd.js";
 
 /** Copies test/fixtures/log/NAME into dir; returns the copy's path. */
 export function copyLogFixture(dir: string, name: string): string {

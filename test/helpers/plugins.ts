@@ -1,36 +1,16 @@
 /**
- * What the plugin tests (test/plugins-*.test.ts) share: their cleanup hooks, `[plugin:NAME]`
- * sections, the hog.mjs watcher command, and waiting for a watcher's one process.
+ * What the plugin tests (test/plugins-*.test.ts) share: `[plugin:NAME]` sections, the hog.mjs watcher command, and waiting for a watcher's one process.
  */
 import path from "node:path";
-import { after, afterEach } from "node:test";
-import { closeListeners } from "../fixtures/plugins/statsd/listener.js";
-import { cleanupAll, ROOT, waitFor, type WaitOptions } from "./circusd.js";
-import { closeClients, type RawClient } from "./control.js";
+import { iniSection, ROOT, waitFor, type WaitOptions } from "./circusd.js";
+import type { RawClient } from "./control.js";
 
 /** test/fixtures/plugins/resource/hog.mjs: a process that idles, spins a CPU or holds memory. */
 export const HOG = path.join(ROOT, "test/fixtures/plugins/resource/hog.mjs");
 
-/**
- * Registers the cleanup every plugin test file needs: after each test, the statsd listeners
- * and control clients are closed, `extra` runs (between the two, when given) and every
- * circusd and its processes are gone.
- */
-export function cleanupAfterEach(extra?: () => void): void {
-  afterEach(async () => {
-    closeListeners();
-    extra?.();
-    closeClients();
-    await cleanupAll();
-  });
-  after(cleanupAll);
-}
-
 /** A `[plugin:NAME]` section with `options` as `key = value` lines. */
 export function pluginSection(name: string, options: Record<string, string | number>): string {
-  const lines = [`[plugin:${name}]`];
-  for (const [key, value] of Object.entries(options)) lines.push(`${key} = ${String(value)}`);
-  return `${lines.join("\n")}\n\n`;
+  return iniSection(`plugin:${name}`, [], options) + "\n";
 }
 
 /** A watcher's pids, from `list` (none when it has no such watcher). */

@@ -5,11 +5,31 @@
  */
 import http from "node:http";
 import path from "node:path";
-import { ROOT } from "./circusd.ts";
-import type { RawClient } from "./control.ts";
+import { iniSection, ROOT, type SectionOptions } from "./circusd.js";
+import type { RawClient } from "./control.js";
 
 /** The HTTP / datagram worker that serves on a handed-over fd. */
 export const HTTP_WORKER = path.join(ROOT, "test/fixtures/http-worker.mjs");
+
+/** `[socket:NAME]` on a loopback tcp port of the kernel's pick, then `options`; a blank line after. */
+export function tcpSocket(name: string, options: SectionOptions = {}): string {
+  return iniSection(`socket:${name}`, [], { host: "127.0.0.1", port: 0, ...options }) + "\n";
+}
+
+/**
+ * A `[watcher:NAME]` running the HTTP worker (or `worker`) on socket `socket`, handed over
+ * with use_sockets, then `options`.
+ */
+export function httpWatcher(
+  dir: string,
+  name: string,
+  socket: string,
+  options: SectionOptions = {},
+  worker = HTTP_WORKER,
+): string {
+  const cmd = `cmd = ${process.execPath} ${worker} $(circus.sockets.${socket}) ${dir}`;
+  return iniSection(`watcher:${name}`, [cmd, "use_sockets = true"], options);
+}
 
 /** A socket as listsockets reports it. */
 export interface ListedSocket {

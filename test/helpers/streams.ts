@@ -1,12 +1,21 @@
 /**
  * Helpers of the output stream tests: watchers running test/fixtures/streams/writer.mjs,
  * the numbered lines it writes, files read back, /proc looks at circusd, and small tmpfs
- * mounts (unmounted by {@link unmountAll}, even after a failed assertion).
+ * mounts (unmounted at cleanup, even after a failed assertion).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { ROOT, openFds, procArgv, procStatusField, type Circusd } from "./circusd.ts";
+import {
+  ROOT,
+  iniSection,
+  openFds,
+  procArgv,
+  procStatusField,
+  type Circusd,
+  type SectionOptions,
+} from "./circusd.js";
+import { defer } from "./cleanup.js";
 
 /** The stream tests' child. */
 export const WRITER = path.join(ROOT, "test/fixtures/streams/writer.mjs");
@@ -31,12 +40,10 @@ export function writerSection(
   dir: string,
   name: string,
   args: string,
-  options: Record<string, string | number | boolean> = {},
+  options: SectionOptions = {},
 ): string {
-  const lines = [`[watcher:${name}]`, `cmd = ${writerCmd(dir, name, args)}`];
-  for (const [key, value] of Object.entries({ graceful_timeout: 1, ...options }))
-    lines.push(`${key} = ${String(value)}`);
-  return lines.join("\n") + "\n\n";
+  const cmd = `cmd = ${writerCmd(dir, name, args)}`;
+  return iniSection(`watcher:${name}`, [cmd], { graceful_timeout: 1, ...options }) + "\n";
 }
 
 /** The live children of circusd that run writer.mjs for watcher `name`. */
@@ -135,26 +142,20 @@ export function dateFromDigits(digits: string, offsetMinutes = 0): Date {
 // ---------------------------------------------------------------------------------------------
 // tmpfs
 
-const mounts = new Set<string>();
-
-/** Mounts a fresh tmpfs of `size` (e.g. "2m") at `dir` (created if needed). Needs root. */
+/**
+ * Mounts a fresh tmpfs of `size` (e.g. "2m") at `dir` (created if needed), unmounted at
+ * cleanup. Needs root.
+ */
 export function mountTmpfs(dir: string, size: string): string {
   mkdirSync(dir, { recursive: true });
   execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size},mode=0777`, "tmpfs", dir]);
-  mounts.add(dir);
+  defer(() => unmount(dir));
   return dir;
 }
 
-/** Unmounts every tmpfs {@link mountTmpfs} mounted (lazily, should a process still hold it). */
-export function unmountAll(): void {
-  for (const dir of [...mounts]) {
-    try {
-      execFileSync("umount", ["-l", dir]);
-    } catch {
-      // already unmounted
-    }
-    mounts.delete(dir);
-  }
+/** Unmounts the tmpfs at `dir` (lazily, should a process still hold it), if it is mounted. */
+export function unmount(dir: string): void {
+  if (isMounted(dir)) execFileSync("umount", ["-l", dir]);
 }
 
 /** True when `dir` is a mount point right now. */

@@ -1,5 +1,5 @@
 /** circusctl's output of every command, plain and with --json, and its exit status. */
-import { CHECK, type CtlStep, type Scenario } from "../scenario.ts";
+import { CHECK, type CtlStep, type Scenario } from "../scenario.js";
 
 /** Figures of stats lines that vary: sizes, percentages, CPU times. */
 const FIGURES = ["\\b\\d+\\.\\d\\d[BKMGT]\\b", "\\b\\d+\\.\\d+\\b", "\\b\\d+:\\d\\d\\.\\d+\\b"];

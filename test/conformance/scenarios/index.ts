@@ -1,13 +1,13 @@
 /** Every conformance scenario, in the order they run. */
-import type { Scenario } from "../scenario.ts";
-import { CTL } from "./ctl.ts";
-import { LIFECYCLE } from "./lifecycle.ts";
-import { PROCESSES } from "./processes.ts";
-import { PROTOCOL } from "./protocol.ts";
-import { READ } from "./read.ts";
-import { RELOADCONFIG } from "./reloadconfig.ts";
-import { STATS } from "./stats.ts";
-import { WATCHERS } from "./watchers.ts";
+import type { Scenario } from "../scenario.js";
+import { CTL } from "./ctl.js";
+import { LIFECYCLE } from "./lifecycle.js";
+import { PROCESSES } from "./processes.js";
+import { PROTOCOL } from "./protocol.js";
+import { READ } from "./read.js";
+import { RELOADCONFIG } from "./reloadconfig.js";
+import { STATS } from "./stats.js";
+import { WATCHERS } from "./watchers.js";
 
 export const SCENARIOS: Scenario[] = [
   ...READ,

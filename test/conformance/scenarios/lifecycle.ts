@@ -1,5 +1,5 @@
 /** start, stop, restart and reload: replies with and without waiting, and their events. */
-import type { Scenario } from "../scenario.ts";
+import type { Scenario } from "../scenario.js";
 
 /** A process that ignores SIGTERM, so that a stop must escalate to SIGKILL. */
 const DEAF = `sh -c "trap '' TERM; exec sleep 1000"`;

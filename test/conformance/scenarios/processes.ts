@@ -1,5 +1,5 @@
 /** Processes: incr/decr, kill, signal, deaths from outside, exit codes. */
-import { CHECK, type Scenario } from "../scenario.ts";
+import { CHECK, type Scenario } from "../scenario.js";
 
 /** A process with two children, which the signal and stats scenarios look at. */
 const FAMILY = `sh -c "sleep 1000 & sleep 1001 & wait"`;

@@ -1,5 +1,5 @@
 /** The wire itself: frames that are not requests, unknown commands, casts, quit. */
-import type { Scenario } from "../scenario.ts";
+import type { Scenario } from "../scenario.js";
 
 const ONE = `
 [watcher:web]

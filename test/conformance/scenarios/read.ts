@@ -1,5 +1,5 @@
 /** Read-only commands, with good and bad properties. */
-import type { Scenario } from "../scenario.ts";
+import type { Scenario } from "../scenario.js";
 
 const TWO_WATCHERS = `
 [watcher:Web]

@@ -1,5 +1,5 @@
 /** reloadconfig: a changed file adds, removes and changes watchers. */
-import type { Scenario } from "../scenario.ts";
+import type { Scenario } from "../scenario.js";
 
 const BEFORE = `
 [watcher:keep]

@@ -1,5 +1,5 @@
 /** stats, dstats and listsockets. */
-import type { Scenario } from "../scenario.ts";
+import type { Scenario } from "../scenario.js";
 
 export const STATS: Scenario[] = [
   {

@@ -1,5 +1,5 @@
 /** Watchers at run time: add, rm, set, and the hooks' events. */
-import type { Scenario } from "../scenario.ts";
+import type { Scenario } from "../scenario.js";
 
 export const WATCHERS: Scenario[] = [
   {
