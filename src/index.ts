@@ -28,14 +28,14 @@ export {
 } from "./core/arbiter.js";
 export {
   Watcher,
-  respawnDelay,
   type WatcherEvent,
   type WatcherEvents,
   type WatcherHost,
   type WatcherOptions,
   type WatcherStatus,
-  type SignalOptions,
 } from "./core/watcher.js";
+export type { SignalOptions } from "./core/watcher-signals.js";
+export { respawnDelay } from "./core/spawner.js";
 export { osProcessTable, type ProcessTable } from "./sys/process-table.js";
 export {
   Process,

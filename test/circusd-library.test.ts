@@ -8,6 +8,10 @@ import {
   ConfigError,
   getArbiter,
   logger,
+  Process,
+  RUNNING,
+  UNEXISTING,
+  Watcher,
   watcherConfig,
   type ArbiterOptions,
   type HookContext,
@@ -24,7 +28,7 @@ import {
   waitForStarts,
 } from "./helpers/circusd.js";
 import { arbiterOf, libraryEndpoints } from "./helpers/arbiter.js";
-import { cleanupEachTest } from "./helpers/cleanup.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { runCtl } from "./helpers/ctl.js";
 
 cleanupEachTest();
@@ -182,5 +186,45 @@ describe("an embedded arbiter is served as circusd is", () => {
     refused({ httpd: true });
     refused({}, { usePapa: true });
     refused({ sockets: [{ name: "s", port: 0, usePapa: true }] });
+  });
+});
+
+describe("the classes on their own, as the seeds' Classes describe them", () => {
+  test("Process.spawn: age, info, children, status, stop", async () => {
+    const dir = makeTempDir();
+    const p = await Process.spawn({ name: "top", wid: 1, cmd: workerCmd(dir, "alone") });
+    defer(() => p.stop());
+    await waitForStarts(path.join(dir, "alone.jsonl"), 1);
+    assert.equal(p.status, RUNNING);
+    assert.ok(p.age() >= 0);
+    assert.equal(p.info()?.pid, p.pid);
+    assert.deepEqual(p.children(), []);
+    const exit = await p.stop();
+    assert.equal(exit.signal, "SIGTERM");
+    assert.equal(p.status, UNEXISTING);
+    assert.ok(isGone(p.pid));
+  });
+
+  test("a Watcher without an arbiter starts, resizes and stops its processes", async () => {
+    const dir = makeTempDir();
+    const w = new Watcher(
+      watcherConfig({
+        name: "alone",
+        cmd: workerCmd(dir, "w"),
+        numprocesses: 2,
+        gracefulTimeout: 1,
+      }),
+    );
+    defer(() => w.stop());
+    await w.prepare();
+    assert.equal(await w.start(), true);
+    assert.equal(w.status(), "active");
+    await waitForStarts(path.join(dir, "w.jsonl"), 2);
+    assert.equal(await w.setNumprocesses(3), 3);
+    assert.equal(w.processes.size, 3);
+    const pids = w.pids();
+    await w.stop();
+    assert.equal(w.status(), "stopped");
+    assert.ok(pids.every(isGone));
   });
 });

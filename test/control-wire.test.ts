@@ -16,6 +16,20 @@ cleanupEachTest();
 
 const ERROR_KEYS = ["errno", "id", "reason", "status", "tb", "time"];
 
+/** Resolves once `count()` has not changed for 300 ms. */
+async function settled(count: () => number): Promise<void> {
+  let last = -1;
+  await waitFor(
+    () => {
+      const now = count();
+      const still = now === last;
+      last = now;
+      return still;
+    },
+    { interval: 300, timeout: 60_000, message: "the replies to stop coming" },
+  );
+}
+
 function rssKb(pid: number): number {
   const text = spawnSync("cat", [`/proc/${pid}/status`], { encoding: "utf8" }).stdout;
   return Number(/^VmRSS:\s+(\d+)/m.exec(text)?.[1] ?? 0);
@@ -162,12 +176,18 @@ describe("control wire", () => {
         else await c.send(JSON.stringify({ id: `g${i}`, command: "x".repeat(100) }));
       }
     };
+    // ZeroMQ drops what a ROUTER sends to a peer whose pipe is full (a flood's replies the
+    // client has not read yet): the next request is sent once the client has read them all.
+    const drained = () => settled(() => c.unmatched.length);
     await flood();
+    await drained();
     await c.call("numwatchers", {}, { timeout: 30_000 });
     const before = rssKb(d.pid);
     await flood();
+    await drained();
     await c.call("numwatchers", {}, { timeout: 30_000 });
     await flood();
+    await drained();
     const last = await c.call("status", {}, { timeout: 30_000 });
     assert.equal(last.status, "ok");
     const grown = rssKb(d.pid) - before;

@@ -187,10 +187,12 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     return this.watchers.reduce((sum, w) => sum + w.processes.size, 0);
   }
 
+  /** Number of watchers, plugins' included. */
   numwatchers(): number {
     return this.watchers.length;
   }
 
+  /** Between a successful start() and the end of stop(). */
   isRunning(): boolean {
     return this.running;
   }
@@ -453,14 +455,14 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
         summary.unchanged.push(next.name);
       } else if (sameConfig(watcher.loadedConfig, next, ["numprocesses"])) {
         await watcher.setNumprocesses(next.numprocesses);
-        watcher.loadedConfig = next;
+        watcher.markLoaded(next);
         summary.resized.push(next.name);
       } else {
         const wasActive = watcher.isActive();
         watcher.onDemand.disable();
         await watcher.stop();
         await watcher.applyConfig(next);
-        watcher.loadedConfig = next;
+        watcher.markLoaded(next);
         if (next.onDemand) watcher.onDemand.enable();
         else if (wasActive || next.autostart) await watcher.start();
         summary.changed.push(next.name);

@@ -1,7 +1,8 @@
 /**
  * One spawn attempt of a watcher's process and what it needs around it: the wids in use or
  * promised, the sockets handed over (so_reuseport siblings bound and closed per spawn), the
- * pacing of a spawn loop, and the process table the child runs in.
+ * pacing of a spawn loop and of respawns after quick deaths, and the process table the child
+ * runs in.
  */
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { WatcherConfig } from "../config/types.js";
@@ -12,6 +13,9 @@ import { bindSiblings, processOptions, type UserIds } from "./watcher-setup.js";
 
 /** A spawn loop gives the event loop a turn this often (ms), so signals and requests wait little. */
 const YIELD_EVERY_MS = 2;
+
+/** A process that dies younger than this counts as a crash loop and is respawned later. */
+const QUICK_DEATH_SECONDS = 1;
 
 /**
  * The pause before respawning after the n-th quick death in a row (ms): none for the first,
@@ -37,6 +41,8 @@ export class Spawner {
   private pending = 0;
   private settledWaiters: (() => void)[] = [];
   private lastYield = 0;
+  private quickDeaths = 0;
+  private readonly respawnTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly table: ProcessTable | undefined) {}
 
@@ -102,5 +108,37 @@ export class Spawner {
       await yieldToLoop();
       this.lastYield = performance.now();
     }
+  }
+
+  /**
+   * After a death: `spawn` a replacement in the dead process's wid (kept promised meanwhile),
+   * at once or, after quick deaths in a row, after {@link respawnDelay}.
+   */
+  respawn(dead: Process, spawn: () => void): void {
+    this.quickDeaths = dead.age() < QUICK_DEATH_SECONDS ? this.quickDeaths + 1 : 0;
+    const delay = respawnDelay(this.quickDeaths);
+    this.reserved.add(dead.wid);
+    const run = () => {
+      this.reserved.delete(dead.wid);
+      spawn();
+    };
+    if (delay === 0) return run();
+    const timer = setTimeout(() => {
+      this.respawnTimers.delete(timer);
+      run();
+    }, delay);
+    this.respawnTimers.add(timer);
+  }
+
+  /** A start begins with no crash loop behind it. */
+  resetDeaths(): void {
+    this.quickDeaths = 0;
+  }
+
+  /** A stop: no respawn pending, no wid promised. */
+  clear(): void {
+    for (const timer of this.respawnTimers) clearTimeout(timer);
+    this.respawnTimers.clear();
+    this.reserved.clear();
   }
 }

@@ -9,7 +9,7 @@ import { OnDemand } from "./on-demand.js";
 import { circusExitCode, type Process, type ProcessExit } from "./process.js";
 import type { OutputStream } from "../streams/index.js";
 import { SerialQueue } from "./serial-queue.js";
-import { respawnDelay, Spawner } from "./spawner.js";
+import { Spawner } from "./spawner.js";
 import {
   killProcess,
   signalProcess,
@@ -25,11 +25,7 @@ import type {
   WatcherStatus,
 } from "./watcher-types.js";
 
-export type { SignalOptions } from "./watcher-signals.js";
-export { respawnDelay } from "./spawner.js";
 export type * from "./watcher-types.js";
-/** A process that dies younger than this counts as a crash loop and is respawned later. */
-const QUICK_DEATH_SECONDS = 1;
 
 /**
  * Runs `numprocesses` processes of one command and keeps them alive. Emits `event`
@@ -42,11 +38,7 @@ const QUICK_DEATH_SECONDS = 1;
  */
 export class Watcher extends EventEmitter<WatcherEvents> {
   config: WatcherConfig;
-  /**
-   * The config as the file (or the library) gave it, before any `set`: a config reload
-   * compares the file's new text with this, so that what the file did not change stays set.
-   */
-  loadedConfig: WatcherConfig;
+  private loaded: WatcherConfig;
   /** pid -> process. */
   readonly processes = new Map<number, Process>();
   private host: WatcherHost | null = null;
@@ -57,7 +49,6 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private env: Record<string, string>;
   private ids: UserIds;
   private readonly timers = new Set<NodeJS.Timeout>();
-  private quickDeaths = 0;
   /** Reaps whose hooks are running; stop() waits for them too. */
   private readonly pendingReaps = new Set<Promise<void>>();
   /** The on_demand trigger; enabled by the arbiter for an on_demand watcher. */
@@ -70,7 +61,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     super();
     this.spawner = new Spawner(options.processTable);
     this.config = config;
-    this.loadedConfig = config;
+    this.loaded = config;
     this.onDemand = new OnDemand(this);
     this.output = new WatcherOutput(config.name);
     this.hooks = new HookRunner(config.hooks, config.baseDir);
@@ -78,8 +69,22 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.ids = resolveIds(config);
   }
 
+  /** The watcher's name (names compare case-insensitively, as in Circus). */
   get name(): string {
     return this.config.name;
+  }
+
+  /**
+   * The config as the file (or the library) gave it, before any `set`: a config reload
+   * compares the file's new text with this, so that what the file did not change stays set.
+   */
+  get loadedConfig(): WatcherConfig {
+    return this.loaded;
+  }
+
+  /** A config reload applied the file's new section (`loadedConfig` from now on). */
+  markLoaded(config: WatcherConfig): void {
+    this.loaded = config;
   }
 
   /** The arbiter that owns this watcher (what hooks receive), or null. */
@@ -110,6 +115,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.host ? this.host.exclusive(job) : this.ownQueue.push(job);
   }
 
+  /** The processes it keeps running: numprocesses, at most 1 for a singleton. */
   get numprocesses(): number {
     return this.config.singleton ? Math.min(1, this.config.numprocesses) : this.config.numprocesses;
   }
@@ -119,6 +125,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.state;
   }
 
+  /** Active or starting: its processes are kept alive. */
   isActive(): boolean {
     return this.state === "active" || this.state === "starting";
   }
@@ -160,7 +167,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.hooks = hooks;
     this.env = buildEnvironment(config);
     for (let i = 0; i < updates; i++) this.notify("updated", {});
-    if (this.isActive()) await this.manage();
+    if (this.isActive()) await this.doManage();
   }
 
   /** Starts the processes; false when a hook or the spawns aborted the start. */
@@ -173,13 +180,13 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.state = "starting";
     await this.output.reopen();
     this.emit("starting");
-    this.quickDeaths = 0;
+    this.spawner.resetDeaths();
     if (!(await this.hook("before_start"))) {
       logger.warning(`${this.name}: before_start hook aborted the start`);
       this.state = "stopped";
       return false;
     }
-    if (!(await this.spawnProcesses()) || this.state !== "starting") {
+    if (!(await this.doSpawnProcesses()) || this.state !== "starting") {
       await this.doStop();
       return false;
     }
@@ -206,7 +213,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.clearTimers();
     await this.hook("before_stop");
     do {
-      await Promise.all([...this.processes.values()].map((p) => this.killProcess(p)));
+      await Promise.all([...this.processes.values()].map((p) => this.terminate(p)));
       if (this.spawner.inFlight > 0) await this.spawner.settled();
     } while (this.processes.size > 0 || this.spawner.inFlight > 0);
     await Promise.all(this.pendingReaps);
@@ -250,15 +257,15 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       const old = [...this.processes.values()];
       if (sequential) {
         for (const p of old) {
-          if (!(await this.spawnProcess())) return;
-          await this.killProcess(p);
+          if (!(await this.doSpawnProcess())) return;
+          await this.terminate(p);
         }
       } else {
         for (let i = 0; i < this.numprocesses; i++) {
-          if (!(await this.spawnProcess())) return;
+          if (!(await this.doSpawnProcess())) return;
           if (i + 1 < this.numprocesses) await this.spawner.warmup(this.config.warmupDelay);
         }
-        await Promise.all(old.map((p) => this.killProcess(p)));
+        await Promise.all(old.map((p) => this.terminate(p)));
       }
     }
     this.notify("reload", {});
@@ -269,30 +276,38 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   setNumprocesses(count: number): Promise<number> {
     return this.exclusive(async () => {
       this.config = { ...this.config, numprocesses: Math.max(0, count) };
-      if (this.isActive()) await this.manage();
+      if (this.isActive()) await this.doManage();
       return this.numprocesses;
     });
   }
 
   /** Spawns up to numprocesses and stops the oldest extras. */
-  async manage(): Promise<void> {
+  manage(): Promise<void> {
+    return this.exclusive(() => this.doManage());
+  }
+
+  private async doManage(): Promise<void> {
     if (!this.isActive()) return;
     const excess = this.processes.size - this.numprocesses;
     if (excess > 0) {
       const oldest = [...this.processes.values()].sort((a, b) => a.started - b.started);
-      await Promise.all(oldest.slice(0, excess).map((p) => this.killProcess(p)));
+      await Promise.all(oldest.slice(0, excess).map((p) => this.terminate(p)));
     } else if (this.config.respawn || this.state === "starting") {
-      await this.spawnProcesses();
+      await this.doSpawnProcesses();
     }
   }
 
   /** Spawns processes until there are numprocesses; false when spawning gave up. */
-  async spawnProcesses(): Promise<boolean> {
+  spawnProcesses(): Promise<boolean> {
+    return this.exclusive(() => this.doSpawnProcesses());
+  }
+
+  private async doSpawnProcesses(): Promise<boolean> {
     while (
       this.isActive() &&
       this.processes.size + this.spawner.reserved.size < this.numprocesses
     ) {
-      if (!(await this.spawnProcess())) return false;
+      if (!(await this.doSpawnProcess())) return false;
       if (this.processes.size < this.numprocesses)
         await this.spawner.warmup(this.config.warmupDelay);
     }
@@ -303,7 +318,11 @@ export class Watcher extends EventEmitter<WatcherEvents> {
    * Spawns one process, retrying a failed spawn up to max_retry times; when every try fails
    * the watcher stops. Returns null when the process was not started.
    */
-  async spawnProcess(
+  spawnProcess(wid?: number): Promise<Process | null> {
+    return this.exclusive(() => this.doSpawnProcess(wid));
+  }
+
+  private async doSpawnProcess(
     wid = this.spawner.nextWid([...this.processes.values()].map((p) => p.wid)),
   ): Promise<Process | null> {
     this.spawner.reserved.add(wid);
@@ -371,8 +390,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private async retire(p: Process): Promise<void> {
     if (!this.isActive() || p.exit) return;
     logger.info(`${this.name}: process ${p.pid} reached max_age, replacing it`);
-    await this.killProcess(p);
-    await this.manage();
+    await this.terminate(p);
+    await this.doManage();
   }
 
   private reap(p: Process, exit: ProcessExit): void {
@@ -404,42 +423,15 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       if (this.processes.size === 0 && this.state === "active") void this.doStop();
       return;
     }
-    this.quickDeaths = p.age() < QUICK_DEATH_SECONDS ? this.quickDeaths + 1 : 0;
-    const delay = respawnDelay(this.quickDeaths);
-    this.spawner.reserved.add(p.wid);
-    const respawn = () => {
-      this.spawner.reserved.delete(p.wid);
-      if (this.isActive() && this.processes.size < this.numprocesses) void this.spawnProcess(p.wid);
-    };
-    if (delay === 0) return respawn();
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      respawn();
-    }, delay);
-    this.timers.add(timer);
-  }
-
-  /** Stops one process gracefully: stop_signal, then SIGKILL after graceful_timeout. */
-  killProcess(
-    p: Process,
-    signum = this.config.stopSignal,
-    gracefulTimeout = this.config.gracefulTimeout,
-  ): Promise<void> {
-    return killProcess(this.signalSubject(), p, signum, gracefulTimeout);
-  }
-
-  /**
-   * The `kill` command: stops every process, or the one with `pid`, gracefully with that
-   * signal and timeout, then spawns replacements as the next check would.
-   */
-  kill(pid?: number, signum?: number, gracefulTimeout?: number): Promise<void> {
-    return this.exclusive(async () => {
-      const targets = [...this.processes.values()].filter(
-        (p) => pid === undefined || p.pid === pid,
-      );
-      await Promise.all(targets.map((p) => this.killProcess(p, signum, gracefulTimeout)));
-      await this.manage();
+    this.spawner.respawn(p, () => {
+      if (this.isActive() && this.processes.size < this.numprocesses)
+        void this.doSpawnProcess(p.wid);
     });
+  }
+
+  /** Stops one process gracefully: stop_signal (or signum), then SIGKILL after the timeout. */
+  killProcess(p: Process, signum?: number, gracefulTimeout?: number): Promise<void> {
+    return this.exclusive(() => this.terminate(p, signum, gracefulTimeout));
   }
 
   /** The `signal` command: to every process, or the one with `pid`, its children or a child. */
@@ -454,6 +446,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       await Promise.all(found.map((p) => signalProcess(subject, p, signum, options)));
       return found.map((p) => p.pid);
     });
+  }
+
+  /** The watcher's own graceful stop of one process, which waits in no queue. */
+  private terminate(p: Process, signum?: number, timeout?: number): Promise<void> {
+    const { stopSignal, gracefulTimeout } = this.config;
+    return killProcess(this.signalSubject(), p, signum ?? stopSignal, timeout ?? gracefulTimeout);
   }
 
   private signalSubject(): SignalSubject {
@@ -491,6 +489,6 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private clearTimers(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    this.spawner.reserved.clear();
+    this.spawner.clear();
   }
 }

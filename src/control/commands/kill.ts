@@ -60,12 +60,15 @@ Options:
   },
   check: checkPid,
   async execute(arbiter, props, watcher) {
-    // A killed process is one to replace, as Circus's next manage_watchers does.
-    await stillThere(arbiter, watcher).kill(
-      props.pid as number | undefined,
-      props.signum as number | undefined,
-      props.graceful_timeout as number | undefined,
+    stillThere(arbiter, watcher);
+    const targets = [...watcher.processes.values()].filter(
+      (p) => props.pid === undefined || p.pid === props.pid,
     );
+    const signum = props.signum as number | undefined;
+    const timeout = props.graceful_timeout as number | undefined;
+    await Promise.all(targets.map((p) => watcher.killProcess(p, signum, timeout)));
+    // A killed process is one to replace, as Circus's next manage_watchers does.
+    await watcher.manage();
   },
   message(line) {
     if (line.args.length < 1 || line.args.length > 2)
