@@ -24,6 +24,7 @@ import {
   makeTempDir,
   NODE_WORKER,
   procArgv,
+  readRecords,
   starts,
   waitForStarts,
 } from "./helpers/circusd.js";
@@ -199,8 +200,13 @@ describe("the classes on their own, as the seeds' Classes describe them", () => 
     assert.ok(p.age() >= 0);
     assert.equal(p.info()?.pid, p.pid);
     assert.deepEqual(p.children(), []);
-    const exit = await p.stop();
-    assert.equal(exit.signal, "SIGTERM");
+    // SIGTERM, which the worker records before it exits.
+    await p.stop();
+    const signals = readRecords(path.join(dir, "alone.jsonl")).filter((r) => r.event === "signal");
+    assert.deepEqual(
+      signals.map((r) => r.signal),
+      ["SIGTERM"],
+    );
     assert.equal(p.status, UNEXISTING);
     assert.ok(isGone(p.pid));
   });

@@ -66,7 +66,8 @@ describe("HttpObserver", () => {
     const d = startCircusd((dir) =>
       httpConfig(dir, port, {
         loop_rate: 0.2,
-        timeout: 0.5,
+        // Long enough that a healthy check on a busy machine is no failure: a "hang" never ends.
+        timeout: 2,
         restart_on_error: "web",
         host: "127.0.0.1",
         port: statsd.port,

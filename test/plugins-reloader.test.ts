@@ -4,11 +4,18 @@
  * (a symlink pointed at a new release); the other watchers are left alone.
  */
 import assert from "node:assert/strict";
-import { chmodSync, renameSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  realpathSync,
+  renameSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { refusal, startCircusd, makeTempDir } from "./helpers/circusd.js";
+import { makeTempDir, refusal, startCircusd, waitFor, type Circusd } from "./helpers/circusd.js";
 import { connect, sleeperSection, type RawClient } from "./helpers/control.js";
 import { onePid } from "./helpers/plugins.js";
 import { cleanupEachTest } from "./helpers/cleanup.js";
@@ -28,10 +35,25 @@ function replaced(c: RawClient, name: string, pid: number): Promise<number> {
   return onePid(c, name, pid, { timeout: 10_000, message: `${name} (${pid}) to be restarted` });
 }
 
+// With debug, the plugin says what it looked at, on circusd's stdout.
 const PLUGIN = `[plugin:reloader]
 use = circus.plugins.command_reloader.CommandReloader
 loop_rate = 0.2
+
+[circus]
+debug = true
 `;
+
+/**
+ * Waits until the plugin has looked at `file` for `watcher`: a change made before its first
+ * look is no change to it (a busy machine may start the plugin late).
+ */
+function looked(d: Circusd, watcher: string, file: string): Promise<boolean> {
+  const line = `${watcher}: looked at ${file}`;
+  return waitFor(() => d.lines.some((l) => l.endsWith(line)), {
+    message: () => `the plugin to look at ${file}; log:\n${d.lines.join("\n")}`,
+  });
+}
 
 describe("CommandReloader plugin", () => {
   test("restarts a watcher after its command file is touched, and only that one", async () => {
@@ -44,6 +66,7 @@ describe("CommandReloader plugin", () => {
     const c = await connect(d);
     const first = await onePid(c, "app");
     const other = await onePid(c, "other");
+    await looked(d, "app", app);
     // Several loops with nothing changed: nothing restarts.
     await sleep(1000);
     assert.equal(await onePid(c, "app"), first);
@@ -70,6 +93,7 @@ describe("CommandReloader plugin", () => {
     });
     const c = await connect(d);
     const first = await onePid(c, "app");
+    await looked(d, "app", realpathSync(link));
     await sleep(600);
     assert.equal(await onePid(c, "app"), first);
     // Switched atomically, as a deployment does: a new link renamed over the old one.

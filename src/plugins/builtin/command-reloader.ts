@@ -68,6 +68,7 @@ export class CommandReloader extends CircusPlugin {
     for (const watcher of watchers) {
       const current = await this.look(watcher);
       if (current === null) continue;
+      if (logger.enabled("debug")) logger.debug(`${watcher}: looked at ${current.path}`);
       const modified = this.isModified(watcher, current);
       // Recorded first: a restart that fails or times out is not tried again every loop.
       this.cmdFiles.set(watcher, current);
