@@ -6,16 +6,16 @@ import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SerialQueue } from "../src/core/serial-queue.js";
+import { Arbiter, SerialQueue, Watcher, watcherConfig } from "../src/index.js";
 import { isGone, startCircusd, waitFor } from "./helpers/circusd.js";
 import { connect, listen, sleeperSection } from "./helpers/control.js";
-import { cleanupEachTest } from "./helpers/cleanup.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { waitForPids } from "./helpers/ctl-tests.js";
 
 cleanupEachTest();
 
-describe("SerialQueue", () => {
-  test("jobs run one at a time, in order; a job's own changes run inline", async () => {
+describe("the arbiter's queue", () => {
+  test("jobs run one at a time, in order; a failing job does not stop the ones after it", async () => {
     const queue = new SerialQueue();
     const log: string[] = [];
     const job = (name: string, ms: number) => async () => {
@@ -23,42 +23,38 @@ describe("SerialQueue", () => {
       await sleep(ms);
       log.push(`${name}-`);
     };
-    const nested = queue.push(async () => {
-      log.push("outer+");
-      // Queued behind itself, this would never run: inside a job it runs at once.
-      await queue.push(job("inner", 5));
-      log.push("outer-");
-    });
-    const a = queue.push(job("a", 1));
+    const a = queue.push(job("a", 5));
     const failing = queue.push(() => {
       throw new Error("refused");
     });
     const b = queue.push(job("b", 1));
-    await nested;
     await a;
     await assert.rejects(failing, /refused/);
     await b;
-    assert.deepEqual(log, ["outer+", "inner+", "inner-", "outer-", "a+", "a-", "b+", "b-"]);
+    assert.deepEqual(log, ["a+", "a-", "b+", "b-"]);
   });
 
-  test("work a job leaves behind queues like anyone else once the job is done", async () => {
-    const queue = new SerialQueue();
-    let later: Promise<string> | null = null;
-    await queue.push(() => {
-      setTimeout(() => {
-        later = queue.push(() => "late");
-      }, 1);
+  test("a change makes its steps at once; a library call meanwhile waits its turn", async () => {
+    const arbiter = new Arbiter([
+      watcherConfig({ name: "a", cmd: "/bin/sleep 1000", gracefulTimeout: 1 }),
+    ]);
+    defer(() => arbiter.stop());
+    await arbiter.start();
+    const w = arbiter.getWatcher("a") as Watcher;
+    const log: string[] = [];
+    const change = arbiter.exclusive(async (c) => {
+      log.push("change begins");
+      await c.watcher(w).setNumprocesses(3);
+      await sleep(50);
+      log.push(`change ends with ${w.processes.size}`);
     });
-    let blocker!: () => void;
-    const blocking = queue.push(() => new Promise<void>((resolve) => (blocker = resolve)));
-    await waitFor(() => later !== null);
-    let settled = false;
-    void (later as unknown as Promise<string>).then(() => (settled = true));
-    await sleep(20);
-    assert.equal(settled, false, "the timer's change ran beside the job before it");
-    blocker();
-    await blocking;
-    assert.equal(await (later as unknown as Promise<string>), "late");
+    const call = w.setNumprocesses(1).then((n) => log.push(`library call: ${n}`));
+    await Promise.all([change, call]);
+    assert.deepEqual(log, ["change begins", "change ends with 3", "library call: 1"]);
+    assert.equal(w.processes.size, 1);
+    await arbiter.stop();
+    // What comes after the final stop is refused, and says why.
+    await assert.rejects(w.setNumprocesses(2), /the arbiter is stopping/);
   });
 });
 

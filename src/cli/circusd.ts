@@ -267,10 +267,11 @@ async function configureLogging(values: LoggingValues, config: CircusConfig): Pr
  */
 async function reloadAll(arbiter: Arbiter): Promise<void> {
   try {
-    await arbiter.exclusive(async () => {
-      const summary = await arbiter.reloadConfig();
+    await arbiter.exclusive(async (change) => {
+      const summary = await change.reloadConfig();
       for (const name of [...summary.unchanged, ...summary.resized]) {
-        await arbiter.getWatcher(name)?.reload(true);
+        const watcher = arbiter.getWatcher(name);
+        if (watcher) await change.watcher(watcher).reload(true);
       }
     });
   } catch (error) {

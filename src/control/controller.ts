@@ -159,13 +159,13 @@ export class Controller {
         return;
       }
       if (!command.mutating) {
-        const result = command.execute(this.arbiter, properties, undefined);
+        const result = command.execute(this.arbiter, properties);
         if (result instanceof Promise) result.then(ok, fail);
         else ok(result);
         return;
       }
       const plan = command.check?.(this.arbiter, properties);
-      const done = this.arbiter.exclusive(() => command.execute(this.arbiter, properties, plan));
+      const done = this.arbiter.exclusive((change) => command.execute(change, properties, plan));
       if (command.waits || properties.waiting === true) {
         done.then(ok, fail);
       } else {

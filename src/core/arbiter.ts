@@ -12,9 +12,30 @@ import { logger } from "../log/logger.js";
 import { timeNow } from "../python/repr.js";
 import { bindAll, type CircusSocket } from "../sockets/index.js";
 import { SerialQueue } from "./serial-queue.js";
+import { keepStartOptions, sameConfig, type ReloadSummary } from "./reload-plan.js";
 import { planSockets } from "./socket-plan.js";
 import { checkSocketNames } from "./watcher-setup.js";
-import { Watcher, type WatcherEvent, type WatcherHost } from "./watcher.js";
+import { Watcher, type WatcherChanges, type WatcherEvent, type WatcherHost } from "./watcher.js";
+
+export type { ReloadSummary } from "./reload-plan.js";
+
+/**
+ * What a change running in the arbiter's queue does its steps with. They run at once: queued
+ * again, a step would wait for the change it is part of. {@link Arbiter.exclusive} hands it
+ * to its job; the arbiter's and its watchers' public methods of the same names queue them.
+ */
+export interface Change {
+  readonly arbiter: Arbiter;
+  /** A watcher's own changes, run at once (ArbiterError once it left the arbiter). */
+  watcher(watcher: Watcher): WatcherChanges;
+  startWatchers(watchers?: Watcher[]): Promise<void>;
+  stopWatchers(): Promise<void>;
+  addWatcher(config: WatcherConfig, start?: boolean): Promise<Watcher>;
+  removeWatcher(name: string, nostop?: boolean): Promise<void>;
+  reload(graceful?: boolean, sequential?: boolean): Promise<void>;
+  /** Applies `config`, or the one the config loader reads now. */
+  reloadConfig(config?: CircusConfig): Promise<ReloadSummary>;
+}
 
 /**
  * An event of the arbiter itself: a watcher added (`add`) or removed (`remove`). Circus
@@ -30,44 +51,6 @@ export interface ArbiterEvent {
 export class ArbiterError extends Error {
   override name = "ArbiterError";
 }
-
-/** What changed in a config reload. */
-export interface ReloadSummary {
-  added: string[];
-  removed: string[];
-  /** Restarted with their new options. */
-  changed: string[];
-  /** Only numprocesses changed: applied in place. */
-  resized: string[];
-  unchanged: string[];
-}
-
-function sameConfig(
-  a: WatcherConfig,
-  b: WatcherConfig,
-  ignore: (keyof WatcherConfig)[] = [],
-): boolean {
-  const strip = (c: WatcherConfig) =>
-    JSON.stringify({ ...c, ...Object.fromEntries(ignore.map((k) => [k, null])) });
-  return strip(a) === strip(b);
-}
-
-/**
- * The `[circus]` options circusd applies once, when it starts (its endpoints, its logging, its
- * own process), by field with their names in the file.
- */
-const START_OPTIONS: Partial<Record<keyof CircusOptions, string>> = {
-  endpoint: "endpoint",
-  endpointOwner: "endpoint_owner",
-  pubsubEndpoint: "pubsub_endpoint",
-  multicastEndpoint: "multicast_endpoint",
-  umask: "umask",
-  pidfile: "pidfile",
-  loglevel: "loglevel",
-  logoutput: "logoutput",
-  loggerconfig: "loggerconfig",
-  debugGc: "debug_gc",
-};
 
 /** What an arbiter emits. */
 export interface ArbiterEvents {
@@ -103,7 +86,18 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   private running = false;
   private stopping = false;
   private stopDone: Promise<void> | null = null;
-  private readonly changes = new SerialQueue();
+  private readonly queue = new SerialQueue();
+  private readonly watcherChanges = new Map<Watcher, WatcherChanges>();
+  private readonly change: Change = {
+    arbiter: this,
+    watcher: (watcher) => this.changesOf(watcher),
+    startWatchers: (watchers = this.iterWatchers()) => this.doStartWatchers(watchers),
+    stopWatchers: () => this.doStopWatchers(),
+    addWatcher: (config, start = false) => this.doAddWatcher(config, start),
+    removeWatcher: (name, nostop = false) => this.doRemoveWatcher(name, nostop),
+    reload: (graceful = true, sequential = false) => this.doReload(graceful, sequential),
+    reloadConfig: (config) => this.doReloadConfig(config ?? this.configLoader?.() ?? null),
+  };
   /** Children are not Node handles: this keeps the event loop alive while the arbiter runs. */
   private keepAlive: NodeJS.Timeout | null = null;
 
@@ -145,24 +139,29 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   protected attach(watcher: Watcher): Watcher {
     if (this.getWatcher(watcher.name))
       throw new ArbiterError(`watcher ${watcher.name} already exists`);
-    watcher.attach(this);
+    this.watcherChanges.set(watcher, watcher.attach(this));
     watcher.on("event", (event: WatcherEvent) => this.emit("event", event));
     this.watchers.push(watcher);
     return watcher;
   }
 
   /**
-   * Runs a state change after those queued before it, and settles with its outcome. A change
-   * made from inside a running one (a reload adding a watcher) runs at once. Once the arbiter
-   * stops, the changes still waiting are refused with an ArbiterError.
+   * Runs a state change after those queued before it, and settles with its outcome. The job
+   * makes its steps through the {@link Change} it is given, which runs them at once. Once the
+   * arbiter stops, the changes still waiting are refused with an ArbiterError.
    */
-  exclusive<T>(job: () => Promise<T> | T): Promise<T> {
-    if (this.changes.inside) return this.changes.push(job);
+  exclusive<T>(job: (change: Change) => Promise<T> | T): Promise<T> {
     if (this.stopping) return Promise.reject(new ArbiterError("the arbiter is stopping"));
-    return this.changes.push(() => {
+    return this.queue.push(() => {
       if (this.stopping) throw new ArbiterError("the arbiter is stopping");
-      return job();
+      return job(this.change);
     });
+  }
+
+  private changesOf(watcher: Watcher): WatcherChanges {
+    const changes = this.watcherChanges.get(watcher);
+    if (!changes) throw new ArbiterError(`program ${watcher.name} not found`);
+    return changes;
   }
 
   private notify(topic: string, data: Record<string, unknown>): void {
@@ -258,8 +257,8 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   }
 
   /** Starts the autostart watchers, by priority, warmup_delay apart. */
-  startWatchers(watchers = this.iterWatchers()): Promise<void> {
-    return this.exclusive(() => this.doStartWatchers(watchers));
+  startWatchers(watchers?: Watcher[]): Promise<void> {
+    return this.exclusive((change) => change.startWatchers(watchers));
   }
 
   private async doStartWatchers(watchers: Watcher[]): Promise<void> {
@@ -274,15 +273,17 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       if (!watcher.config.autostart) continue;
       if (!first && this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
       first = false;
-      await watcher.start();
+      await this.changesOf(watcher).start();
     }
   }
 
   /** Stops every watcher, lowest priority first. */
   stopWatchers(): Promise<void> {
-    return this.exclusive(async () => {
-      for (const watcher of this.iterWatchers(true)) await watcher.stop();
-    });
+    return this.exclusive((change) => change.stopWatchers());
+  }
+
+  private async doStopWatchers(): Promise<void> {
+    for (const watcher of this.iterWatchers(true)) await this.changesOf(watcher).stop();
   }
 
   /**
@@ -292,17 +293,17 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
    * A second call waits for the first to end.
    */
   stop(): Promise<void> {
-    this.stopDone ??= this.changes.now(async () => {
+    this.stopDone ??= (async () => {
       this.stopping = true;
       logger.info("Arbiter exiting");
       for (const watcher of this.watchers) watcher.onDemand.disable();
-      for (const watcher of this.iterWatchers(true)) await watcher.stop();
+      await this.doStopWatchers();
       this.closeSockets();
       this.running = false;
       if (this.keepAlive) clearInterval(this.keepAlive);
       this.keepAlive = null;
       this.emit("stopped");
-    });
+    })();
     return this.stopDone;
   }
 
@@ -314,7 +315,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
 
   /** Adds a watcher; starts it when `start` is set and the arbiter runs. */
   addWatcher(config: WatcherConfig, start = false): Promise<Watcher> {
-    return this.exclusive(() => this.doAddWatcher(config, start));
+    return this.exclusive((change) => change.addWatcher(config, start));
   }
 
   private async doAddWatcher(config: WatcherConfig, start: boolean): Promise<Watcher> {
@@ -328,13 +329,13 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     }
     this.notify("add", { name: watcher.name });
     if (this.running && config.onDemand) watcher.onDemand.enable();
-    else if (start && this.running) await watcher.start();
+    else if (start && this.running) await this.changesOf(watcher).start();
     return watcher;
   }
 
   /** Removes a watcher, stopping its processes unless nostop. */
   removeWatcher(name: string, nostop = false): Promise<void> {
-    return this.exclusive(() => this.doRemoveWatcher(name, nostop));
+    return this.exclusive((change) => change.removeWatcher(name, nostop));
   }
 
   private async doRemoveWatcher(name: string, nostop: boolean): Promise<void> {
@@ -344,19 +345,22 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     this.watchers.splice(this.watchers.indexOf(watcher), 1);
     this.notify("remove", { name: watcher.name });
     watcher.onDemand.disable();
-    if (!nostop) await watcher.stop();
+    if (!nostop) await this.changesOf(watcher).stop();
     watcher.removeAllListeners("event");
     watcher.attach(null);
+    this.watcherChanges.delete(watcher);
   }
 
   /** Gracefully reloads every watcher, warmup_delay apart. */
   reload(graceful = true, sequential = false): Promise<void> {
-    return this.exclusive(async () => {
-      for (const watcher of this.iterWatchers()) {
-        await watcher.reload(graceful, sequential);
-        if (this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
-      }
-    });
+    return this.exclusive((change) => change.reload(graceful, sequential));
+  }
+
+  private async doReload(graceful: boolean, sequential: boolean): Promise<void> {
+    for (const watcher of this.iterWatchers()) {
+      await this.changesOf(watcher).reload(graceful, sequential);
+      if (this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
+    }
   }
 
   /**
@@ -398,26 +402,12 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   }
 
   /**
-   * The reloaded `[circus]` options, but those circusd applied once at its start, which keep
-   * their running values; a change to one of them is logged, rather than silently dropped.
-   */
-  private keepStartOptions(next: CircusOptions): CircusOptions {
-    const options = { ...next };
-    for (const field of Object.keys(START_OPTIONS) as (keyof CircusOptions)[]) {
-      if (JSON.stringify(next[field]) === JSON.stringify(this.options[field])) continue;
-      logger.warning(`[circus] ${START_OPTIONS[field]} changed: restart circusd to apply it`);
-      Object.assign(options, { [field]: this.options[field] });
-    }
-    return options;
-  }
-
-  /**
    * Applies a new config: removes the watchers it no longer has, adds the new ones, changes
    * only the watchers whose options changed (a count change is applied in place), and leaves
    * the rest running untouched.
    */
   reloadConfig(config?: CircusConfig): Promise<ReloadSummary> {
-    return this.exclusive(() => this.doReloadConfig(config ?? this.configLoader?.() ?? null));
+    return this.exclusive((change) => change.reloadConfig(config));
   }
 
   private async doReloadConfig(config: CircusConfig | null): Promise<ReloadSummary> {
@@ -434,13 +424,13 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       resized: [],
       unchanged: [],
     };
-    const options = this.keepStartOptions(config.circus);
+    const options = keepStartOptions(this.options, config.circus);
     // Plugins are watchers too (`plugin:NAME`), reloaded by the same rules.
     const nextWatchers = [...config.watchers, ...this.pluginWatchers(config.plugins, options)];
     const wanted = new Map(nextWatchers.map((w) => [w.name.toLowerCase(), w]));
     for (const watcher of [...this.watchers]) {
       if (!wanted.has(watcher.name.toLowerCase())) {
-        await this.removeWatcher(watcher.name);
+        await this.doRemoveWatcher(watcher.name, false);
         summary.removed.push(watcher.name);
       }
     }
@@ -448,23 +438,23 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     for (const next of nextWatchers) {
       const watcher = this.getWatcher(next.name);
       if (!watcher) {
-        await this.addWatcher(next, next.autostart);
+        await this.doAddWatcher(next, next.autostart);
         summary.added.push(next.name);
       } else if (sameConfig(watcher.loadedConfig, next)) {
         // As Circus: what the file did not change stays as `set` left it.
         summary.unchanged.push(next.name);
       } else if (sameConfig(watcher.loadedConfig, next, ["numprocesses"])) {
-        await watcher.setNumprocesses(next.numprocesses);
+        await this.changesOf(watcher).setNumprocesses(next.numprocesses);
         watcher.markLoaded(next);
         summary.resized.push(next.name);
       } else {
         const wasActive = watcher.isActive();
         watcher.onDemand.disable();
-        await watcher.stop();
-        await watcher.applyConfig(next);
+        await this.changesOf(watcher).stop();
+        await this.changesOf(watcher).applyConfig(next);
         watcher.markLoaded(next);
         if (next.onDemand) watcher.onDemand.enable();
-        else if (wasActive || next.autostart) await watcher.start();
+        else if (wasActive || next.autostart) await this.changesOf(watcher).start();
         summary.changed.push(next.name);
       }
     }

@@ -102,3 +102,17 @@ export async function signalProcess(
   await w.hook("after_signal", { pid: p.pid, signum });
   return present;
 }
+
+/** The `signal` command: to every process, or the one with `pid`; the pids signalled. */
+export async function signalProcesses(
+  w: SignalSubject,
+  processes: ReadonlyMap<number, Process>,
+  signum: number,
+  options: SignalOptions,
+): Promise<number[]> {
+  const targets =
+    options.pid === undefined ? [...processes.values()] : [processes.get(options.pid)];
+  const found = targets.filter((p): p is Process => p !== undefined);
+  await Promise.all(found.map((p) => signalProcess(w, p, signum, options)));
+  return found.map((p) => p.pid);
+}

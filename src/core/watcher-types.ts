@@ -1,5 +1,8 @@
 /** The types a watcher shares with its arbiter and the layers above. */
+import type { WatcherConfig } from "../config/types.js";
 import type { ProcessTable } from "../sys/process-table.js";
+import type { Process } from "./process.js";
+import type { SignalOptions } from "./watcher-signals.js";
 
 export type WatcherStatus = "stopped" | "starting" | "active" | "stopping";
 
@@ -22,8 +25,27 @@ export interface WatcherEvents {
  * through, and what its hooks receive as `arbiter`.
  */
 export interface WatcherHost {
-  /** Runs a state change in the owner's one queue (at once when called from inside it). */
+  /** Runs a state change in the owner's one queue, after those before it. */
   exclusive<T>(job: () => Promise<T> | T): Promise<T>;
+}
+
+/**
+ * A watcher's state changes, run at once, without queueing: handed to the arbiter that takes
+ * the watcher, for the changes running in its queue (which must not queue their own steps).
+ * The watcher's public methods of the same names queue them.
+ */
+export interface WatcherChanges {
+  start(): Promise<boolean>;
+  stop(): Promise<void>;
+  restart(): Promise<boolean>;
+  reload(graceful?: boolean, sequential?: boolean): Promise<void>;
+  setNumprocesses(count: number): Promise<number>;
+  applyConfig(config: WatcherConfig, updates?: number): Promise<void>;
+  manage(): Promise<void>;
+  spawnProcesses(): Promise<boolean>;
+  spawnProcess(wid?: number): Promise<Process | null>;
+  killProcess(p: Process, signum?: number, gracefulTimeout?: number): Promise<void>;
+  sendSignal(signum: number, options?: SignalOptions): Promise<number[]>;
 }
 
 /** How a watcher is built beyond its config. */

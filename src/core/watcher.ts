@@ -13,11 +13,13 @@ import { Spawner } from "./spawner.js";
 import {
   killProcess,
   signalProcess,
+  signalProcesses,
   type SignalOptions,
   type SignalSubject,
 } from "./watcher-signals.js";
 import { WatcherOutput } from "./watcher-streams.js";
 import type {
+  WatcherChanges,
   WatcherEvent,
   WatcherEvents,
   WatcherHost,
@@ -43,6 +45,20 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   readonly processes = new Map<number, Process>();
   private host: WatcherHost | null = null;
   private readonly ownQueue = new SerialQueue();
+  private readonly changes: WatcherChanges = {
+    start: () => this.doStart(),
+    stop: () => this.doStop(),
+    restart: () => this.doRestart(),
+    reload: (graceful = true, sequential = false) => this.doReload(graceful, sequential),
+    setNumprocesses: (count) => this.doSetNumprocesses(count),
+    applyConfig: (config, updates = 1) => this.doApplyConfig(config, updates),
+    manage: () => this.doManage(),
+    spawnProcesses: () => this.doSpawnProcesses(),
+    spawnProcess: (wid) => this.doSpawnProcess(wid),
+    killProcess: (p, signum, timeout) => this.terminate(p, signum, timeout),
+    sendSignal: (signum, options = {}) =>
+      signalProcesses(this.signalSubject(), this.processes, signum, options),
+  };
   private readonly spawner: Spawner;
   private state: WatcherStatus = "stopped";
   private hooks: HookRunner;
@@ -97,9 +113,13 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.spawner.sockets;
   }
 
-  /** Called by the arbiter that takes this watcher (null when it lets it go). */
-  attach(host: WatcherHost | null): void {
+  /**
+   * Called by the arbiter that takes this watcher (null when it lets it go); returns the
+   * watcher's changes run at once, for the changes running in that arbiter's queue.
+   */
+  attach(host: WatcherHost | null): WatcherChanges {
     this.host = host;
+    return this.changes;
   }
 
   /**
@@ -110,8 +130,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.spawner.useSockets(fds, siblings);
   }
 
-  /** Runs a state change in the owner's queue (or this watcher's own). */
-  private exclusive<T>(job: () => Promise<T> | T): Promise<T> {
+  /** Runs one of its changes in the owner's queue (or this watcher's own). */
+  private queued<T>(job: () => Promise<T>): Promise<T> {
     return this.host ? this.host.exclusive(job) : this.ownQueue.push(job);
   }
 
@@ -155,7 +175,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
    * it; publishes `updates` `updated` events (Circus's `set` publishes one per option).
    */
   applyConfig(config: WatcherConfig, updates = 1): Promise<void> {
-    return this.exclusive(() => this.doApplyConfig(config, updates));
+    return this.queued(() => this.changes.applyConfig(config, updates));
   }
 
   private async doApplyConfig(config: WatcherConfig, updates: number): Promise<void> {
@@ -172,7 +192,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   /** Starts the processes; false when a hook or the spawns aborted the start. */
   start(): Promise<boolean> {
-    return this.exclusive(() => this.doStart());
+    return this.queued(() => this.changes.start());
   }
 
   private async doStart(): Promise<boolean> {
@@ -203,7 +223,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   /** Stops every process (stop_signal, graceful_timeout, then SIGKILL). */
   stop(): Promise<void> {
-    return this.exclusive(() => this.doStop());
+    return this.queued(() => this.changes.stop());
   }
 
   private async doStop(): Promise<void> {
@@ -228,10 +248,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   /** Stops, then starts the processes. */
   restart(): Promise<boolean> {
-    return this.exclusive(async () => {
-      await this.doStop();
-      return this.doStart();
-    });
+    return this.queued(() => this.changes.restart());
+  }
+
+  private async doRestart(): Promise<boolean> {
+    await this.doStop();
+    return this.doStart();
   }
 
   /**
@@ -240,12 +262,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
    * sequential). A graceful reload ends with a `reload` event, as in Circus.
    */
   reload(graceful = true, sequential = false): Promise<void> {
-    return this.exclusive(() => this.doReload(graceful, sequential));
+    return this.queued(() => this.changes.reload(graceful, sequential));
   }
 
   private async doReload(graceful: boolean, sequential: boolean): Promise<void> {
     if (!graceful) {
-      await this.restart();
+      await this.doRestart();
       return;
     }
     if (this.state === "stopped") {
@@ -274,16 +296,18 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   /** Sets the process count and, when active, spawns or stops to match it. */
   setNumprocesses(count: number): Promise<number> {
-    return this.exclusive(async () => {
-      this.config = { ...this.config, numprocesses: Math.max(0, count) };
-      if (this.isActive()) await this.doManage();
-      return this.numprocesses;
-    });
+    return this.queued(() => this.changes.setNumprocesses(count));
+  }
+
+  private async doSetNumprocesses(count: number): Promise<number> {
+    this.config = { ...this.config, numprocesses: Math.max(0, count) };
+    if (this.isActive()) await this.doManage();
+    return this.numprocesses;
   }
 
   /** Spawns up to numprocesses and stops the oldest extras. */
   manage(): Promise<void> {
-    return this.exclusive(() => this.doManage());
+    return this.queued(() => this.changes.manage());
   }
 
   private async doManage(): Promise<void> {
@@ -299,7 +323,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   /** Spawns processes until there are numprocesses; false when spawning gave up. */
   spawnProcesses(): Promise<boolean> {
-    return this.exclusive(() => this.doSpawnProcesses());
+    return this.queued(() => this.changes.spawnProcesses());
   }
 
   private async doSpawnProcesses(): Promise<boolean> {
@@ -319,7 +343,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
    * the watcher stops. Returns null when the process was not started.
    */
   spawnProcess(wid?: number): Promise<Process | null> {
-    return this.exclusive(() => this.doSpawnProcess(wid));
+    return this.queued(() => this.changes.spawnProcess(wid));
   }
 
   private async doSpawnProcess(
@@ -431,21 +455,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   /** Stops one process gracefully: stop_signal (or signum), then SIGKILL after the timeout. */
   killProcess(p: Process, signum?: number, gracefulTimeout?: number): Promise<void> {
-    return this.exclusive(() => this.terminate(p, signum, gracefulTimeout));
+    return this.queued(() => this.changes.killProcess(p, signum, gracefulTimeout));
   }
 
   /** The `signal` command: to every process, or the one with `pid`, its children or a child. */
   sendSignal(signum: number, options: SignalOptions = {}): Promise<number[]> {
-    return this.exclusive(async () => {
-      const targets =
-        options.pid === undefined
-          ? [...this.processes.values()]
-          : [this.processes.get(options.pid)];
-      const found = targets.filter((p): p is Process => p !== undefined);
-      const subject = this.signalSubject();
-      await Promise.all(found.map((p) => signalProcess(subject, p, signum, options)));
-      return found.map((p) => p.pid);
-    });
+    return this.queued(() => this.changes.sendSignal(signum, options));
   }
 
   /** The watcher's own graceful stop of one process, which waits in no queue. */

@@ -3,7 +3,7 @@ import type { WatcherConfig } from "../../config/types.js";
 import { logger } from "../../log/logger.js";
 import { resolveUid } from "../../sys/users.js";
 import type { Arbiter } from "../../core/arbiter.js";
-import type { Command } from "../command.js";
+import type { ChangeCommand } from "../command.js";
 import { ArgumentError, MessageError } from "../protocol.js";
 import { validateOptions } from "../watcher-options.js";
 import { buildConfig } from "./set.js";
@@ -31,7 +31,7 @@ function checkOwner(arbiter: Arbiter, options: Record<string, unknown>): void {
 }
 
 /** `add [--start] NAME CMD`: a new watcher at run time. */
-export const add: Command<WatcherConfig> = {
+export const add: ChangeCommand<WatcherConfig> = {
   name: "add",
   summary: "Add a watcher",
   help: `Add a watcher
@@ -96,17 +96,21 @@ Options:
     });
     return buildConfig(base, options).config;
   },
-  async execute(arbiter, props, config) {
+  async execute(change, props, config) {
+    const { arbiter } = change;
     // Another add of that name may have been queued first.
     if (arbiter.getWatcher(config.name)) throw new MessageError(`'${config.name}' already exist`);
-    const watcher = await arbiter.addWatcher(config, false);
+    const watcher = await change.addWatcher(config, false);
     if (props.start !== true) return;
     // As Circus: the started and kept pids when waited for (at the top of the reply).
-    const started = pidChanges(watcher, () => watcher.start(), false);
-    if (props.waiting === true) return await started;
-    started.catch((error: unknown) =>
-      logger.error(`add: cannot start ${watcher.name}: ${(error as Error).message}`),
-    );
+    if (props.waiting === true)
+      return await pidChanges(watcher, () => change.watcher(watcher).start(), false);
+    // Otherwise the reply says the watcher is there; its start is the next change in line.
+    arbiter
+      .exclusive((next) => next.watcher(watcher).start())
+      .catch((error: unknown) =>
+        logger.error(`add: cannot start ${watcher.name}: ${(error as Error).message}`),
+      );
   },
   message(line) {
     if (line.args.length < 2) throw new ArgumentError("Invalid number of arguments");

@@ -1,10 +1,10 @@
 import type { Watcher } from "../../core/watcher.js";
-import type { Command } from "../command.js";
+import type { ChangeCommand } from "../command.js";
 import { resize } from "./incr.js";
 import { WAITING } from "./util.js";
 
 /** `decr NAME [NB] [--waiting]`. */
-export const decr: Command<Watcher> = {
+export const decr: ChangeCommand<Watcher> = {
   name: "decr",
   summary: "Decrement the number of processes in a watcher",
   help: `Decrement the number of processes in a watcher

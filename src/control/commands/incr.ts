@@ -1,15 +1,7 @@
-import type { Arbiter } from "../../core/arbiter.js";
+import type { Arbiter, Change } from "../../core/arbiter.js";
 import type { Watcher } from "../../core/watcher.js";
-import type { Command, CommandLine } from "../command.js";
-import {
-  consoleError,
-  checkTypes,
-  getWatcher,
-  intArg,
-  requireProps,
-  stillThere,
-  WAITING,
-} from "./util.js";
+import type { ChangeCommand, CommandLine } from "../command.js";
+import { consoleError, checkTypes, getWatcher, intArg, requireProps, WAITING } from "./util.js";
 import { ArgumentError } from "../protocol.js";
 
 /**
@@ -26,13 +18,13 @@ export function resize(sign: 1 | -1) {
     // A singleton's answer needs no waiting; the others' count is only said when waited for.
     check: (arbiter: Arbiter, props: Record<string, unknown>) => getWatcher(arbiter, props.name),
     accepted: (watcher: Watcher) => (watcher.config.singleton ? singleton(watcher) : undefined),
-    async execute(arbiter: Arbiter, props: Record<string, unknown>, watcher: Watcher) {
-      stillThere(arbiter, watcher);
+    async execute(change: Change, props: Record<string, unknown>, watcher: Watcher) {
+      const changes = change.watcher(watcher);
       if (watcher.config.singleton) return singleton(watcher);
       // The count as it is when this change's turn comes, after those queued before it.
       const nb = (props.nb as number | undefined) ?? 1;
       const count = Math.max(0, watcher.config.numprocesses + sign * nb);
-      return { numprocesses: await watcher.setNumprocesses(count) };
+      return { numprocesses: await changes.setNumprocesses(count) };
     },
     message(line: CommandLine) {
       if (line.args.length < 1 || line.args.length > 2)
@@ -52,7 +44,7 @@ export function resize(sign: 1 | -1) {
 }
 
 /** `incr NAME [NB] [--waiting]`. */
-export const incr: Command<Watcher> = {
+export const incr: ChangeCommand<Watcher> = {
   name: "incr",
   summary: "Increment the number of processes in a watcher",
   help: `Increment the number of processes in a watcher

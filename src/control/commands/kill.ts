@@ -1,18 +1,10 @@
 import type { Watcher } from "../../core/watcher.js";
-import type { Command } from "../command.js";
+import type { ChangeCommand } from "../command.js";
 import { ArgumentError } from "../protocol.js";
-import {
-  checkPid,
-  checkTypes,
-  stillThere,
-  okOutput,
-  requireProps,
-  toSignum,
-  WAITING,
-} from "./util.js";
+import { checkPid, checkTypes, okOutput, requireProps, toSignum, WAITING } from "./util.js";
 
 /** `kill NAME [PID] [--signum S] [--graceful_timeout T]`: stops processes; they are respawned. */
-export const kill: Command<Watcher> = {
+export const kill: ChangeCommand<Watcher> = {
   name: "kill",
   summary: "Kill a specific process",
   help: `Kill a specific process
@@ -59,16 +51,16 @@ Options:
     if (props.signum !== undefined && props.signum !== null) props.signum = toSignum(props.signum);
   },
   check: checkPid,
-  async execute(arbiter, props, watcher) {
-    stillThere(arbiter, watcher);
+  async execute(change, props, watcher) {
+    const changes = change.watcher(watcher);
     const targets = [...watcher.processes.values()].filter(
       (p) => props.pid === undefined || p.pid === props.pid,
     );
     const signum = props.signum as number | undefined;
     const timeout = props.graceful_timeout as number | undefined;
-    await Promise.all(targets.map((p) => watcher.killProcess(p, signum, timeout)));
+    await Promise.all(targets.map((p) => changes.killProcess(p, signum, timeout)));
     // A killed process is one to replace, as Circus's next manage_watchers does.
-    await watcher.manage();
+    await changes.manage();
   },
   message(line) {
     if (line.args.length < 1 || line.args.length > 2)

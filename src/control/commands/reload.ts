@@ -1,11 +1,11 @@
 import type { Watcher } from "../../core/watcher.js";
-import type { Command } from "../command.js";
+import type { ChangeCommand } from "../command.js";
 import { ArgumentError } from "../protocol.js";
 import { pidChanges } from "./start-stop.js";
-import { checkTypes, getWatcher, okOutput, stillThere, WAITING } from "./util.js";
+import { checkTypes, getWatcher, okOutput, WAITING } from "./util.js";
 
 /** `reload [NAME] [--terminate] [--waiting] [--sequential]`. */
-export const reload: Command<Watcher | null> = {
+export const reload: ChangeCommand<Watcher | null> = {
   name: "reload",
   summary: "Reload the arbiter or a watcher",
   help: `Reload the arbiter or a watcher
@@ -49,15 +49,15 @@ Options:
       waiting: "boolean",
     }),
   check: (arbiter, props) => (props.name === undefined ? null : getWatcher(arbiter, props.name)),
-  async execute(arbiter, props, plan) {
+  async execute(change, props, watcher) {
     const graceful = props.graceful !== false;
     const sequential = props.sequential === true;
-    if (plan === null) {
-      await arbiter.reload(graceful, sequential);
+    if (watcher === null) {
+      await change.reload(graceful, sequential);
       return;
     }
-    const watcher = stillThere(arbiter, plan);
-    return { info: await pidChanges(watcher, () => watcher.reload(graceful, sequential), true) };
+    const changes = change.watcher(watcher);
+    return { info: await pidChanges(watcher, () => changes.reload(graceful, sequential), true) };
   },
   message(line) {
     if (line.args.length > 1) throw new ArgumentError("invalid number of arguments");

@@ -1,12 +1,12 @@
 import type { CircusConfig } from "../../config/types.js";
-import type { Command } from "../command.js";
+import type { ChangeCommand } from "../command.js";
 import { MessageError } from "../protocol.js";
 import { checkTypes, okOutput, WAITING } from "./util.js";
 
 /** Configs read by `check`, for `execute` of the same request. */
 
 /** `reloadconfig [--waiting]`: re-reads the config file and applies what changed. */
-export const reloadconfig: Command<CircusConfig> = {
+export const reloadconfig: ChangeCommand<CircusConfig> = {
   name: "reloadconfig",
   summary: "Reload the configuration file",
   help: `Reload the configuration file
@@ -32,8 +32,8 @@ Command line:
     arbiter.checkReload(config);
     return config;
   },
-  async execute(arbiter, _props, config) {
-    await arbiter.reloadConfig(config);
+  async execute(change, _props, config) {
+    await change.reloadConfig(config);
   },
   message: (line) => (line.options.waiting === true ? { waiting: true } : {}),
   consoleOutput: (reply) => okOutput(reply),

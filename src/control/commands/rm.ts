@@ -1,17 +1,10 @@
 import type { Watcher } from "../../core/watcher.js";
-import type { Command } from "../command.js";
-import {
-  checkArgs,
-  checkTypes,
-  getWatcher,
-  okOutput,
-  requireProps,
-  stillThere,
-  WAITING,
-} from "./util.js";
+import type { ChangeCommand } from "../command.js";
+import { MessageError } from "../protocol.js";
+import { checkArgs, checkTypes, getWatcher, okOutput, requireProps, WAITING } from "./util.js";
 
 /** `rm NAME [--waiting] [--nostop]`: removes a watcher, stopping its processes unless nostop. */
-export const rm: Command<Watcher> = {
+export const rm: ChangeCommand<Watcher> = {
   name: "rm",
   summary: "Remove a watcher",
   help: `Remove a watcher
@@ -45,8 +38,10 @@ Options:
     checkTypes(props, { name: "string", nostop: "boolean", waiting: "boolean" });
   },
   check: (arbiter, props) => getWatcher(arbiter, props.name),
-  async execute(arbiter, props, watcher) {
-    await arbiter.removeWatcher(stillThere(arbiter, watcher).name, props.nostop === true);
+  async execute(change, props, watcher) {
+    if (!change.arbiter.watchers.includes(watcher))
+      throw new MessageError(`program ${watcher.name} not found`);
+    await change.removeWatcher(watcher.name, props.nostop === true);
   },
   message(line) {
     checkArgs(line, 1, 1);

@@ -1,10 +1,10 @@
 import { watcherConfig } from "../../config/watcher.js";
 import type { WatcherConfig } from "../../config/types.js";
 import type { Watcher } from "../../core/watcher.js";
-import type { Command } from "../command.js";
+import type { ChangeCommand } from "../command.js";
 import { ArgumentError } from "../protocol.js";
 import { applyOptions, convertOption, validateOptions } from "../watcher-options.js";
-import { checkTypes, getWatcher, okOutput, requireProps, stillThere, WAITING } from "./util.js";
+import { checkTypes, getWatcher, okOutput, requireProps, WAITING } from "./util.js";
 
 /**
  * Lays wire options over a config and checks the result as the loader would (a ConfigError,
@@ -19,7 +19,7 @@ export function buildConfig(
 }
 
 /** `set NAME KEY VALUE [KEY VALUE...] [--waiting]`. */
-export const set: Command<Watcher> = {
+export const set: ChangeCommand<Watcher> = {
   name: "set",
   summary: "Set a watcher option",
   help: `Set a watcher option
@@ -53,14 +53,14 @@ Command line:
     buildConfig(watcher.config, props.options as Record<string, unknown>);
     return watcher;
   },
-  async execute(arbiter, props, watcher) {
-    stillThere(arbiter, watcher);
+  async execute(change, props, watcher) {
+    const changes = change.watcher(watcher);
     const next = buildConfig(watcher.config, props.options as Record<string, unknown>);
     // applyConfig publishes `updated` per option and spawns or stops to the new numprocesses.
     // A stream that cannot open (a bad path) is a ConfigError: the caller's mistake, in one line.
     const updates = Object.keys(props.options as Record<string, unknown>).length;
-    await watcher.applyConfig({ ...next.config, name: watcher.name }, updates);
-    if (next.restart && watcher.isActive()) await watcher.reload(true);
+    await changes.applyConfig({ ...next.config, name: watcher.name }, updates);
+    if (next.restart && watcher.isActive()) await changes.reload(true);
   },
   message(line) {
     if (line.args.length < 3) throw new ArgumentError("Invalid number of arguments");

@@ -1,15 +1,7 @@
 import type { Watcher } from "../../core/watcher.js";
-import type { Command } from "../command.js";
+import type { ChangeCommand } from "../command.js";
 import { ArgumentError, MessageError } from "../protocol.js";
-import {
-  checkPid,
-  checkTypes,
-  stillThere,
-  intArg,
-  okOutput,
-  requireProps,
-  toSignum,
-} from "./util.js";
+import { checkPid, checkTypes, intArg, okOutput, requireProps, toSignum } from "./util.js";
 
 /**
  * The signal number of a request: `signum` as Circus 0.19 names it, or `signal` as the
@@ -22,7 +14,7 @@ function normalize(props: Record<string, unknown>): void {
 }
 
 /** `signal NAME [PID] [--children] [--recursive] SIGNUM`. */
-export const signal: Command<Watcher> = {
+export const signal: ChangeCommand<Watcher> = {
   name: "signal",
   summary: "Send a signal",
   help: `Send a signal
@@ -77,12 +69,11 @@ Options:
     props.signum = toSignum(props.signum);
   },
   check: checkPid,
-  async execute(arbiter, props, plan) {
-    const watcher = stillThere(arbiter, plan);
+  async execute(change, props, watcher) {
     const signum = props.signum as number;
     const children = props.children === true;
     const recursive = props.recursive === true;
-    await watcher.sendSignal(signum, {
+    await change.watcher(watcher).sendSignal(signum, {
       pid: props.pid as number | undefined,
       childPid: props.childpid as number | undefined,
       // --children: the children only; --recursive: the process and every descendant.

@@ -3,19 +3,11 @@
  * or pattern picks the watchers; one match is handled by the watcher itself, several by the
  * arbiter in priority order, none named by the arbiter for every watcher.
  */
-import type { Arbiter } from "../../core/arbiter.js";
+import type { Arbiter, Change } from "../../core/arbiter.js";
 import type { Watcher } from "../../core/watcher.js";
-import type { Command, CommandLine } from "../command.js";
-import { ArgumentError } from "../protocol.js";
-import {
-  checkMatch,
-  checkTypes,
-  MATCH,
-  matchWatchers,
-  okOutput,
-  stillThere,
-  WAITING,
-} from "./util.js";
+import type { ChangeCommand, CommandLine } from "../command.js";
+import { ArgumentError, MessageError } from "../protocol.js";
+import { checkMatch, checkTypes, MATCH, matchWatchers, okOutput, WAITING } from "./util.js";
 
 export type Action = "start" | "stop" | "restart";
 
@@ -28,10 +20,6 @@ function validateStartStop(props: Record<string, unknown>): void {
 /** Before queueing: the pattern must match a watcher; the plan is the watchers it matched. */
 function checkStartStop(arbiter: Arbiter, props: Record<string, unknown>): Watcher[] | null {
   return props.name === undefined ? null : matchWatchers(arbiter, props);
-}
-
-async function stopAll(watchers: Watcher[]): Promise<void> {
-  await Promise.all(watchers.map((w) => w.stop()));
 }
 
 /**
@@ -56,31 +44,34 @@ export async function pidChanges(
 
 /** Runs the action; a single named watcher answers `{"info": ...}` when waited for. */
 async function runStartStop(
-  arbiter: Arbiter,
+  change: Change,
   matched: Watcher[] | null,
   action: Action,
 ): Promise<Record<string, unknown> | void> {
   if (matched === null) {
-    if (action !== "start") await arbiter.stopWatchers();
-    if (action !== "stop") await arbiter.startWatchers();
+    if (action !== "start") await change.stopWatchers();
+    if (action !== "stop") await change.startWatchers();
     return;
   }
   // Those a change queued before this one removed are gone; none left is an unknown name.
-  const watchers = matched.filter((w) => arbiter.watchers.includes(w));
-  if (watchers.length === 0) stillThere(arbiter, matched[0] as Watcher);
+  const watchers = matched.filter((w) => change.arbiter.watchers.includes(w));
+  if (watchers.length === 0)
+    throw new MessageError(`program ${String(matched[0]?.name)} not found`);
   if (watchers.length === 1) {
     const watcher = watchers[0] as Watcher;
+    const changes = change.watcher(watcher);
     if (action === "stop") {
-      await watcher.stop();
+      await changes.stop();
       return { info: null };
     }
-    const run = action === "start" ? () => watcher.start() : () => watcher.restart();
+    const run = action === "start" ? () => changes.start() : () => changes.restart();
     return { info: await pidChanges(watcher, run, action === "restart") };
   }
   const byPriority = [...watchers].sort((a, b) => b.config.priority - a.config.priority);
-  if (action !== "start") await stopAll([...byPriority].reverse());
+  if (action !== "start")
+    await Promise.all([...byPriority].reverse().map((w) => change.watcher(w).stop()));
   // As Circus's start_watchers: by priority, autostart watchers only.
-  if (action !== "stop") await arbiter.startWatchers(byPriority);
+  if (action !== "stop") await change.startWatchers(byPriority);
 }
 
 /** `[name] [--waiting] [--match=...]` into properties. */
@@ -97,7 +88,7 @@ function startStopMessage(line: CommandLine): Record<string, unknown> {
  * The start, stop or restart command: the three differ only in their action and words.
  * `does` completes "This command ..." in the help.
  */
-export function startStopCommand(action: Action, does: string): Command<Watcher[] | null> {
+export function startStopCommand(action: Action, does: string): ChangeCommand<Watcher[] | null> {
   const title = `${action[0]?.toUpperCase()}${action.slice(1)} watchers`;
   return {
     name: action,
@@ -134,7 +125,7 @@ Options:
     watcherArgs: [0],
     validate: validateStartStop,
     check: checkStartStop,
-    execute: (arbiter, _props, matched) => runStartStop(arbiter, matched, action),
+    execute: (change, _props, matched) => runStartStop(change, matched, action),
     message: startStopMessage,
     consoleOutput: (reply) => okOutput(reply),
   };

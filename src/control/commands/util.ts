@@ -16,16 +16,6 @@ export function getWatcher(arbiter: Arbiter, name: unknown): Watcher {
   return watcher;
 }
 
-/**
- * The watcher `check` found, when `execute`'s turn comes: MessageError `program NAME not
- * found` when a change queued before removed it.
- */
-export function stillThere(arbiter: Arbiter, watcher: Watcher): Watcher {
-  if (!arbiter.watchers.includes(watcher))
-    throw new MessageError(`program ${watcher.name} not found`);
-  return watcher;
-}
-
 /** Throws unless every name is present (Circus's `message invalid 'x' is missing`). */
 export function requireProps(props: Record<string, unknown>, names: string[]): void {
   for (const name of names)
