@@ -25,6 +25,28 @@ export function respawnDelay(quickDeaths: number): number {
   return quickDeaths <= 1 ? 0 : Math.min(5000, 50 * 2 ** (quickDeaths - 2));
 }
 
+/**
+ * max_age: calls `retire` once the process has lived max_age seconds (plus up to
+ * max_age_variance); the timer is kept in `timers` (cleared by a stop) and ends with it.
+ */
+export function watchAge(
+  p: Process,
+  config: WatcherConfig,
+  timers: Set<NodeJS.Timeout>,
+  retire: () => unknown,
+): void {
+  const life = config.maxAge + Math.random() * config.maxAgeVariance;
+  const timer = setTimeout(() => {
+    timers.delete(timer);
+    void retire();
+  }, life * 1000);
+  timers.add(timer);
+  p.once("exit", () => {
+    clearTimeout(timer);
+    timers.delete(timer);
+  });
+}
+
 /** What a process is spawned with besides its wid. */
 export interface SpawnContext {
   config: WatcherConfig;

@@ -9,7 +9,7 @@ import { OnDemand } from "./on-demand.js";
 import { circusExitCode, type Process, type ProcessExit } from "./process.js";
 import type { OutputStream } from "../streams/index.js";
 import { SerialQueue } from "./serial-queue.js";
-import { Spawner } from "./spawner.js";
+import { Spawner, watchAge } from "./spawner.js";
 import {
   killProcess,
   signalProcess,
@@ -162,9 +162,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   /** Loads the hooks and opens the streams, so that a bad reference fails at startup. */
   async prepare(): Promise<void> {
-    // circusd prepares before it binds sockets (to fail early), the arbiter again at start:
-    // a user stream must not be built twice.
-    if (this.prepared) return;
+    if (this.prepared) return; // by circusd (to fail early), then again by the arbiter
     await loadHooks(this.hooks, this.config);
     await this.output.load(this.config);
     this.prepared = true;
@@ -393,18 +391,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     if (p.stdout) this.output.attach(p.pid, "stdout", p.stdout);
     if (p.stderr) this.output.attach(p.pid, "stderr", p.stderr);
     p.once("exit", (exit: ProcessExit) => this.reap(p, exit));
-    if (this.config.maxAge > 0) {
-      const life = this.config.maxAge + Math.random() * this.config.maxAgeVariance;
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        void this.retire(p);
-      }, life * 1000);
-      this.timers.add(timer);
-      p.once("exit", () => {
-        clearTimeout(timer);
-        this.timers.delete(timer);
-      });
-    }
+    if (this.config.maxAge > 0) watchAge(p, this.config, this.timers, () => this.retire(p));
     if (logger.enabled("debug")) {
       logger.debug(`${this.name}: spawned process ${p.pid} (wid ${p.wid}): ${p.argv.join(" ")}`);
     }
@@ -485,9 +472,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   /** Runs a hook and publishes its outcome; true when the caller may go on. */
   hook(name: HookName, extra: HookExtra = {}): Promise<boolean> {
-    return this.hooks.runReported(name, { watcher: this, arbiter: this.host, ...extra }, (t, d) =>
-      this.notify(t, d),
-    );
+    if (!this.hooks.has(name)) return Promise.resolve(true); // most watchers have none
+    const ctx = { watcher: this, arbiter: this.host, ...extra };
+    return this.hooks.runReported(name, ctx, (t, d) => this.notify(t, d));
   }
 
   /** The extended_stats hook, which adds figures to a process's stats mapping. */
