@@ -2,7 +2,6 @@
  * The library's entry: `getArbiter`, as Circus's `get_arbiter`, builds the arbiter circusd
  * runs, served on the same endpoints, from plain objects with every default applied.
  */
-import { CIRCUS_DEFAULTS } from "./config/defaults.js";
 import { PLUGIN_WATCHER_DEFAULTS } from "./config/plugin.js";
 import { socketConfig } from "./config/socket.js";
 import type { CircusOptions, PluginConfig, SocketConfig, WatcherConfig } from "./config/types.js";
@@ -73,11 +72,7 @@ export function getArbiter(watchers: WatcherInput[], options: ArbiterOptions = {
   if (procName !== undefined) serve.procName = procName;
   return new ServedArbiter(
     watchers.map((w) => watcherConfig(w)),
-    {
-      ...CIRCUS_DEFAULTS,
-      ...circus,
-      endpoint: controller ?? circus.endpoint ?? CIRCUS_DEFAULTS.endpoint,
-    },
+    controller === undefined ? circus : { ...circus, endpoint: controller },
     (sockets ?? []).map((s) => socketConfig(s)),
     (plugins ?? []).map(pluginConfig),
     serve,

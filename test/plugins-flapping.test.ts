@@ -8,7 +8,14 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { makeTempDir, refusal, startCircusd, waitFor, writeConfig } from "./helpers/circusd.js";
+import {
+  iniSection,
+  makeTempDir,
+  refusal,
+  startCircusd,
+  waitFor,
+  writeConfig,
+} from "./helpers/circusd.js";
 import { connect, listen, type EventLog, type RawClient } from "./helpers/control.js";
 import { cleanupEachTest } from "./helpers/cleanup.js";
 
@@ -16,9 +23,7 @@ cleanupEachTest();
 
 /** A watcher whose processes exit at once with code 1 (the test folder marks circusd). */
 function crashing(name: string, options: Record<string, string | number> = {}): string {
-  const lines = [`[watcher:${name}]`, "cmd = /bin/sh -c 'exit 1'"];
-  for (const [key, value] of Object.entries(options)) lines.push(`${key} = ${String(value)}`);
-  return `${lines.join("\n")}\n\n`;
+  return iniSection(`watcher:${name}`, ["cmd = /bin/sh -c 'exit 1'"], options) + "\n";
 }
 
 /** The start/stop events of one watcher, in order, with their arrival time. */

@@ -9,7 +9,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { parseInfo, parseRedisUrl } from "../src/plugins/builtin/redis-observer.js";
-import { isGone, makeTempDir, ROOT, refusal, startCircusd, waitFor } from "./helpers/circusd.js";
+import {
+  iniSection,
+  isGone,
+  makeTempDir,
+  ROOT,
+  refusal,
+  startCircusd,
+  waitFor,
+} from "./helpers/circusd.js";
 import { connect } from "./helpers/control.js";
 import { freePort } from "./helpers/ctl.js";
 import { onePid, watcherPids as pids } from "./helpers/plugins.js";
@@ -46,17 +54,16 @@ function requests(file: string): { pid: number; mode: string }[] {
 
 /** Sections of a flaky-http.mjs watcher `web` and an HttpObserver on it. */
 function httpConfig(dir: string, port: number, plugin: Record<string, string | number>): string {
-  const lines = [
-    "[watcher:web]",
-    `cmd = ${process.execPath} ${FLAKY_HTTP} --port ${port} --mode-file ${dir}/mode --log ${dir}/requests.jsonl`,
-    "graceful_timeout = 1",
-    "",
-    "[plugin:http]",
-    "use = circus.plugins.http_observer.HttpObserver",
-    `check_url = http://127.0.0.1:${port}/health`,
-  ];
-  for (const [key, value] of Object.entries(plugin)) lines.push(`${key} = ${value}`);
-  return `${lines.join("\n")}\n`;
+  const cmd = `${process.execPath} ${FLAKY_HTTP} --port ${port} --mode-file ${dir}/mode --log ${dir}/requests.jsonl`;
+  return (
+    iniSection("watcher:web", [`cmd = ${cmd}`, "graceful_timeout = 1"]) +
+    "\n" +
+    iniSection("plugin:http", [], {
+      use: "circus.plugins.http_observer.HttpObserver",
+      check_url: `http://127.0.0.1:${port}/health`,
+      ...plugin,
+    })
+  );
 }
 
 describe("HttpObserver", () => {

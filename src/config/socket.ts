@@ -42,7 +42,7 @@ const SOCKET_FIELDS = {
  * @throws ConfigError for any bad value.
  */
 export function socketFromSection(view: SectionView): SocketConfig {
-  const name = view.nameAfter("socket").toLowerCase();
+  const name = view.nameAfter("socket");
   const input: Partial<SocketConfig> = {};
   for (const option of applyFields(view, SOCKET_FIELDS, input).keys()) {
     if (!warnIfMisspelled(view, option, Object.keys(SOCKET_FIELDS), "ignored")) {

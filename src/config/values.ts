@@ -216,3 +216,8 @@ export function closestName(
   }
   return best;
 }
+
+/** A plain object (a JSON or YAML mapping): not null, not an array. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -14,6 +14,7 @@ import { parseSignal } from "../sys/signals.js";
 import type { SectionView } from "./section.js";
 import { HOOK_NAMES, type HookName, type HookRef, type WatcherConfig } from "./types.js";
 import {
+  isObject,
   closestName,
   parseBool,
   parseId,
@@ -435,11 +436,6 @@ function defaultWorkingDir(): string {
 
 function isHook(name: string): name is HookName {
   return (HOOK_NAMES as readonly string[]).includes(name);
-}
-
-/** A JSON object (not an array, not null). */
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isStringArray(value: unknown): value is string[] {

@@ -5,7 +5,6 @@
  */
 import type { CircusOptions, PluginConfig, SocketConfig, WatcherConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
-import { Watcher } from "../core/watcher.js";
 import { Controller } from "./controller.js";
 import { Discovery } from "./discovery.js";
 import { pluginWatchers } from "./plugin-watcher.js";
@@ -55,9 +54,14 @@ export class ServedArbiter extends Arbiter {
     plugins: PluginConfig[] = [],
     private readonly serve: ServeOptions = {},
   ) {
-    super(watchers, options, sockets, plugins);
-    for (const config of this.pluginWatchers(plugins, this.options))
-      this.attach(new Watcher(config));
+    const runner = serve.pluginRunner;
+    super(
+      watchers,
+      options,
+      sockets,
+      plugins,
+      runner ? (p, circus) => pluginWatchers(p, circus, runner) : undefined,
+    );
     const unsupported = checkSupported({
       circus: this.options,
       watchers,
@@ -65,19 +69,6 @@ export class ServedArbiter extends Arbiter {
       plugins,
     });
     if (unsupported) throw unsupported;
-  }
-
-  protected override get runsPlugins(): boolean {
-    return true;
-  }
-
-  protected override pluginWatchers(
-    plugins: PluginConfig[],
-    options: CircusOptions,
-  ): WatcherConfig[] {
-    const runner = this.serve.pluginRunner;
-    if (!runner) return super.pluginWatchers(plugins, options);
-    return pluginWatchers(plugins, options, runner);
   }
 
   /**

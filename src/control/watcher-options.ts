@@ -5,13 +5,13 @@
  */
 import {
   familyOf,
-  isObject,
   KEY_FAMILIES,
   WATCHER_OPTIONS,
   WIRE_TYPES,
   wireOption,
 } from "../config/watcher-options.js";
 import type { WatcherConfig } from "../config/types.js";
+import { isObject } from "../config/values.js";
 import { pyRepr, pyStr } from "../python/repr.js";
 import { ArgumentError, MessageError } from "./protocol.js";
 

@@ -52,6 +52,19 @@ export class ArbiterError extends Error {
   override name = "ArbiterError";
 }
 
+/** Builds the watchers that run the active plugins. */
+export type PluginWatchers = (plugins: PluginConfig[], options: CircusOptions) => WatcherConfig[];
+
+/** A bare arbiter's plugins: an active one is refused, having no endpoint to talk to. */
+function refusePlugins(plugins: PluginConfig[]): WatcherConfig[] {
+  const active = plugins.find((p) => p.active);
+  if (active)
+    throw new ArbiterError(
+      `plugin ${active.name}: plugins need the control endpoint; use getArbiter() or ServedArbiter`,
+    );
+  return [];
+}
+
 /** What an arbiter emits. */
 export interface ArbiterEvents {
   /** An event of one of its watchers. */
@@ -101,42 +114,28 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   /** Children are not Node handles: this keeps the event loop alive while the arbiter runs. */
   private keepAlive: NodeJS.Timeout | null = null;
 
+  /**
+   * @param pluginWatchers - builds the watchers that run the plugins (`plugin:NAME`). A plugin
+   * talks to the arbiter through its control endpoint, which a bare arbiter does not have:
+   * without this, an active plugin is refused ({@link ServedArbiter} gives it).
+   */
   constructor(
     watchers: WatcherConfig[],
     options: Partial<CircusOptions> = {},
     sockets: SocketConfig[] = [],
     plugins: PluginConfig[] = [],
+    private readonly pluginWatchers: PluginWatchers = refusePlugins,
   ) {
     super();
     this.options = { ...CIRCUS_DEFAULTS, ...options };
     this.sockets = sockets;
     this.plugins = plugins;
-    for (const config of watchers) this.attach(new Watcher(config));
-    // A ServedArbiter attaches its plugins' watchers once it is built.
-    if (!this.runsPlugins) this.pluginWatchers(plugins, this.options);
-  }
-
-  /** Whether this arbiter runs plugins: a {@link ServedArbiter} does, having the endpoint. */
-  protected get runsPlugins(): boolean {
-    return false;
-  }
-
-  /**
-   * The watchers that run the plugins (`plugin:NAME`). A plugin talks to the arbiter through
-   * its control endpoint, which a bare arbiter does not have: an active plugin is refused
-   * here, and run by a {@link ServedArbiter}.
-   */
-  protected pluginWatchers(plugins: PluginConfig[], _options: CircusOptions): WatcherConfig[] {
-    const active = plugins.find((p) => p.active);
-    if (active)
-      throw new ArbiterError(
-        `plugin ${active.name}: plugins need the control endpoint; use getArbiter() or ServedArbiter`,
-      );
-    return [];
+    for (const config of [...watchers, ...pluginWatchers(plugins, this.options)])
+      this.attach(new Watcher(config));
   }
 
   /** Takes a watcher in: its events become the arbiter's, its changes go through the queue. */
-  protected attach(watcher: Watcher): Watcher {
+  private attach(watcher: Watcher): Watcher {
     if (this.getWatcher(watcher.name))
       throw new ArbiterError(`watcher ${watcher.name} already exists`);
     this.watcherChanges.set(watcher, watcher.attach(this));

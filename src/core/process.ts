@@ -47,8 +47,6 @@ export interface ProcessOptions {
   fds?: [number, number][];
   /** Other options usable as `$(circus.OPTION)` in cmd and args. */
   formatOptions?: Record<string, string | number | boolean | null>;
-  /** Where the process runs: the OS's process table unless a test gives a fake one. */
-  table?: ProcessTable;
 }
 
 /** How a process ended. */
@@ -128,11 +126,13 @@ export class Process extends EventEmitter {
   /** Set by the watcher when it asked this process to stop, so its exit is no crash. */
   stopping = false;
   private readonly cpu: CpuSample = { ticks: 0, at: 0 };
-  private readonly table: ProcessTable;
-
-  private constructor(options: ProcessOptions, argv: string[], child: Child) {
+  private constructor(
+    options: ProcessOptions,
+    argv: string[],
+    child: Child,
+    private readonly table: ProcessTable,
+  ) {
     super();
-    this.table = options.table ?? osProcessTable;
     this.name = options.name;
     this.wid = options.wid;
     this.argv = argv;
@@ -147,10 +147,16 @@ export class Process extends EventEmitter {
     });
   }
 
-  /** Starts a process; throws a SpawnError when the program cannot run. */
-  static async spawn(options: ProcessOptions): Promise<Process> {
+  /**
+   * Starts a process (in `table`, the OS's unless a test gives a fake one); throws a
+   * SpawnError when the program cannot run.
+   */
+  static async spawn(
+    options: ProcessOptions,
+    table: ProcessTable = osProcessTable,
+  ): Promise<Process> {
     const argv = buildArgv(options);
-    const child = (options.table ?? osProcessTable).spawn({
+    const child = table.spawn({
       argv,
       executable: options.executable ?? undefined,
       cwd: options.workingDir ?? undefined,
@@ -164,7 +170,7 @@ export class Process extends EventEmitter {
       stderr: options.closeChildStderr ? "null" : "pipe",
       fds: options.fds,
     });
-    return new Process(options, argv, child);
+    return new Process(options, argv, child, table);
   }
 
   /** Seconds since the process started. */

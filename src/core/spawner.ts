@@ -99,10 +99,8 @@ export class Spawner {
     let fresh: Record<string, number> = {};
     try {
       fresh = bindSiblings(ctx.config, this.siblings);
-      const p = await Process.spawn({
-        ...processOptions(ctx.config, wid, ctx.ids, ctx.env, this.socketFds, fresh),
-        table: this.table,
-      });
+      const options = processOptions(ctx.config, wid, ctx.ids, ctx.env, this.socketFds, fresh);
+      const p = await Process.spawn(options, this.table);
       adopt(p);
       return p;
     } finally {

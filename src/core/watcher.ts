@@ -33,9 +33,8 @@ export type * from "./watcher-types.js";
  * Runs `numprocesses` processes of one command and keeps them alive. Emits `event`
  * ({@link WatcherEvent}) for spawn, reap, kill, start, stop, updated and hook outcomes.
  *
- * Its state changes (start, stop, restart, reload, setNumprocesses, applyConfig, sendSignal,
- * kill) go through its arbiter's queue, one at a time; a watcher on its own has a queue of
- * its own. What it does by itself to keep its processes alive (respawn, max_age, giving up
+ * Its state changes (the methods of {@link WatcherChanges}) go through its arbiter's queue,
+ * one at a time; a watcher on its own has a queue of its own. What it does by itself to keep its processes alive (respawn, max_age, giving up
  * after max_retry) does not wait in that queue.
  */
 export class Watcher extends EventEmitter<WatcherEvents> {

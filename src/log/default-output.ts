@@ -7,7 +7,7 @@
 import { StreamHandler, WatchedFileHandler, type Handler } from "./handlers.js";
 import { CIRCUS_DATE_FORMAT, CIRCUS_SYSLOG_DATE_FORMAT, circusFormatter } from "./logger.js";
 import { fail, install, systemMessage } from "./plan.js";
-import { FACILITIES, SysLogHandler, type SyslogAddress } from "./syslog-handler.js";
+import { FACILITIES, facilityNumber, SysLogHandler, type SyslogAddress } from "./syslog-handler.js";
 
 /** The handler for a `syslog://` output (throws LoggingConfigError). */
 function syslogOutput(output: string): SysLogHandler {
@@ -21,7 +21,8 @@ function syslogOutput(output: string): SysLogHandler {
   }
   const query = decodeURIComponent(url.search.replace(/^\?/, ""));
   const facility = query === "" ? "user" : query;
-  if (!(facility in FACILITIES)) {
+  const number = facilityNumber(facility);
+  if (number === undefined) {
     fail(
       `unknown syslog facility ${JSON.stringify(facility)} in ${JSON.stringify(output)} (known: ${Object.keys(FACILITIES).join(", ")})`,
     );
@@ -37,7 +38,7 @@ function syslogOutput(output: string): SysLogHandler {
     }
     address = socketPath;
   }
-  return new SysLogHandler(address, FACILITIES[facility]!);
+  return new SysLogHandler(address, number);
 }
 
 /** The handler for a `logoutput` value and its date format (throws LoggingConfigError). */

@@ -3,6 +3,7 @@
  * version 1, formatters, handlers, loggers and root; filters, factories and incremental
  * configurations are refused by name.
  */
+import { isObject } from "../config/values.js";
 import type { Formatter } from "./formatter.js";
 import type { Handler } from "./handlers.js";
 import {
@@ -15,10 +16,6 @@ import {
 } from "./handler-factory.js";
 import { closingOnError, emptyPlan, fail, type LoggerPlan, type Plan } from "./plan.js";
 import { NOTSET } from "./record.js";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function checkKeys(obj: Record<string, unknown>, allowed: string[], where: string): void {
   for (const key of Object.keys(obj)) {
@@ -40,15 +37,10 @@ function noFilters(value: unknown, where: string): void {
   fail(`${where}: filters are not supported`);
 }
 
-function nameList(
-  value: unknown,
-  where: string,
-  handlers: Map<string, Handler>,
-  kind = "handlers",
-): Handler[] {
+function nameList(value: unknown, where: string, handlers: Map<string, Handler>): Handler[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
-    fail(`${where}: expected a list of ${kind} names`);
+    fail(`${where}: expected a list of handlers names`);
   }
   return (value as string[]).map((name) => {
     const h = handlers.get(name);

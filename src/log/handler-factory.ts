@@ -15,7 +15,7 @@ import {
 } from "./handlers.js";
 import { fail, LoggingConfigError, systemMessage } from "./plan.js";
 import { levelNumber } from "./record.js";
-import { FACILITIES, SysLogHandler, type SyslogAddress } from "./syslog-handler.js";
+import { FACILITIES, facilityNumber, SysLogHandler, type SyslogAddress } from "./syslog-handler.js";
 import { TimedRotatingFileHandler } from "./timed-rotating-handler.js";
 
 const words = (text: string): string[] => text.split(" ");
@@ -155,12 +155,13 @@ function syslogAddress(a: Arguments): SyslogAddress {
 function syslogFacility(a: Arguments): number {
   const f = a.kwargs["facility"];
   if (typeof f === "string") {
-    if (!(f in FACILITIES)) {
+    const number = facilityNumber(f);
+    if (number === undefined) {
       fail(
         `${a.at("facility")}: unknown facility ${show(f)} (known: ${Object.keys(FACILITIES).join(", ")})`,
       );
     }
-    return FACILITIES[f]!;
+    return number;
   }
   if (typeof f === "number") {
     if (!Number.isInteger(f) || f < 0 || f > 23)

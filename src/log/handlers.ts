@@ -145,8 +145,7 @@ export class FileHandler extends Handler {
 
   protected write(line: string): void {
     if (this.fd === null) this.open();
-    writeAllSync(this.fd!, line);
-    this.size += Buffer.byteLength(line);
+    this.size += writeAllSync(this.fd!, line);
   }
 
   protected emit(record: LogRecord): void {

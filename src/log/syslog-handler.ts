@@ -51,12 +51,17 @@ const PRIORITIES: Record<string, number> = {
   LOG_DEBUG: 7,
 };
 
+/** A facility's number by its name (`user`, `local0`); undefined for an unknown one. */
+export function facilityNumber(name: string): number | undefined {
+  return Object.hasOwn(FACILITIES, name) ? FACILITIES[name] : undefined;
+}
+
 /** A `SysLogHandler.LOG_*` class constant: a priority or an (unshifted) facility. */
 export function syslogConstant(name: string): number | undefined {
   if (Object.hasOwn(PRIORITIES, name)) return PRIORITIES[name];
   if (!/^LOG_[A-Z0-9]+$/.test(name)) return undefined;
   const facility = name === "LOG_SOLCRON" ? "solaris-cron" : name.slice(4).toLowerCase();
-  return Object.hasOwn(FACILITIES, facility) ? FACILITIES[facility] : undefined;
+  return facilityNumber(facility);
 }
 
 /** The syslog severity of each level, as Python's SysLogHandler.mapPriority. */

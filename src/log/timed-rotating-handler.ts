@@ -1,5 +1,5 @@
 /** Python's `logging.handlers.TimedRotatingFileHandler`, on the shared rollover schedule. */
-import { existsSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, renameSync, unlinkSync } from "node:fs";
 import { staleDatedBackups } from "../python/backups.js";
 import { RolloverSchedule, rolloverRule } from "../python/rollover.js";
 import { strftime } from "../python/strftime.js";
@@ -13,8 +13,6 @@ const SUFFIXES: Record<string, { suffix: string; extMatch: RegExp }> = {
   S: { suffix: "%Y-%m-%d_%H-%M-%S", extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}(\.\w+)?$/ },
   M: { suffix: "%Y-%m-%d_%H-%M", extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}-\d{2}(\.\w+)?$/ },
   H: { suffix: "%Y-%m-%d_%H", extMatch: /^\d{4}-\d{2}-\d{2}_\d{2}(\.\w+)?$/ },
-  D: DAILY,
-  MIDNIGHT: DAILY,
 };
 
 /** A new file every interval (or at midnight), the old one renamed for its first moment. */
@@ -44,13 +42,7 @@ export class TimedRotatingFileHandler extends FileHandler {
     super(filename, "a", delay);
     this.when = rule.when;
     ({ suffix: this.suffix, extMatch: this.extMatch } = SUFFIXES[rule.when] ?? DAILY);
-    let start: number;
-    try {
-      start = Math.floor(statSync(this.filename).mtimeMs / 1000);
-    } catch {
-      start = Math.floor(Date.now() / 1000);
-    }
-    this.schedule = new RolloverSchedule(rule, interval, utc, start);
+    this.schedule = RolloverSchedule.forFile(rule, interval, utc, this.filename);
   }
 
   doRollover(): void {

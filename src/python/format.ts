@@ -105,7 +105,8 @@ export function percentFormat(value: unknown, spec: PercentSpec): string {
     body = conv === "s" ? pyStr(value) : conv === "r" ? pyRepr(value) : pyAscii(value);
     if (precision >= 0) body = [...body].slice(0, precision).join("");
   }
-  const length = sign.length + [...body].length;
+  // Counted only when a width asks (every field of every log line goes through here).
+  const length = spec.width > 0 ? sign.length + [...body].length : 0;
   if (spec.width > length) {
     const fill = spec.width - length;
     if (flags.includes("-")) return sign + body + " ".repeat(fill);
@@ -224,7 +225,7 @@ export function formatValue(value: unknown, spec: BraceSpec): string {
             : pyFloatRepr(x).replace(/^-/, "");
     }
   }
-  const length = sign.length + [...body].length;
+  const length = spec.width > 0 ? sign.length + [...body].length : 0;
   let align = spec.align || (isNumber && spec.type !== "s" ? ">" : "<");
   let fill = spec.fill || " ";
   if (!spec.align && spec.zero && isNumber) {

@@ -3,6 +3,7 @@
  * wire (`"graceful_timeout": 30.0` reaches a Python client as a float, and circusctl prints
  * `30.0` as Circus's does).
  */
+import { randomBytes } from "node:crypto";
 import { parse } from "lossless-json";
 import { numberText, PyFloat, pyFloatRepr } from "./repr.js";
 
@@ -75,8 +76,10 @@ function encode(value: unknown, pretty: boolean, indent: string): string {
   return encodeString(String(value));
 }
 
-const FLOAT_MARK = "\u0000float:";
-const MARKED = /"\\u0000float:([^"]*)"/g;
+// A per-process nonce: a string from a user (an option, an output line) cannot carry the mark.
+const NONCE = randomBytes(6).toString("hex");
+const FLOAT_MARK = `\u0000float${NONCE}:`;
+const MARKED = new RegExp(`"\\\\u0000float${NONCE}:([^"]*)"`, "g");
 
 /**
  * Compact JSON for the wire (replies, events): `JSON.stringify`'s speed, with every
@@ -90,5 +93,5 @@ export function wireJson(value: unknown): string {
   } finally {
     PyFloat.encodeJson = null;
   }
-  return text.includes("\\u0000float:") ? text.replace(MARKED, "$1") : text;
+  return text.includes(`\\u0000float${NONCE}:`) ? text.replace(MARKED, "$1") : text;
 }

@@ -25,7 +25,7 @@ export interface PyDict {
  */
 export function parsePyLiteral(
   text: string,
-  resolveName: (name: string) => PyValue | undefined = () => undefined,
+  resolveName: (name: string) => PyValue | undefined,
 ): PyValue {
   let i = 0;
   const fail = (why: string): never => {

@@ -14,6 +14,7 @@
 const DAY = 86_400;
 
 /** A `when` of Python's handler (Circus's `rotate_when`), read. */
+import { statSync } from "node:fs";
 export interface RolloverRule {
   /** Upper-cased: S, M, H, D, MIDNIGHT or W0-W6. */
   readonly when: string;
@@ -70,6 +71,22 @@ export class RolloverSchedule {
   ) {
     this.seconds = rule.unit * interval;
     this.rolloverAt = this.next(start);
+  }
+
+  /** The schedule of a rotating file: its current period began at its mtime, else now. */
+  static forFile(
+    rule: RolloverRule,
+    interval: number,
+    utc: boolean,
+    filename: string,
+  ): RolloverSchedule {
+    let start = Date.now();
+    try {
+      start = statSync(filename).mtimeMs;
+    } catch {
+      // A new file: the first period starts now.
+    }
+    return new RolloverSchedule(rule, interval, utc, Math.floor(start / 1000));
   }
 
   /** Whether the period is over at `now` (epoch seconds). */

@@ -3,7 +3,7 @@
  * at midnight or on a weekday), rotated files named by the time they began, as Python's
  * TimedRotatingFileHandler and Circus's stream of the same name do.
  */
-import { renameSync, rmSync, statSync } from "node:fs";
+import { renameSync, rmSync } from "node:fs";
 import { staleDatedBackups } from "../python/backups.js";
 import { RolloverSchedule, rolloverRule, type RolloverRule } from "../python/rollover.js";
 import { compileStrftime } from "../python/strftime.js";
@@ -59,13 +59,7 @@ export class TimedRotatingFileStream extends FileStream {
     const { suffix, pattern } = SUFFIXES[rule.when] ?? DAILY;
     this.suffix = compileStrftime(suffix);
     this.pattern = pattern;
-    let start = Date.now() / 1000;
-    try {
-      start = statSync(this.filename).mtimeMs / 1000;
-    } catch {
-      // A new file: the first period starts now.
-    }
-    this.schedule = new RolloverSchedule(rule, interval, this.utc, Math.floor(start));
+    this.schedule = RolloverSchedule.forFile(rule, interval, this.utc, this.filename);
   }
 
   protected override append(bytes: Buffer): Promise<void> | undefined {

@@ -14,10 +14,12 @@ function pause(ms: number): void {
 
 /**
  * Writes the whole text to fd before returning, waiting a little (at most ~100 ms) when a
- * non-blocking fd (a pipe) is full; throws the write's error otherwise.
+ * non-blocking fd (a pipe) is full; throws the write's error otherwise. Returns the bytes
+ * written (the text's UTF-8 length).
  */
-export function writeAllSync(fd: number, text: string): void {
+export function writeAllSync(fd: number, text: string): number {
   let data = Buffer.from(text, "utf8");
+  const length = data.length;
   let waits = 0;
   while (data.length > 0) {
     try {
@@ -35,4 +37,5 @@ export function writeAllSync(fd: number, text: string): void {
       throw error;
     }
   }
+  return length;
 }

@@ -4,12 +4,13 @@
  * the record means is for normalize.ts and compare.ts.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { parsePythonJson } from "../../src/python/json.js";
+import { waitFor } from "../helpers/circusd.js";
+import { freePort } from "../helpers/ctl.js";
 import { HOOK_FILES } from "./hooks.js";
 import {
   describeStep,
@@ -40,15 +41,6 @@ export interface RunOptions {
   keep?: boolean;
 }
 
-/** A free TCP port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** Replaces `{tmp}`, `{port}` and `{hooks:fn}` in a text. */
 function fill(text: string, tmp: string, port: number, target: Target): string {
   return text
@@ -63,7 +55,6 @@ function configText(scenario: Scenario, tmp: string, port: number, target: Targe
     "[circus]",
     `endpoint = ipc://${tmp}/control.sock`,
     `pubsub_endpoint = ipc://${tmp}/pubsub.sock`,
-    ...(scenario.circus ? [scenario.circus] : []),
   ].join("\n");
   return `${circus}\n\n${fill(scenario.config, tmp, port, target)}\n`;
 }
@@ -128,7 +119,7 @@ export async function runScenario(
 ): Promise<{ transcript: Transcript; context: RunContext; log: string }> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), `conf-${scenario.name}-`));
   const port = await freePort();
-  for (const [name, text] of Object.entries({ ...HOOK_FILES, ...scenario.files }))
+  for (const [name, text] of Object.entries(HOOK_FILES))
     writeFileSync(path.join(tmp, name), fill(text, tmp, port, target));
   const configPath = path.join(tmp, "circus.ini");
   writeFileSync(configPath, configText(scenario, tmp, port, target));
@@ -255,39 +246,14 @@ async function play(
     if (!running) throw new Error(`${describeStep(step)}: nothing runs under that name`);
     running.child.kill("SIGINT");
     record.output = await running.done;
-  } else if ("read" in step) {
-    let text = "";
-    try {
-      text = readFileSync(path.join(ctx.tmp, step.read), "utf8");
-    } catch {
-      // not written (yet): an empty record
-    }
-    record.output = { stdout: text, stderr: "", code: 0 };
-  } else if ("until" in step) {
-    const { call, props, path: dotted, equals, timeout = 20_000 } = step.until;
-    const deadline = Date.now() + timeout;
-    for (let n = 0; ; n++) {
-      const id = `until-${index}-${n}`;
-      const text = await caller.raw(
-        JSON.stringify({ id, command: call, properties: props ?? {} }),
-        2000,
-        id,
-      );
-      const value = pick(parseReply(text), dotted);
-      if (JSON.stringify(value) === JSON.stringify(equals)) break;
-      if (Date.now() > deadline)
-        throw new Error(`${describeStep(step)}: still ${JSON.stringify(value)}`);
-      await sleep(100);
-    }
   } else if ("sleep" in step) {
     await sleep(step.sleep);
   } else if ("subscribed" in step) {
     const wanted = (ctx.subscribersBefore ?? 0) + step.subscribed;
-    const deadline = Date.now() + 20_000;
-    while (pubsubConnections(ctx.tmp) < wanted) {
-      if (Date.now() > deadline) throw new Error(`${describeStep(step)}: not in 20 s`);
-      await sleep(50);
-    }
+    await waitFor(() => pubsubConnections(ctx.tmp) >= wanted, {
+      timeout: 20_000,
+      message: describeStep(step),
+    });
   }
 }
 

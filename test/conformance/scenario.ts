@@ -14,8 +14,6 @@ export type Props = Record<string, unknown>;
 export type EventOrder = "ordered" | "unordered" | "ignore";
 
 interface StepBase {
-  /** Why the step is there, printed with a failure. */
-  why?: string;
   /** A label that a deliberate difference can name (differences.ts), e.g. "wrong-type". */
   tag?: string;
   /** How this step's events compare (default "ordered"). */
@@ -42,8 +40,6 @@ export interface CallStep extends StepBase {
 /** A request frame sent as it is (bad JSON, a request without id, ...). */
 export interface RawStep extends StepBase {
   raw: string;
-  /** The id the reply will carry (null when the request has none or cannot be read). */
-  replyId?: string | null;
   /** No reply is expected (a cast, or a frame the reference ignores). */
   noReply?: boolean;
 }
@@ -81,17 +77,6 @@ export interface WriteStep extends StepBase {
   text: string;
 }
 
-/** Records the text of a file of the scenario's folder ("" when it does not exist). */
-export interface ReadStep extends StepBase {
-  read: string;
-}
-
-/** Polls a command until a dotted path of its reply equals a value; nothing is recorded. */
-export interface UntilStep {
-  tag?: string;
-  until: { call: string; props?: Props; path: string; equals: unknown; timeout?: number };
-}
-
 /** Waits; nothing is recorded but the events that come meanwhile. */
 export interface SleepStep extends StepBase {
   sleep: number;
@@ -108,16 +93,7 @@ export interface SubscribedStep {
 }
 
 export type Step =
-  | CallStep
-  | RawStep
-  | CtlStep
-  | KillStep
-  | WriteStep
-  | ReadStep
-  | InterruptStep
-  | UntilStep
-  | SubscribedStep
-  | SleepStep;
+  CallStep | RawStep | CtlStep | KillStep | WriteStep | InterruptStep | SubscribedStep | SleepStep;
 
 /** One scenario: a fresh daemon on `config`, driven through `steps`. */
 export interface Scenario {
@@ -130,11 +106,6 @@ export interface Scenario {
    * the reference, JavaScript for ours; see hooks.ts).
    */
   config: string;
-  /** Extra `[circus]` lines. */
-  circus?: string;
-  /** Files written into the folder before the daemon starts (placeholders substituted). */
-  files?: Record<string, string>;
-  /** Each watcher's number of processes once the daemon is up (default: wait until stable). */
   steps: Step[];
 }
 
@@ -166,9 +137,6 @@ export function describeStep(step: Step): string {
   if ("interrupt" in step) return `ctrl-c ${step.interrupt}`;
   if ("kill" in step) return `kill -${step.signal} ${step.kill}`;
   if ("write" in step) return `write ${step.write}`;
-  if ("read" in step) return `read ${step.read}`;
-  if ("until" in step)
-    return `until ${step.until.call} ${step.until.path} == ${JSON.stringify(step.until.equals)}`;
   if ("sleep" in step) return `sleep ${step.sleep}`;
   if ("subscribed" in step) return `until ${step.subscribed} subscribed`;
   return "?";

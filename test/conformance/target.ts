@@ -4,7 +4,8 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CIRCUSD, processTable } from "../helpers/circusd.js";
+import { childrenOf } from "../../src/sys/proc.js";
+import { CIRCUSD } from "../helpers/circusd.js";
 import { CIRCUSCTL } from "../helpers/ctl.js";
 
 /** What a scenario runs against. */
@@ -56,7 +57,7 @@ export class Daemon {
 
   /** Stops the daemon (SIGTERM, then SIGKILL) and kills whatever of its tree is left. */
   async stop(): Promise<void> {
-    const tree = descendants(this.pid);
+    const tree = childrenOf(this.pid, true);
     if (!this.exited) this.child.kill("SIGTERM");
     const timeout = new AbortController();
     const stopped = await Promise.race([
@@ -65,7 +66,7 @@ export class Daemon {
     ]);
     timeout.abort();
     if (!stopped) this.child.kill("SIGKILL");
-    for (const pid of [...tree, ...descendants(this.pid)]) {
+    for (const pid of [...tree, ...childrenOf(this.pid, true)]) {
       try {
         process.kill(pid, "SIGKILL");
       } catch {
@@ -74,22 +75,6 @@ export class Daemon {
     }
     await this.done;
   }
-}
-
-/** Every descendant of a pid, from /proc. */
-export function descendants(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const { pid, ppid } of processTable())
-    children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-  const found: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    for (const child of children.get(queue.shift() as number) ?? []) {
-      found.push(child);
-      queue.push(child);
-    }
-  }
-  return found;
 }
 
 /** What a command printed and how it ended. */
@@ -125,12 +110,4 @@ export function start(argv: string[], options: { cwd?: string; timeout?: number 
     }),
   );
   return { child, done };
-}
-
-/** Runs a command to its end: stdout, stderr and the exit status. */
-export function run(
-  argv: string[],
-  options: { cwd?: string; timeout?: number } = {},
-): Promise<RunResult> {
-  return start(argv, options).done;
 }

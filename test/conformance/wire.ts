@@ -56,7 +56,7 @@ export class Caller {
       const index = this.replies.findIndex((r) => {
         const replyId = idOf(r.text);
         if (id !== undefined) return replyId === id;
-        return !(typeof replyId === "string" && /^(ready|until)-/.test(replyId));
+        return !(typeof replyId === "string" && /^ready-/.test(replyId));
       });
       if (index >= 0) return (this.replies.splice(index, 1)[0] as { text: string }).text;
       await sleep(10);

@@ -3,8 +3,8 @@
  * die when told to (or on the signals they do not ignore), so that back-off, max_age, wids,
  * warmup and escalation run in milliseconds, under mock timers.
  */
-import { constants } from "node:os";
 import type { ProcessTable } from "../../src/index.js";
+import { signalName } from "../../src/sys/signals.js";
 import { SpawnError } from "../../src/sys/spawn.js";
 import type { SpawnSpec, Child } from "../../src/sys/spawn.js";
 
@@ -61,9 +61,8 @@ export class FakeTable implements ProcessTable {
     fake.signals.push(signum);
     if (signum === 0) return true;
     if (signum === 9 || !(this.behaviour.ignores ?? []).includes(signum)) {
-      const name = Object.entries(constants.signals).find(([, n]) => n === signum)?.[0];
       // As a real child: the death is seen after the signal call returns.
-      setImmediate(() => fake.exit(null, (name ?? "SIGTERM") as NodeJS.Signals));
+      setImmediate(() => fake.exit(null, signalName(signum) as NodeJS.Signals));
     }
     return true;
   }
