@@ -3,6 +3,7 @@
  * table (sys/native.ts declares the same names on the JS side).
  */
 #include "module.h"
+#include "spawn-slots.h"
 #include <node_api.h>
 #include <stddef.h>
 
@@ -13,6 +14,8 @@ static const struct {
     {"spawn", js_spawn},
     {"reap", js_reap},
     {"setPipeSize", js_set_pipe_size},
+    {"exitedChild", js_exited_child},
+    {"pipe", js_pipe},
     {"bindSocket", js_bind_socket},
     {"watchReadable", js_watch_readable},
     {"unwatch", js_unwatch},
@@ -21,6 +24,8 @@ static const struct {
 };
 
 static napi_value init(napi_env env, napi_value exports) {
+  /* Now, while circusd's fd table is small: the slots must be low numbers. */
+  slots_init();
   for (size_t i = 0; i < sizeof EXPORTS / sizeof EXPORTS[0]; i++) {
     napi_value fn;
     napi_create_function(env, EXPORTS[i].name, NAPI_AUTO_LENGTH, EXPORTS[i].fn, NULL, &fn);

@@ -10,6 +10,8 @@
 napi_value js_spawn(napi_env env, napi_callback_info info);
 napi_value js_reap(napi_env env, napi_callback_info info);
 napi_value js_set_pipe_size(napi_env env, napi_callback_info info);
+napi_value js_exited_child(napi_env env, napi_callback_info info);
+napi_value js_pipe(napi_env env, napi_callback_info info);
 /* native/sockets.c */
 napi_value js_bind_socket(napi_env env, napi_callback_info info);
 /* native/readable.c */

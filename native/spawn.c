@@ -11,6 +11,7 @@
 #define _GNU_SOURCE
 #include "module.h"
 #include "spawn-plan.h"
+#include "spawn-slots.h"
 #include <node_api.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,10 +33,14 @@
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
+#include <sched.h>
 
 /* The step of the child that failed, reported to the parent through the error pipe. */
-enum stage { SETSID, SETRLIMIT, SETGROUPS, SETGID, SETUID, CHDIR, OPEN_NULL, DUP2, EXECVE };
-static const char *STAGES[] = {"setsid", "setrlimit", "setgroups", "setgid", "setuid",
+enum stage { UNSHARE, SETSID, SETRLIMIT, SETGROUPS, SETGID, SETUID, CHDIR, OPEN_NULL, DUP2, EXECVE };
+static const char *STAGES[] = {"close_range", "setsid", "setrlimit", "setgroups", "setgid", "setuid",
                                "chdir", "open /dev/null", "dup2", "execve"};
 
 struct child_error {
@@ -137,7 +142,59 @@ static void throw_child_error(napi_env env, const struct spawn_plan *p, const st
   throw_errno(env, ce->err, STAGES[ce->stage], detail);
 }
 
-/* vforks and execs; the pid, or -1 with a JS exception pending. */
+/* What the clone child runs: its fds are circusd's slots, its table shared until unshared. */
+struct clone_arg {
+  struct spawn_plan *plan;
+  int errpipe;
+};
+
+static int clone_child(void *arg) {
+  struct clone_arg *a = arg;
+  /* Only the fds below the slots' end are copied: the slots and circusd's first few. */
+  if (syscall(SYS_close_range, (unsigned int)slots_end(), ~0U, CLOSE_RANGE_UNSHARE) < 0)
+    child_fail(a->errpipe, UNSHARE, -1);
+  child_main(a->plan, a->errpipe);
+  return 127;
+}
+
+/* Cleared when the kernel refuses CLOSE_RANGE_UNSHARE (before 5.9): every spawn copies then. */
+static bool unshare_works = true;
+/* The clone child's stack; one spawn at a time, and the parent waits while it runs. */
+static char clone_stack[256 * 1024] __attribute__((aligned(16)));
+
+/*
+ * Starts the child sharing circusd's fd table until it unshares the slots only (see
+ * spawn-slots.c); -2 when the spawn cannot go that way (too many fds, a target on a slot),
+ * for the caller to vfork instead.
+ */
+static pid_t clone_child_with_slots(struct spawn_plan *p, int errpipe) {
+  if (!unshare_works || !slots_init() || p->nfds + 3 > SPAWN_SLOTS) return -2;
+  for (size_t i = 0; i < p->nfds; i++)
+    if (slots_contain(p->fds[i].target)) return -2;
+  int lend[SPAWN_SLOTS];
+  int n = 0;
+  lend[n++] = errpipe;
+  for (int fd = 1; fd < 3; fd++)
+    if (p->pipe_write[fd] >= 0) lend[n++] = p->pipe_write[fd];
+  for (size_t i = 0; i < p->nfds; i++) lend[n++] = p->fds[i].source;
+  if (!slots_lend(lend, n)) return -2;
+  struct fd_move moves[SPAWN_SLOTS];
+  struct spawn_plan view = *p;
+  int k = 1;
+  for (int fd = 1; fd < 3; fd++)
+    if (p->pipe_write[fd] >= 0) view.pipe_write[fd] = lend[k++];
+  for (size_t i = 0; i < p->nfds; i++) moves[i] = (struct fd_move){p->fds[i].target, lend[k++]};
+  view.fds = moves;
+  struct clone_arg arg = {&view, lend[0]};
+  pid_t pid = clone(clone_child, clone_stack + sizeof clone_stack,
+                    CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, &arg);
+  int err = errno;
+  slots_return(n);
+  errno = err;
+  return pid;
+}
+
+/* Starts the child and waits for its exec; the pid, or -1 with a JS exception pending. */
 static pid_t start_child(napi_env env, struct spawn_plan *p) {
   int errpipe[2];
   if (pipe2(errpipe, O_CLOEXEC) < 0) {
@@ -147,14 +204,17 @@ static pid_t start_child(napi_env env, struct spawn_plan *p) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = vfork();
-  if (pid == 0) child_main(p, errpipe[1]);
-  int vfork_errno = errno;
+  pid_t pid = clone_child_with_slots(p, errpipe[1]);
+  if (pid == -2) {
+    pid = vfork();
+    if (pid == 0) child_main(p, errpipe[1]);
+  }
+  int start_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   close(errpipe[1]);
   if (pid < 0) {
     close(errpipe[0]);
-    throw_errno(env, vfork_errno, "vfork", NULL);
+    throw_errno(env, start_errno, "vfork", NULL);
     return -1;
   }
   struct child_error ce;
@@ -166,6 +226,10 @@ static pid_t start_child(napi_env env, struct spawn_plan *p) {
   if (got != (ssize_t)sizeof ce) return pid;
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (ce.stage == UNSHARE) {
+    unshare_works = false;
+    return start_child(env, p);
   }
   throw_child_error(env, p, &ce);
   return -1;
@@ -281,5 +345,56 @@ napi_value js_set_pipe_size(napi_env env, napi_callback_info info) {
   int size = fcntl(fd, F_SETPIPE_SZ, bytes);
   napi_value out;
   napi_create_int32(env, size, &out);
+  return out;
+}
+
+/*
+ * exitedChild() -> the pid of a child that has exited and waits to be reaped, or 0. The
+ * child is left unreaped (WNOWAIT), so that a child started by someone else in the process
+ * (Node's child_process) stays theirs to reap: the caller reaps only its own.
+ */
+napi_value js_exited_child(napi_env env, napi_callback_info info) {
+  (void)info;
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int r;
+  do {
+    r = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT);
+  } while (r < 0 && errno == EINTR);
+  napi_value out;
+  napi_create_int32(env, r == 0 ? si.si_pid : 0, &out);
+  return out;
+}
+
+/*
+ * pipe() -> [read end, write end], both CLOEXEC and off 0-2: a pipe that several children
+ * share as their stdout or stderr. Throws an Error with errno (EMFILE at the open-files limit).
+ */
+napi_value js_pipe(napi_env env, napi_callback_info info) {
+  (void)info;
+  int ends[2];
+  if (pipe2(ends, O_CLOEXEC) < 0) {
+    throw_errno(env, errno, "pipe2", NULL);
+    return NULL;
+  }
+  for (int e = 0; e < 2; e++) {
+    if (ends[e] >= 3) continue;
+    int high = fcntl(ends[e], F_DUPFD_CLOEXEC, 3);
+    close(ends[e]);
+    ends[e] = high;
+  }
+  if (ends[0] < 0 || ends[1] < 0) {
+    int err = errno;
+    if (ends[0] >= 0) close(ends[0]);
+    if (ends[1] >= 0) close(ends[1]);
+    throw_errno(env, err, "fcntl", NULL);
+    return NULL;
+  }
+  napi_value out, a, b;
+  napi_create_array_with_length(env, 2, &out);
+  napi_create_int32(env, ends[0], &a);
+  napi_create_int32(env, ends[1], &b);
+  napi_set_element(env, out, 0, a);
+  napi_set_element(env, out, 1, b);
   return out;
 }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { shlexSplit, shellQuote, ShlexError } from "../src/core/shlex.js";
 import { formatCommand } from "../src/core/format.js";
 import { buildArgv } from "../src/core/process.js";
+import { WidPool } from "../src/core/wid-pool.js";
 import { parseSignal, signalName } from "../src/sys/signals.js";
 import { childrenOf } from "../src/sys/proc.js";
 import { resolveProgram, SpawnError } from "../src/sys/spawn.js";
@@ -87,4 +88,36 @@ test("log levels and time format are Circus's", () => {
   assert.equal(parseLogLevel("warn"), "warning");
   assert.equal(parseLogLevel("loud"), null);
   assert.match(formatTime(new Date(2026, 10, 23, 8, 39, 29)), /^2026-11-23 08:39:29$/);
+});
+
+test("WidPool: the lowest free wid, holders counted, a crash loop of one wid", () => {
+  const pool = new WidPool();
+  for (let wid = 1; wid <= 5; wid++) {
+    assert.equal(pool.lowest(), wid);
+    pool.hold(wid);
+  }
+  pool.release(4);
+  pool.release(2);
+  assert.equal(pool.lowest(), 2);
+  pool.hold(2);
+  assert.equal(pool.lowest(), 4);
+  // Two holders (a process and a promise): free only once both let go.
+  pool.hold(3);
+  pool.release(3);
+  assert.ok(pool.has(3));
+  pool.release(3);
+  assert.equal(pool.lowest(), 3);
+  // Freed and taken again many times, as in a crash loop; then the others go.
+  for (let i = 0; i < 10_000; i++) {
+    pool.release(5);
+    pool.hold(5);
+  }
+  assert.equal(pool.lowest(), 3);
+  pool.hold(3);
+  pool.hold(4);
+  assert.equal(pool.lowest(), 6);
+  for (const wid of [5, 1, 3]) pool.release(wid);
+  assert.deepEqual([pool.lowest(), pool.has(2), pool.has(4)], [1, true, true]);
+  pool.hold(1);
+  assert.equal(pool.lowest(), 3);
 });

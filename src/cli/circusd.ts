@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import v8 from "node:v8";
 import { ConfigError } from "../config/errors.js";
 import { packageVersion } from "../version.js";
 import { loadConfig } from "../config/load.js";
@@ -279,4 +280,9 @@ async function reloadAll(arbiter: Arbiter): Promise<void> {
   }
 }
 
+// A daemon allocates little and often (a few objects per spawn, per read, per request): V8
+// would grow its young generation from 1 to 16 MiB per semi-space during a start of 1000, which
+// stays resident (10 MiB, half of circusd's own memory at 1000 processes) for scavenges
+// that are just as quick small. Keeping it at its first size costs no measurable CPU.
+v8.setFlagsFromString("--semi-space-growth-factor=1");
 await main();

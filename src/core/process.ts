@@ -2,6 +2,7 @@ import { EventEmitter } from "node:events";
 import { constants } from "node:os";
 import { readStat } from "../sys/proc.js";
 import { osProcessTable, type ProcessTable } from "../sys/process-table.js";
+import type { StdioMode } from "../sys/native.js";
 import type { Child } from "../sys/spawn.js";
 import {
   sampleProcess,
@@ -41,12 +42,23 @@ export interface ProcessOptions {
   closeChildStdin?: boolean;
   closeChildStdout?: boolean;
   closeChildStderr?: boolean;
+  /**
+   * Where stdout and stderr go when not to a pipe of the process's own: the write end of a
+   * pipe its watcher's processes share (see WatcherOutput.sharedPipes).
+   */
+  sharedOutput?: { stdout: number; stderr: number } | null;
   /** Socket name -> fd number in the child, for `$(circus.sockets.NAME)`. */
   sockets?: Record<string, number>;
   /** [fd in the child, fd in circusd]: the sockets handed over (fd 0 for stdin_socket). */
   fds?: [number, number][];
   /** Other options usable as `$(circus.OPTION)` in cmd and args. */
   formatOptions?: Record<string, string | number | boolean | null>;
+}
+
+/** A child's stdout or stderr: closed, a pipe of its own, or the shared pipe set over it. */
+function stdioOf(closed: boolean | undefined, shared: unknown): StdioMode {
+  if (closed) return "null";
+  return shared ? "inherit" : "pipe";
 }
 
 /** How a process ended. */
@@ -156,6 +168,7 @@ export class Process extends EventEmitter {
     table: ProcessTable = osProcessTable,
   ): Promise<Process> {
     const argv = buildArgv(options);
+    const shared = options.sharedOutput;
     const child = table.spawn({
       argv,
       executable: options.executable ?? undefined,
@@ -166,9 +179,16 @@ export class Process extends EventEmitter {
       groups: options.groups ?? undefined,
       rlimits: options.rlimits,
       stdin: options.closeChildStdin === false ? "inherit" : "null",
-      stdout: options.closeChildStdout ? "null" : "pipe",
-      stderr: options.closeChildStderr ? "null" : "pipe",
-      fds: options.fds,
+      stdout: stdioOf(options.closeChildStdout, shared),
+      stderr: stdioOf(options.closeChildStderr, shared),
+      // The shared pipes come last: fds are applied over stdio.
+      fds: shared
+        ? [
+            ...(options.fds ?? []),
+            ...(options.closeChildStdout ? [] : ([[1, shared.stdout]] as [number, number][])),
+            ...(options.closeChildStderr ? [] : ([[2, shared.stderr]] as [number, number][])),
+          ]
+        : options.fds,
     });
     return new Process(options, argv, child, table);
   }

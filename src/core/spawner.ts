@@ -9,7 +9,9 @@ import type { WatcherConfig } from "../config/types.js";
 import type { ProcessTable } from "../sys/process-table.js";
 import { closeFd } from "../sys/sockets.js";
 import { Process } from "./process.js";
+import type { SharedPipes } from "./watcher-streams.js";
 import { bindSiblings, processOptions, type UserIds } from "./watcher-setup.js";
+import { WidPool } from "./wid-pool.js";
 
 /** A spawn loop gives the event loop a turn this often (ms), so signals and requests wait little. */
 const YIELD_EVERY_MS = 2;
@@ -52,12 +54,16 @@ export interface SpawnContext {
   config: WatcherConfig;
   ids: UserIds;
   env: Record<string, string>;
+  /** The shared pipes the process writes into, or null for pipes of its own. */
+  output: SharedPipes | null;
 }
 
 /** Spawns a watcher's processes, one attempt at a time. */
 export class Spawner {
   /** Wids promised to a spawn or respawn not yet done, so another spawn does not take them. */
-  readonly reserved = new Set<number>();
+  private readonly promised = new Set<number>();
+  /** The wids of the running processes and the promised ones. */
+  private readonly wids = new WidPool();
   private socketFds: Record<string, number> = {};
   private siblings: Record<string, () => number> = {};
   private pending = 0;
@@ -84,10 +90,26 @@ export class Spawner {
     this.siblings = siblings;
   }
 
-  /** The lowest wid neither running (`used`) nor promised. */
-  nextWid(used: Iterable<number>): number {
-    const taken = new Set(used);
-    for (let wid = 1; ; wid++) if (!taken.has(wid) && !this.reserved.has(wid)) return wid;
+  /** The lowest wid neither running nor promised. */
+  nextWid(): number {
+    return this.wids.lowest();
+  }
+
+  /** Spawns and respawns promised, not yet done. */
+  get reserved(): number {
+    return this.promised.size;
+  }
+
+  /** Promises `wid` to a spawn, so that no other spawn takes it meanwhile. */
+  reserve(wid: number): void {
+    if (this.promised.has(wid)) return;
+    this.promised.add(wid);
+    this.wids.hold(wid);
+  }
+
+  /** The spawn promised `wid` is done (its process, if any, holds the wid now). */
+  unreserve(wid: number): void {
+    if (this.promised.delete(wid)) this.wids.release(wid);
   }
 
   /**
@@ -100,7 +122,10 @@ export class Spawner {
     try {
       fresh = bindSiblings(ctx.config, this.siblings);
       const options = processOptions(ctx.config, wid, ctx.ids, ctx.env, this.socketFds, fresh);
+      options.sharedOutput = ctx.output;
       const p = await Process.spawn(options, this.table);
+      this.wids.hold(wid);
+      p.once("exit", () => this.wids.release(wid));
       adopt(p);
       return p;
     } finally {
@@ -137,9 +162,9 @@ export class Spawner {
   respawn(dead: Process, spawn: () => void): void {
     this.quickDeaths = dead.age() < QUICK_DEATH_SECONDS ? this.quickDeaths + 1 : 0;
     const delay = respawnDelay(this.quickDeaths);
-    this.reserved.add(dead.wid);
+    this.reserve(dead.wid);
     const run = () => {
-      this.reserved.delete(dead.wid);
+      this.unreserve(dead.wid);
       spawn();
     };
     if (delay === 0) return run();
@@ -159,6 +184,6 @@ export class Spawner {
   clear(): void {
     for (const timer of this.respawnTimers) clearTimeout(timer);
     this.respawnTimers.clear();
-    this.reserved.clear();
+    for (const wid of this.promised) this.unreserve(wid);
   }
 }

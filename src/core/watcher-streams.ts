@@ -10,6 +10,10 @@ import {
   type OutputStream,
 } from "../streams/index.js";
 import { StreamOptionError } from "../streams/types.js";
+import { fdBudget, type FdBudget } from "../sys/fd-budget.js";
+import { native } from "../sys/native.js";
+import { closeFd } from "../sys/sockets.js";
+import { SpawnError } from "../sys/spawn.js";
 import { watcherLocation } from "./watcher-setup.js";
 
 const PIPES = ["stdout", "stderr"] as const;
@@ -71,12 +75,76 @@ function sameStream(a: WatcherConfig, b: WatcherConfig, name: PipeName): boolean
   return x.class === y.class && JSON.stringify(x.options) === JSON.stringify(y.options);
 }
 
+/** The write ends of the pipes a watcher's processes share, for their stdout and stderr. */
+export interface SharedPipes {
+  stdout: number;
+  stderr: number;
+}
+
+/** Pipe fds in circusd per process with pipes of its own. */
+const OWN_PIPES = 2;
+
 /**
  * A watcher's output: the redirector of its processes' pipes, plus the life of its streams
  * (created from the config, closed when the watcher stops, reopened when it starts).
  */
 export class WatcherOutput extends Redirector {
   private open = true;
+  private sharedPipes: SharedPipes | null = null;
+
+  constructor(
+    watcher: string,
+    private readonly budget: FdBudget = fdBudget,
+  ) {
+    super(watcher);
+  }
+
+  /**
+   * The pipes the next process writes into: null for pipes of its own while circusd has files
+   * to spare; near its open-files limit, one pipe per stream that the watcher's processes
+   * share, so that thousands of processes do not need two files each in circusd. Their
+   * output still reaches the streams, the ring and `logs`, lines whole up to PIPE_BUF (4096)
+   * bytes per write, but attributed to pid 0: a shared pipe cannot tell who wrote.
+   * Throws a SpawnError (EMFILE) when not even the shared pipes can be opened.
+   */
+  pipesFor(): SharedPipes | null {
+    if (!this.budget.tight(OWN_PIPES)) return null;
+    if (this.sharedPipes) return this.sharedPipes;
+    const ends: number[] = [];
+    try {
+      for (const name of PIPES) {
+        const [read, write] = native().pipe();
+        ends.push(read, write);
+        this.attach(0, name, read);
+      }
+    } catch (error) {
+      // A read end already attached is closed by its reader once its write end is.
+      for (let i = 1; i < ends.length; i += 2) closeFd(ends[i] as number);
+      const err = error as NodeJS.ErrnoException;
+      throw new SpawnError(`cannot open a pipe for the output: ${err.message}`, err.code);
+    }
+    this.sharedPipes = { stdout: ends[1] as number, stderr: ends[3] as number };
+    logger.warning(
+      `${this.watcher}: circusd has ${this.budget.left()} files left before its open-files ` +
+        `limit (RLIMIT_NOFILE = ${this.budget.max}); new processes share one pipe per stream ` +
+        `(their output is kept, attributed to pid 0)`,
+    );
+    return this.sharedPipes;
+  }
+
+  override attach(pid: number, name: PipeName, fd: number): void {
+    this.budget.note(1);
+    super.attach(pid, name, fd);
+  }
+
+  /** Closes circusd's write ends of the shared pipes: they end when their writers are gone. */
+  private releaseShared(): void {
+    const shared = this.sharedPipes;
+    this.sharedPipes = null;
+    if (!shared) return;
+    closeFd(shared.stdout);
+    closeFd(shared.stderr);
+  }
 
   /** Creates the streams of `config`, replacing (and closing) any there were. */
   async load(config: WatcherConfig): Promise<void> {
@@ -111,6 +179,7 @@ export class WatcherOutput extends Redirector {
 
   /** Reads what the processes wrote to the end, then flushes and closes the streams. */
   async close(): Promise<void> {
+    this.releaseShared();
     await this.drain();
     this.open = false;
     for (const name of PIPES) await closeQuietly(this.stream(name));

@@ -9,6 +9,7 @@ import { OnDemand } from "./on-demand.js";
 import { circusExitCode, type Process, type ProcessExit } from "./process.js";
 import type { OutputStream } from "../streams/index.js";
 import { SerialQueue } from "./serial-queue.js";
+import { LimitHold, type Shortfall } from "./spawn-limits.js";
 import { Spawner, watchAge } from "./spawner.js";
 import {
   killProcess,
@@ -71,6 +72,15 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   /** Where the processes' output goes: the streams, the ring of recent output, followers. */
   readonly output: WatcherOutput;
   private prepared = false;
+  /** Set while a resource limit holds spawns back (the processes running are kept). */
+  private readonly limits = new LimitHold({
+    name: () => this.name,
+    config: () => this.config,
+    running: () => this.processes.size,
+    wanted: () => this.numprocesses,
+    notify: (topic, data) => this.notify(topic, data),
+    spawnMissing: () => void (this.isActive() && this.doSpawnProcesses()),
+  });
 
   constructor(config: WatcherConfig, options: WatcherOptions = {}) {
     super();
@@ -142,6 +152,16 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   /** `active`, `stopped`, `starting` or `stopping`, as the status command reports. */
   status(): WatcherStatus {
     return this.state;
+  }
+
+  /**
+   * Why fewer processes run than asked, while a resource limit holds spawns back (null
+   * otherwise): the watcher stays active with the processes it has and retries.
+   */
+  shortfall(): (Shortfall & { running: number; numprocesses: number }) | null {
+    const short = this.limits.current;
+    if (!short) return null;
+    return { ...short, running: this.processes.size, numprocesses: this.numprocesses };
   }
 
   /** Active or starting: its processes are kept alive. */
@@ -324,14 +344,13 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   }
 
   private async doSpawnProcesses(): Promise<boolean> {
-    while (
-      this.isActive() &&
-      this.processes.size + this.spawner.reserved.size < this.numprocesses
-    ) {
-      if (!(await this.doSpawnProcess())) return false;
+    while (this.isActive() && this.processes.size + this.spawner.reserved < this.numprocesses) {
+      // Held back by a limit is no failure: the start goes on with what runs.
+      if (!(await this.doSpawnProcess())) return this.limits.current !== null && this.isActive();
       if (this.processes.size < this.numprocesses)
         await this.spawner.warmup(this.config.warmupDelay);
     }
+    if (this.isActive()) this.limits.recovered();
     return true;
   }
 
@@ -343,10 +362,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.queued(() => this.changes.spawnProcess(wid));
   }
 
-  private async doSpawnProcess(
-    wid = this.spawner.nextWid([...this.processes.values()].map((p) => p.wid)),
-  ): Promise<Process | null> {
-    this.spawner.reserved.add(wid);
+  private async doSpawnProcess(wid = this.spawner.nextWid()): Promise<Process | null> {
+    this.spawner.reserve(wid);
     try {
       if (!(await this.hook("before_spawn"))) {
         logger.warning(`${this.name}: before_spawn hook aborted the start`);
@@ -356,7 +373,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       const tries = this.config.maxRetry < 0 ? Infinity : Math.max(1, this.config.maxRetry);
       for (let attempt = 1; attempt <= tries && this.isActive(); attempt++) {
         try {
-          const context = { config: this.config, ids: this.ids, env: this.env };
+          const context = {
+            config: this.config,
+            ids: this.ids,
+            env: this.env,
+            output: this.output.pipesFor(),
+          };
           const p = await this.spawner.spawn(wid, context, (child) => this.adopt(child));
           if (this.isActive() && !(await this.hook("after_spawn", { pid: p.pid }))) {
             logger.warning(`${this.name}: after_spawn hook aborted the start`);
@@ -367,6 +389,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
           this.notify("spawn", { process_pid: p.pid, time: float(p.started) });
           return this.isActive() ? p : null;
         } catch (error) {
+          if (this.limits.hit(error)) return null;
           logger.warning(
             `${this.name}: cannot spawn process (try ${attempt}): ${(error as Error).message}`,
           );
@@ -378,7 +401,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       }
       return null;
     } finally {
-      this.spawner.reserved.delete(wid);
+      this.spawner.unreserve(wid);
     }
   }
 
@@ -490,6 +513,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private clearTimers(): void {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.limits.clear();
     this.spawner.clear();
   }
 }

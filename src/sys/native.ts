@@ -73,6 +73,13 @@ interface NativeModule {
   unixDgramOpen(path: string): number;
   /** Sends without blocking; throws an Error with errno (EAGAIN when the receiver is full). */
   unixDgramSend(fd: number, data: Buffer): number;
+  /**
+   * The pid of a child that has exited and waits to be reaped (left unreaped), or 0: which
+   * of the children to reap, without asking each.
+   */
+  exitedChild(): number;
+  /** A CLOEXEC pipe, [read end, write end]; throws an Error with errno (EMFILE). */
+  pipe(): [number, number];
   /** F_SETPIPE_SZ: the pipe's new capacity, or -1 when the kernel refuses. */
   setPipeSize(fd: number, bytes: number): number;
 }

@@ -1,5 +1,6 @@
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
+import { openFilesLimit } from "./fd-budget.js";
 import { native, type StdioMode } from "./native.js";
 import { listenForExits, waitForExit, type ChildExit } from "./reaper.js";
 
@@ -108,8 +109,8 @@ function cachedProgram(program: string, cwd: string, searchPath: string): string
 function limitValue(name: string, value: number | null): number {
   if (value !== null) return value;
   if (name !== "nofile") return -1;
-  const row = /^Max open files\s+\S+\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
-  return row ? Number(row[1]) : -1;
+  const { hard } = openFilesLimit();
+  return Number.isFinite(hard) ? hard : -1;
 }
 
 /**

@@ -331,6 +331,8 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** circusd's current folder (the temp folder by default). */
   cwd?: string;
+  /** circusd's open-files limit (soft and hard), set by running it through `prlimit`. */
+  nofile?: number;
 }
 
 /** A running (or finished) circusd started by a test; killed at cleanup. */
@@ -352,8 +354,12 @@ export class Circusd {
     args: string[],
     env: NodeJS.ProcessEnv,
     cwd: string = dir,
+    nofile?: number,
   ) {
-    this.child = spawn(process.execPath, [CIRCUSD, ...args, configPath], {
+    // prlimit execs node, so that the pid is circusd's.
+    const argv = [process.execPath, CIRCUSD, ...args, configPath];
+    if (nofile !== undefined) argv.unshift("prlimit", `--nofile=${nofile}:${nofile}`, "--");
+    this.child = spawn(argv[0] as string, argv.slice(1), {
       cwd,
       env,
       stdio: ["ignore", "pipe", "pipe"],
@@ -502,7 +508,14 @@ export function startCircusd(
   const dir = options.dir ?? makeTempDir();
   const text = typeof config === "function" ? config(dir) : config;
   const configPath = writeConfig(dir, text, options.file);
-  return new Circusd(dir, configPath, options.args ?? [], options.env ?? process.env, options.cwd);
+  return new Circusd(
+    dir,
+    configPath,
+    options.args ?? [],
+    options.env ?? process.env,
+    options.cwd,
+    options.nofile,
+  );
 }
 
 /** Runs circusd to completion (for configs and flags that make it exit at once). */
