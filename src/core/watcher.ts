@@ -250,7 +250,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.clearTimers();
     await this.hook("before_stop");
     do {
-      await Promise.all([...this.processes.values()].map((p) => this.terminate(p)));
+      await this.terminateAll([...this.processes.values()]);
       if (this.spawner.inFlight > 0) await this.spawner.settled();
     } while (this.processes.size > 0 || this.spawner.inFlight > 0);
     await Promise.all(this.pendingReaps);
@@ -304,7 +304,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
           if (!(await this.doSpawnProcess())) return;
           if (i + 1 < this.numprocesses) await this.spawner.warmup(this.config.warmupDelay);
         }
-        await Promise.all(old.map((p) => this.terminate(p)));
+        await this.terminateAll(old);
       }
     }
     this.notify("reload", {});
@@ -331,8 +331,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     if (!this.isActive()) return;
     const excess = this.processes.size - this.numprocesses;
     if (excess > 0) {
-      const oldest = [...this.processes.values()].sort((a, b) => a.started - b.started);
-      await Promise.all(oldest.slice(0, excess).map((p) => this.terminate(p)));
+      // Oldest first: the map keeps the order of spawning.
+      await this.terminateAll([...this.processes.values()].slice(0, excess));
     } else if (this.config.respawn || this.state === "starting") {
       await this.doSpawnProcesses();
     }
@@ -472,6 +472,19 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.queued(() => this.changes.sendSignal(signum, options));
   }
 
+  /**
+   * Stops processes together, giving the event loop a turn now and then: signalling 10,000
+   * at once would keep requests waiting for as long.
+   */
+  private async terminateAll(list: Process[]): Promise<void> {
+    const stops: Promise<void>[] = [];
+    for (const p of list) {
+      stops.push(this.terminate(p));
+      await this.spawner.breathe();
+    }
+    await Promise.all(stops);
+  }
+
   /** The watcher's own graceful stop of one process, which waits in no queue. */
   private terminate(p: Process, signum?: number, timeout?: number): Promise<void> {
     const { stopSignal, gracefulTimeout } = this.config;
@@ -487,9 +500,12 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     };
   }
 
-  /** Pids, oldest first. */
+  /**
+   * Pids, oldest first: the order processes were adopted in, which is the order they were
+   * spawned in (no sort: `list` of 10,000 is asked for often).
+   */
   pids(): number[] {
-    return [...this.processes.values()].sort((a, b) => a.started - b.started).map((p) => p.pid);
+    return [...this.processes.keys()];
   }
 
   /** Runs a hook and publishes its outcome; true when the caller may go on. */
