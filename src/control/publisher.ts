@@ -32,6 +32,12 @@ export class Publisher {
   };
   private readonly follow: LogFollow;
   private closed = false;
+  /**
+   * The topic prefixes someone subscribes to (an XPUB reports a prefix's first subscriber
+   * and its last leaving): an event nobody would receive is not encoded at all, which is
+   * most of what a spawn costs the publisher when nothing listens.
+   */
+  private readonly prefixes = new Set<string>();
 
   constructor(
     private readonly arbiter: Arbiter,
@@ -53,7 +59,10 @@ export class Publisher {
     try {
       for await (const [message] of this.socket) {
         if (!message || message.length === 0) continue;
-        this.follow.subscription(message.subarray(1).toString("utf8"), message[0] === 1);
+        const topic = message.subarray(1).toString("utf8");
+        if (message[0] === 1) this.prefixes.add(topic);
+        else this.prefixes.delete(topic);
+        this.follow.subscription(topic, message[0] === 1);
       }
     } catch {
       // The socket was closed: no more subscriptions to follow.
@@ -62,8 +71,13 @@ export class Publisher {
 
   /** Sends one event: topic frame, then the JSON body. */
   publish(topic: string, data: Record<string, unknown>): void {
-    if (this.closed) return;
+    if (this.closed || !this.wanted(topic)) return;
     this.out.push([Buffer.from(topic), Buffer.from(wireJson(data))]);
+  }
+
+  private wanted(topic: string): boolean {
+    for (const prefix of this.prefixes) if (topic.startsWith(prefix)) return true;
+    return false;
   }
 
   /** Sends what is queued, if it can within a short while. */
