@@ -10,20 +10,22 @@ import { installSignalCleanup, runAllCleanups } from "./lib/cleanup.js";
 import { describeMachine } from "./lib/machine.js";
 import { WORK_DIR } from "./lib/paths.js";
 import { delay } from "./lib/proc.js";
-import { formatTable, median, type Row, type Table } from "./lib/table.js";
+import { formatTable, median, percentile, type Row, type Table } from "./lib/table.js";
 import type { System } from "./lib/types.js";
 import { runLifecycle, type LifecycleResult } from "./scenarios/lifecycle.js";
 import { runResponsive, type ResponsiveResult } from "./scenarios/responsive.js";
-import { percentile, runControl, type ControlResult } from "./scenarios/control.js";
+import { runControl, type ControlResult } from "./scenarios/control.js";
 import { reloadTables, reloadVersions, runReload } from "./scenarios/reload.js";
 import { runThroughput, throughputTable, throughputTarget } from "./scenarios/throughput.js";
 import { pluginsTable, runPlugins } from "./scenarios/plugins.js";
+import { runScale, scaleTables, type ScaleEntry, type ScaleOptions } from "./scenarios/scale.js";
 import { circus } from "./systems/circus.js";
+import { circusPy } from "./systems/circus-py.js";
 import { pm2 } from "./systems/pm2.js";
 import { raw } from "./systems/raw.js";
 import { supervisor } from "./systems/supervisor.js";
 
-const ALL_SYSTEMS: readonly System[] = [circus, pm2, supervisor, raw];
+const ALL_SYSTEMS: readonly System[] = [circus, circusPy, pm2, supervisor, raw];
 const LIFECYCLE = ["start1000", "stop1000", "rss1000"] as const;
 const SCENARIOS = [
   ...LIFECYCLE,
@@ -32,6 +34,7 @@ const SCENARIOS = [
   "reload",
   "throughput",
   "plugins",
+  "scale",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -57,16 +60,23 @@ scenarios:
                FullStats (loop_rate 1), idle and with 10 more crash-looping; only ours (PM2
                and Supervisor have no such plugins); --repeat gives the runs per setup;
                ignores --n and --systems
+  scale        10,000 children (--scale-n, or --n): start (with a control round trip every
+               100 ms during it), RSS and fds, one stats of all, SIGKILL of 100 at once until
+               all are replaced, stop (round trips during it); a phase that fails ends that
+               system's run; ignores --repeat
   all          every scenario
 
 options:
-  --n N             children per system (default 1000)
+  --n N             children per system (default 1000; scale: 10000)
+  --scale-n N       children of the scale scenario only (default: --n if given, else 10000)
   --repeat R        lifecycle/responsive runs per system, figures are medians (default 1)
   --systems LIST    comma-separated subset of ${ALL_SYSTEMS.map((s) => s.id).join(",")}
   --settle SEC      pause before reading RSS and stopping (default 3)
   --threshold K     children up before the responsive SIGTERM (default 100)
-  --interval MS     pause between /proc scans and output size polls (default 10)
+  --interval MS     pause between /proc scans and output size polls (default 10; scale: 100)
   --bytes B         bytes the throughput writer writes (default 1073741824 = 1 GiB)
+  --line L          line length of the throughput writer, 18..65536 (default 128; e.g. 100,
+                    whose lines straddle the 64 KiB writes)
 `;
 
 const PAUSE_BETWEEN_SYSTEMS_MS = 2_000;
@@ -80,6 +90,11 @@ interface Options {
   threshold: number;
   intervalMs: number;
   bytes: number;
+  line: number;
+  /** Children of the scale scenario. */
+  scaleN: number;
+  /** Pause between two /proc scans in the scale scenario. */
+  scaleIntervalMs: number;
 }
 
 function fail(message: string): never {
@@ -108,6 +123,8 @@ function parseOptions(argv: string[]): Options {
         threshold: { type: "string" },
         interval: { type: "string" },
         bytes: { type: "string" },
+        line: { type: "string" },
+        "scale-n": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -135,6 +152,9 @@ function parseOptions(argv: string[]): Options {
     systems = systems.filter((s) => wanted.includes(s.id));
   }
   const n = positiveInt("n", values.n, 1000);
+  const line = positiveInt("line", values.line, 128);
+  if (line < 18 || line > 65536)
+    fail("--line wants 18..65536 (a 16-digit counter, a space, a newline)");
   return {
     scenarios,
     systems,
@@ -144,6 +164,11 @@ function parseOptions(argv: string[]): Options {
     threshold: Math.min(n, positiveInt("threshold", values.threshold, 100)),
     intervalMs: positiveInt("interval", values.interval, 10),
     bytes: positiveInt("bytes", values.bytes, 2 ** 30),
+    line,
+    // At 10,000 children a /proc scan takes milliseconds: every 10 ms would compete with
+    // the daemon for the CPU; the scale figures are seconds.
+    scaleN: positiveInt("scale-n", values["scale-n"], positiveInt("n", values.n, 10_000)),
+    scaleIntervalMs: positiveInt("interval", values.interval, 100),
   };
 }
 
@@ -271,7 +296,9 @@ function responsiveTable(opts: Options, results: Map<System, ResponsiveResult[] 
       const detail = [
         first?.leftAtTimeout === undefined
           ? `all gone +${fmt(median(runs.map((r) => r.goneMs)), 0, "ms")}`
-          : `${first.leftAtTimeout} still running at the time limit`,
+          : first.ignored === true
+            ? `signal ignored: not one child stopped in 30 s, ${first.leftAtTimeout} running`
+            : `${first.leftAtTimeout} still running at the time limit`,
         `exit +${fmt(median(runs.map((r) => r.exitMs)), 0, "ms")}`,
         `up at signal ${median(runs.map((r) => r.atSignal)) ?? "?"}, peak ${peak ?? "?"}`,
         line,
@@ -303,21 +330,28 @@ function controlTables(opts: Options, results: Map<System, ControlResult>): Tabl
       ),
     },
   ];
-  for (const [system, r] of results) {
-    for (const [command, samples] of Object.entries(r.latencyMs ?? {})) {
-      tables.push({
-        title: `control: \`${command}\` over one persistent client, ${opts.n} running, ms`,
-        unit: "ms",
-        digits: 3,
-        rows: [
-          row(
-            system,
-            percentile(samples, 50),
-            `p99 ${percentile(samples, 99).toFixed(3)} ms; ${samples.length} calls (target: median < 0.5 ms)`,
-          ),
-        ],
-      });
+  // One table per command, a row per system that has a Circus endpoint (ours, Python Circus).
+  const commands = new Set([...results.values()].flatMap((r) => Object.keys(r.latencyMs ?? {})));
+  for (const command of commands) {
+    const rows: Row[] = [];
+    for (const [system, r] of results) {
+      const samples = r.latencyMs?.[command];
+      if (samples === undefined) continue;
+      rows.push(
+        row(
+          system,
+          percentile(samples, 50),
+          `p99 ${percentile(samples, 99).toFixed(3)} ms; ${samples.length} calls` +
+            (system.isOurs ? " (target: median < 0.5 ms)" : ""),
+        ),
+      );
     }
+    tables.push({
+      title: `control: \`${command}\` over one persistent client, ${opts.n} running, ms`,
+      unit: "ms",
+      digits: 3,
+      rows,
+    });
   }
   return tables;
 }
@@ -368,7 +402,10 @@ async function main(): Promise<number> {
   header.push(
     `run:        n=${opts.n}, repeat=${opts.repeat}, settle=${opts.settleMs / 1000} s, ` +
       `scan interval=${opts.intervalMs} ms, threshold=${opts.threshold}` +
-      (opts.scenarios.has("throughput") ? `, bytes=${opts.bytes}` : ""),
+      (opts.scenarios.has("throughput") ? `, bytes=${opts.bytes}, line=${opts.line}` : "") +
+      (opts.scenarios.has("scale")
+        ? `, scale: n=${opts.scaleN}, scan interval=${opts.scaleIntervalMs} ms`
+        : ""),
   );
   console.log(header.join("\n"));
 
@@ -377,11 +414,27 @@ async function main(): Promise<number> {
   const lifecycle = new Map<System, LifecycleResult[] | string>();
   const responsive = new Map<System, ResponsiveResult[] | string>();
   const control = new Map<System, ControlResult>();
+  const scale: ScaleEntry[] = [];
+  const scaleOpts: ScaleOptions = {
+    n: opts.scaleN,
+    intervalMs: opts.scaleIntervalMs,
+    periodMs: 100,
+    rtTimeoutMs: 5_000,
+    startTimeoutMs: 300_000,
+    stallMs: 30_000,
+    settleMs: opts.settleMs,
+    statsTimeoutMs: 300_000,
+    kill: 100,
+    lostAfterMs: 10_000,
+    replaceTimeoutMs: 60_000,
+    stopTimeoutMs: 120_000,
+  };
   for (const system of opts.systems) {
     const why = unusable.get(system);
     if (why !== undefined) {
       if (wantsLifecycle) lifecycle.set(system, why);
       if (opts.scenarios.has("responsive")) responsive.set(system, why);
+      if (opts.scenarios.has("scale")) scale.push({ system, why });
       continue;
     }
     if (wantsLifecycle) {
@@ -411,6 +464,7 @@ async function main(): Promise<number> {
           threshold: opts.threshold,
           startTimeoutMs: 300_000,
           stopTimeoutMs: 300_000,
+          ignoredAfterMs: 30_000,
           intervalMs: opts.intervalMs,
         });
         progress(`${system.id}: ${JSON.stringify(result)}`);
@@ -433,11 +487,22 @@ async function main(): Promise<number> {
       control.set(system, result);
       await delay(PAUSE_BETWEEN_SYSTEMS_MS);
     }
+    if (opts.scenarios.has("scale")) {
+      progress(`${system.id}: scale (${opts.scaleN} children: start, settle, stats, kill, stop)`);
+      const result = await runScale(system, scaleOpts, progress);
+      const { startRt, stopRt, ...figures } = result;
+      const p99 = { startRtP99Ms: startRt?.p99Ms, stopRtP99Ms: stopRt?.p99Ms };
+      progress(`${system.id}: ${JSON.stringify({ ...figures, ...p99 })}`);
+      failed ||= result.failed !== undefined;
+      scale.push({ system, result });
+      await delay(PAUSE_BETWEEN_SYSTEMS_MS);
+    }
   }
 
   const tables = wantsLifecycle ? lifecycleTables(opts, lifecycle) : [];
   if (opts.scenarios.has("responsive")) tables.push(responsiveTable(opts, responsive));
   if (control.size > 0) tables.push(...controlTables(opts, control));
+  if (scale.length > 0) tables.push(...scaleTables(scale, scaleOpts));
   // Not per system: it compares HTTP serving setups, with its own processes.
   let reload;
   if (opts.scenarios.has("reload")) {
@@ -455,6 +520,7 @@ async function main(): Promise<number> {
   if (opts.scenarios.has("throughput")) {
     const throughputOpts = {
       bytes: opts.bytes,
+      line: opts.line,
       rounds: opts.repeat,
       intervalMs: opts.intervalMs,
       idleMs: 1_000,
@@ -488,6 +554,9 @@ async function main(): Promise<number> {
     lifecycle: Object.fromEntries([...lifecycle].map(([s, r]) => [s.id, r])),
     responsive: Object.fromEntries([...responsive].map(([s, r]) => [s.id, r])),
     control: Object.fromEntries([...control].map(([s, r]) => [s.id, r])),
+    scale: Object.fromEntries(
+      scale.map((e) => [e.system.id, "why" in e ? { unavailable: e.why } : e.result]),
+    ),
     reload,
     throughput,
     plugins,

@@ -1,5 +1,6 @@
 /** Running the systems' commands: one-shot commands and long-lived daemons. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { now } from "./proc.js";
 import type { LineLog } from "./log.js";
 
@@ -14,16 +15,38 @@ export interface RunResult {
   timedOut: boolean;
 }
 
-/** File-descriptor limit every launched command tries to raise itself to. */
-const NOFILE = 65536;
+/** The open-files limits (RLIMIT_NOFILE) of a process. */
+export interface OpenFilesLimits {
+  soft: number;
+  hard: number;
+}
+
+let limits: OpenFilesLimits | undefined;
 
 /**
- * argv that runs `argv` through `sh` after raising the open-files limit
- * (1000 children with pipes need more than 1024 descriptors). `exec` keeps the
- * pid, so the returned child's pid is the command's own.
+ * The harness's open-files limits, from /proc/self/limits ("unlimited" reads as Infinity).
+ * Every launched command inherits them and raises its soft limit to the hard one.
+ */
+export function openFilesLimits(): OpenFilesLimits {
+  if (limits !== undefined) return limits;
+  const line = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "latin1"));
+  const value = (text: string | undefined): number =>
+    text === undefined || text === "unlimited" ? Infinity : Number(text);
+  limits = { soft: value(line?.[1]), hard: value(line?.[2]) };
+  return limits;
+}
+
+/**
+ * argv that runs `argv` through `sh` after raising the soft open-files limit to the hard one
+ * (1000 children with pipes need more than 1024 descriptors). Only root may raise a hard
+ * limit, and not always (a container's own limit): asking for more than the hard limit would
+ * fail and leave the soft one where it was. `exec` keeps the pid, so the returned child's pid
+ * is the command's own.
  */
 export function withLimits(argv: readonly string[]): string[] {
-  return ["/bin/sh", "-c", `ulimit -n ${NOFILE} 2>/dev/null; exec "$@"`, "bench-launch", ...argv];
+  const { hard } = openFilesLimits();
+  const raise = Number.isFinite(hard) ? `ulimit -Sn ${hard} 2>/dev/null; ` : "";
+  return ["/bin/sh", "-c", `${raise}exec "$@"`, "bench-launch", ...argv];
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The report header: when, on what machine, with which versions. */
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, release, totalmem } from "node:os";
+import { openFilesLimits } from "./exec.js";
 import type { System } from "./types.js";
 
 /**
@@ -24,9 +25,25 @@ export async function describeMachine(systems: readonly System[]): Promise<strin
       .map((value) => value.toFixed(2))
       .join(" ")} (1/5/15 min) at start`,
     `node:       ${process.version}`,
+    `limits:     ${describeLimits()}`,
   ];
   for (const system of systems) {
     lines.push(`${`${system.id}:`.padEnd(12)}${await system.version()}`);
   }
   return lines;
+}
+
+/** Open files (hard limit, what every launched command runs with) and pid_max. */
+function describeLimits(): string {
+  const { soft, hard } = openFilesLimits();
+  let pidMax = "?";
+  try {
+    pidMax = readFileSync("/proc/sys/kernel/pid_max", "utf8").trim();
+  } catch {
+    // keep "?"
+  }
+  return (
+    `open files ${hard} (every daemon raises its soft limit to this hard limit; ` +
+    `the harness's soft limit ${soft}), pid_max ${pidMax}`
+  );
 }

@@ -58,6 +58,13 @@ export function formatTable(table: Table): string {
   return [table.title, rule, lines[0], rule, ...lines.slice(1), rule].join("\n");
 }
 
+/** The p-th percentile (0-100) of samples, nearest rank (NaN if there are none). */
+export function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] ?? NaN;
+}
+
 /** Median of the defined values (undefined if there are none). */
 export function median(values: readonly (number | undefined)[]): number | undefined {
   const sorted = values.filter((v): v is number => v !== undefined).sort((a, b) => a - b);

@@ -1,6 +1,7 @@
 /** The contract between scenarios and the systems they compare. */
 import type { RunResult } from "./exec.js";
 import type { LineLog } from "./log.js";
+import type { ControlRpc } from "./rpc.js";
 
 /** How a normal stop ended, as far as the system's own command tells. */
 export interface StopDone {
@@ -28,8 +29,10 @@ export interface Instance {
   daemonExit(timeoutMs: number): Promise<number | undefined>;
   /** Runs the system's own "status of everything" command once (none for raw). */
   status?(timeoutMs: number): Promise<RunResult>;
-  /** The control endpoint, for systems that have one (ours). */
+  /** The control endpoint, for systems that have one (ours, Python Circus). */
   readonly endpoint?: string;
+  /** A new persistent client of the daemon's own control interface (none for raw). */
+  rpc?(): ControlRpc;
   /** Stops and kills whatever is left; never throws, may be called twice. */
   cleanup(): Promise<void>;
 }

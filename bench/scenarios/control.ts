@@ -80,10 +80,3 @@ export async function runControl(system: System, opts: ControlOptions): Promise<
     await release();
   }
 }
-
-/** The p-th percentile (0-100) of samples. */
-export function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? NaN;
-}

@@ -14,6 +14,11 @@ export interface ResponsiveOptions {
   threshold: number;
   startTimeoutMs: number;
   stopTimeoutMs: number;
+  /**
+   * Stop waiting when not one child has stopped this long after the signal: the daemon
+   * ignored it (Python Circus drops a SIGTERM that comes while it starts its watchers).
+   */
+  ignoredAfterMs: number;
   intervalMs: number;
 }
 
@@ -33,6 +38,8 @@ export interface ResponsiveResult {
   exitMs?: number;
   /** Managed sleeps still running when stopTimeoutMs ran out (goneMs is then undefined). */
   leftAtTimeout?: number;
+  /** True when the wait was cut short because no child stopped within `ignoredAfterMs`. */
+  ignored?: boolean;
   error?: string;
 }
 
@@ -60,14 +67,21 @@ export async function runResponsive(
     instance.terminate();
     const logged = instance.log.waitFor(system.stopPattern, opts.stopTimeoutMs, signalAt);
     const exited = instance.daemonExit(opts.stopTimeoutMs);
+    let previous = tracker.count;
+    let decreased = false;
     const gone = await pollUntil(tracker, {
-      done: (count) => count === 0,
+      done: (count) => {
+        decreased ||= count < previous;
+        previous = count;
+        result.ignored = !decreased && now() - signalAt >= opts.ignoredAfterMs;
+        return count === 0 || result.ignored;
+      },
       recheck: true,
       timeoutMs: opts.stopTimeoutMs,
       intervalMs: opts.intervalMs,
     });
     result.peak = tracker.peak;
-    if (gone.ok) result.goneMs = gone.at - signalAt;
+    if (gone.ok && !result.ignored) result.goneMs = gone.at - signalAt;
     else result.leftAtTimeout = tracker.count;
     // Once everything is gone the line is either there or will not come.
     const line = await within(logged, 2_000, undefined);
@@ -75,7 +89,7 @@ export async function runResponsive(
       result.logMs = line.at - signalAt;
       result.logLine = line.text;
     }
-    const exitAt = await exited;
+    const exitAt = result.ignored ? undefined : await exited;
     if (exitAt !== undefined) result.exitMs = exitAt - signalAt;
     return result;
   } catch (error) {

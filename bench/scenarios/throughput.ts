@@ -1,6 +1,6 @@
 /**
- * stdout throughput: one process (bench/raw/writer.c) writes BYTES bytes of numbered 128-byte
- * lines to its stdout, and each system puts them in a file: the pipe limit (`writer | cat >
+ * stdout throughput: one process (bench/raw/writer.c) writes BYTES bytes of numbered lines (128
+ * bytes, or --line) to its stdout in 64 KiB writes, and each system puts them in a file: the pipe limit (`writer | cat >
  * file`), Supervisor's stdout_logfile, PM2's out_file and our FileStream, with and without
  * rotation. Timed from the writer's first instruction (its own CLOCK_MONOTONIC stamp, so that
  * the daemons' start-up is not counted) to the poll that finds all the bytes in the output
@@ -24,8 +24,8 @@ const WRITER_SOURCE = join(BENCH_DIR, "raw", "writer.c");
 const WRITER = join(WORK_DIR, "writer");
 const CIRCUSD = join(REPO_DIR, "dist", "cli", "circusd.js");
 const CIRCUSCTL = join(REPO_DIR, "dist", "cli", "circusctl.js");
-/** Line width of writer.c: 16-digit counter, space, 110 filler, newline. */
-const LINE = 128;
+/** Counter digits at the start of each of writer.c's lines (then a space, filler, newline). */
+const DIGITS = 16;
 /** Rotation of the rotating variants: 100 MiB per file, 20 backups (2 GiB kept). */
 const ROTATE_BYTES = 104_857_600;
 const ROTATE_BACKUPS = 20;
@@ -36,6 +36,9 @@ const MIB = 1024;
 export interface ThroughputOptions {
   /** Bytes the writer writes (default 1 GiB). */
   bytes: number;
+  /** Length of the writer's lines (default 128; one that does not divide 64 KiB makes lines
+   * straddle two writes). */
+  line: number;
   /** Runs per setup; figures are medians. */
   rounds: number;
   /** Pause between two polls of the output size, ms. */
@@ -101,6 +104,17 @@ interface Managed {
   cleanup(): Promise<void>;
 }
 
+/** What the writer writes: `bytes` bytes of `line`-byte lines. */
+interface WriterJob {
+  bytes: number;
+  line: number;
+}
+
+/** The writer's argv for `job`, its stamps into `stamp`. */
+function writerCommand(job: WriterJob, stamp: string): string[] {
+  return [WRITER, "-l", String(job.line), String(job.bytes), stamp];
+}
+
 /** Paths of one run. */
 interface RunPaths {
   dir: string;
@@ -117,7 +131,7 @@ interface Setup {
   /** What version of the daemon runs, if it can change between runs (ours: dist build). */
   build?(): string | undefined;
   /** Launches the daemon (writer not started yet) and waits until it takes commands. */
-  launch(paths: RunPaths, bytes: number): Promise<Managed>;
+  launch(paths: RunPaths, job: WriterJob): Promise<Managed>;
 }
 
 /** CLOCK_MONOTONIC in ms: the writer's stamps use the same clock. */
@@ -176,7 +190,7 @@ const pipeSetup: Setup = {
   system: "raw",
   isOurs: false,
   isRaw: true,
-  async launch(paths, bytes) {
+  async launch(paths, job) {
     const log = new LineLog(join(paths.dir, "sh.log"));
     let sh: Launched | undefined;
     let cat: number | undefined;
@@ -188,16 +202,9 @@ const pipeSetup: Setup = {
       died: () => undefined,
       async startWriter() {
         sh = launch(
-          [
-            "/bin/sh",
-            "-c",
-            '"$1" "$2" "$3" | cat > "$4"',
-            "sh",
-            WRITER,
-            String(bytes),
-            paths.stamp,
-            paths.outFile,
-          ],
+          ["/bin/sh", "-c", 'out=$1; shift; "$@" | cat > "$out"', "sh", paths.outFile].concat(
+            writerCommand(job, paths.stamp),
+          ),
           { log, cwd: paths.dir },
         );
       },
@@ -211,7 +218,7 @@ const pipeSetup: Setup = {
 };
 
 /** supervisord.conf with one program, the writer, not autostarted. */
-function supervisorConfig(paths: RunPaths, bytes: number, rotate: boolean): string {
+function supervisorConfig(paths: RunPaths, job: WriterJob, rotate: boolean): string {
   return [
     "[unix_http_server]",
     `file=${join(paths.dir, "supervisor.sock")}`,
@@ -233,7 +240,7 @@ function supervisorConfig(paths: RunPaths, bytes: number, rotate: boolean): stri
     `serverurl=unix://${join(paths.dir, "supervisor.sock")}`,
     "",
     "[program:writer]",
-    `command=${WRITER} ${bytes} ${paths.stamp}`,
+    `command=${writerCommand(job, paths.stamp).join(" ")}`,
     "autostart=false",
     "autorestart=false",
     "startsecs=0",
@@ -282,9 +289,9 @@ function supervisorSetup(rotate: boolean): Setup {
     system: "supervisor",
     isOurs: false,
     isRaw: false,
-    async launch(paths, bytes) {
+    async launch(paths, job) {
       const config = join(paths.dir, "supervisord.conf");
-      writeFileSync(config, supervisorConfig(paths, bytes, rotate));
+      writeFileSync(config, supervisorConfig(paths, job, rotate));
       const log = new LineLog(join(paths.dir, "supervisord.stdout"));
       const daemon = launch(["supervisord", "-c", config], { log, cwd: paths.dir });
       const ctl = (...args: string[]) =>
@@ -300,14 +307,14 @@ function pm2Setup(): Setup {
     system: "pm2",
     isOurs: false,
     isRaw: false,
-    async launch(paths, bytes) {
+    async launch(paths, job) {
       const home = join(WORK_DIR, "pm2", "home");
       await killStale(home);
       const env = pm2Env(home);
       const app = {
         name: "writer",
         script: WRITER,
-        args: [String(bytes), paths.stamp],
+        args: writerCommand(job, paths.stamp).slice(1),
         interpreter: "none",
         exec_mode: "fork",
         instances: 1,
@@ -351,14 +358,14 @@ function pm2Setup(): Setup {
 }
 
 /** circusd INI: one watcher, the writer, not autostarted, stdout into a FileStream. */
-export function circusThroughputConfig(paths: RunPaths, bytes: number, rotate: boolean): string {
+export function circusThroughputConfig(paths: RunPaths, job: WriterJob, rotate: boolean): string {
   return [
     "[circus]",
     `endpoint = ipc://${join(paths.dir, "control.sock")}`,
     `pubsub_endpoint = ipc://${join(paths.dir, "pubsub.sock")}`,
     "",
     "[watcher:writer]",
-    `cmd = ${WRITER} ${bytes} ${paths.stamp}`,
+    `cmd = ${writerCommand(job, paths.stamp).join(" ")}`,
     "numprocesses = 1",
     "autostart = false",
     "respawn = False",
@@ -389,9 +396,9 @@ function circusSetup(rotate: boolean): Setup {
         return undefined;
       }
     },
-    async launch(paths, bytes) {
+    async launch(paths, job) {
       const config = join(paths.dir, "writer.ini");
-      writeFileSync(config, circusThroughputConfig(paths, bytes, rotate));
+      writeFileSync(config, circusThroughputConfig(paths, job, rotate));
       const log = new LineLog(join(paths.dir, "circusd.log"));
       const daemon = launch([process.execPath, CIRCUSD, config], { log, cwd: paths.dir });
       const endpoint = `ipc://${join(paths.dir, "control.sock")}`;
@@ -465,14 +472,14 @@ function tailOf(files: { path: string; size: number }[], length: number): Buffer
 }
 
 /** Counter of the last complete line in the output, or undefined if none parses. */
-function lastCounter(files: { path: string; size: number }[]): number | undefined {
-  const lines = tailOf(files, 3 * LINE)
+function lastCounter(files: { path: string; size: number }[], line: number): number | undefined {
+  const lines = tailOf(files, 3 * line)
     .toString("latin1")
     .split("\n");
   lines.pop(); // after the last newline: empty, or a partial line
   const last = lines.pop();
-  if (last === undefined || last.length !== LINE - 1) return undefined;
-  const counter = Number(last.slice(0, 16));
+  if (last === undefined || last.length !== line - 1) return undefined;
+  const counter = Number(last.slice(0, DIGITS));
   return Number.isInteger(counter) ? counter : undefined;
 }
 
@@ -518,7 +525,7 @@ async function runOnce(setup: Setup, opts: ThroughputOptions): Promise<Throughpu
   });
   result.build = setup.build?.();
   try {
-    managed = await setup.launch(paths, opts.bytes);
+    managed = await setup.launch(paths, { bytes: opts.bytes, line: opts.line });
     const pid = managed.daemonPid();
     if (pid !== undefined) {
       await delay(opts.idleMs);
@@ -603,8 +610,8 @@ async function runOnce(setup: Setup, opts: ThroughputOptions): Promise<Throughpu
     const files = outputFiles(paths.outDir);
     result.files = files.length;
     result.extraBytes = total(files) - opts.bytes;
-    result.expectedLastLine = Math.floor(opts.bytes / LINE) - 1;
-    result.lastLine = lastCounter(files);
+    result.expectedLastLine = Math.floor(opts.bytes / opts.line) - 1;
+    result.lastLine = lastCounter(files, opts.line);
     return result;
   } catch (error) {
     result.error = String(error instanceof Error ? error.message : error);
@@ -703,10 +710,15 @@ export function throughputTable(results: ThroughputSetupResult[], opts: Throughp
     return { ...base, value: median(runs.map((r) => r.mbps)), detail: parts.join("; ") };
   });
   const gib = opts.bytes / 2 ** 30;
-  const size = Number.isInteger(gib) ? `${gib} GiB` : `${opts.bytes} bytes`;
+  const size = Number.isInteger(gib)
+    ? `${gib} GiB`
+    : opts.bytes % 1e6 === 0
+      ? `${opts.bytes / 1e6} MB`
+      : `${opts.bytes} bytes`;
   return {
     title:
-      `throughput: one process writing ${size} to stdout -> file(s), MB/s (1 MB = 1e6 bytes; ` +
+      `throughput: one process writing ${size} of ${opts.line}-byte lines to stdout -> ` +
+      `file(s), MB/s (1 MB = 1e6 bytes; ` +
       `higher is better; target: ours >= 70% of the pipe)`,
     unit: "MB/s",
     digits: 0,

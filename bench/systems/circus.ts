@@ -5,6 +5,7 @@ import { launch, run, within } from "../lib/exec.js";
 import { LineLog } from "../lib/log.js";
 import { freshWorkDir, REPO_DIR } from "../lib/paths.js";
 import { killTree, now, signalPid } from "../lib/proc.js";
+import { circusRpc } from "../lib/rpc.js";
 import type { Instance, System } from "../lib/types.js";
 
 const CIRCUSD = join(REPO_DIR, "dist", "cli", "circusd.js");
@@ -74,6 +75,7 @@ export const circus: System = {
           timeoutMs,
           cwd: dir,
         }),
+      rpc: () => circusRpc(endpoint, "sleepers"),
       async stop(timeoutMs) {
         signalPid(daemon.pid, "SIGTERM");
         return { at: await daemonExit(timeoutMs), what: "circusd exited" };

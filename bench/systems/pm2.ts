@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { launch, run, within } from "../lib/exec.js";
 import { LineLog } from "../lib/log.js";
 import { BENCH_DIR, freshWorkDir, WORK_DIR } from "../lib/paths.js";
+import { pm2Rpc } from "../lib/pm2-rpc.js";
 import { isRunning, killTree, now, signalPid, waitNotRunning } from "../lib/proc.js";
 import type { Instance, System } from "../lib/types.js";
 
@@ -102,6 +103,7 @@ export const pm2: System = {
       log,
       daemonPid,
       status: (timeoutMs) => cli(["jlist"], timeoutMs),
+      rpc: () => pm2Rpc(PM2_PKG, home),
       async launchSettled(timeoutMs) {
         await within(starter.exited, timeoutMs, undefined);
       },

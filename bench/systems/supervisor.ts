@@ -5,13 +5,18 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { launch, run, within } from "../lib/exec.js";
+import { launch, openFilesLimits, run, within } from "../lib/exec.js";
 import { LineLog } from "../lib/log.js";
 import { freshWorkDir } from "../lib/paths.js";
 import { killTree, now, signalPid } from "../lib/proc.js";
+import { supervisorRpc } from "../lib/supervisor-rpc.js";
 import type { Instance, System } from "../lib/types.js";
 
-/** supervisord.conf for `n` sleeps in one program, everything under `dir`. */
+/**
+ * supervisord.conf for `n` sleeps in one program, everything under `dir`. `minfds` asks for 4
+ * descriptors a child but no more than the hard limit: supervisord refuses to start when
+ * `minfds` is above a hard limit it cannot raise.
+ */
 export function supervisorConfig(dir: string, n: number): string {
   return [
     "[unix_http_server]",
@@ -26,7 +31,7 @@ export function supervisorConfig(dir: string, n: number): string {
     `pidfile=${join(dir, "supervisord.pid")}`,
     `childlogdir=${dir}`,
     "loglevel=info",
-    `minfds=${Math.max(1024, 4 * n + 64)}`,
+    `minfds=${Math.min(openFilesLimits().hard, Math.max(1024, 4 * n + 64))}`,
     `minprocs=${Math.max(200, n + 64)}`,
     "",
     "[rpcinterface:supervisor]",
@@ -81,6 +86,7 @@ export const supervisor: System = {
       daemonPid: () => daemon.pid,
       launchSettled: async () => {},
       status: (timeoutMs) => ctl(["status"], timeoutMs),
+      rpc: () => supervisorRpc(join(dir, "supervisor.sock")),
       async stop(timeoutMs) {
         const result = await ctl(["stop", "all"], timeoutMs);
         const ok = !result.timedOut && result.code === 0;
