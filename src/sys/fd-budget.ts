@@ -18,10 +18,13 @@ export function reserveFor(limit: number): number {
   return Math.max(32, Math.min(1000, Math.floor(limit / 20)));
 }
 
-/** How often, at most, the open files are counted again near the limit (ms). */
-const RECOUNT_NEAR_MS = 50;
+/**
+ * How often, at most, the open files are counted again near the limit (ms): listing 20,000
+ * of them takes tens of milliseconds, and the estimate in between errs on the safe side.
+ */
+const RECOUNT_NEAR_MS = 1000;
 /** How often they are counted again at all (ms), so that closed files are seen free again. */
-const RECOUNT_MS = 5000;
+const RECOUNT_MS = 10_000;
 
 /**
  * Counts open files cheaply: /proc/self/fd is listed (thousands of entries at scale) only
