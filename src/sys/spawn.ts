@@ -58,6 +58,10 @@ export interface Child {
 
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
+// The native helper reserves its spawn slots (low fd numbers, see native/spawn-slots.c) as it
+// loads: now, while circusd's fd table is small and before anything counts its open files.
+native();
+
 function isExecutableFile(file: string): boolean {
   try {
     accessSync(file, constants.X_OK);
