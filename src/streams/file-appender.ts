@@ -11,6 +11,7 @@ import {
   statfsSync,
   statSync,
   writev,
+  writeSync,
   writevSync,
   type Stats,
 } from "node:fs";
@@ -27,8 +28,13 @@ const BATCH_BUFFERS = 1024;
 const RETRY_MS = 20;
 /** A write that took longer (ms) than this sends the file's writes to the thread pool... */
 const SLOW_WRITE_MS = 5;
-/** ...for this long (ms). */
+/** ...for this long (ms)... */
 const ASYNC_SPELL_MS = 10_000;
+/**
+ * ...or until this many writes in a row were quick there: a single slow write is as often
+ * the machine being busy elsewhere (the daemon not scheduled) as a slow disk.
+ */
+const QUICK_TO_RETURN = 8;
 
 type Item = Buffer | (() => void);
 
@@ -76,6 +82,8 @@ export class FileAppender {
   private pumping = false;
   /** Until when (performance.now()) writes go to the thread pool, after a slow one. */
   private asyncUntil = 0;
+  /** Writes in a row that were quick in the thread pool during a spell. */
+  private quick = 0;
   /** Whether writes may be done in place at all (see {@link writableInPlace}). */
   private inPlace = false;
   private readonly waiters: (() => void)[] = [];
@@ -126,14 +134,69 @@ export class FileAppender {
     this.fd = -1;
   }
 
-  /** Queues bytes; a promise means: wait before appending more. */
+  /** Queues bytes (kept until written); a promise means: wait before appending more. */
   append(data: Buffer): Promise<void> | undefined {
-    if (data.length === 0) return undefined;
-    this.queue.push(data);
-    this.queued += data.length;
+    const result = this.add(data, false);
+    return result instanceof Promise ? result : undefined;
+  }
+
+  /**
+   * Writes `data` at once when the file is idle and quick, else queues it; `lent` bytes are
+   * copied when they must wait (the caller reuses their buffer). Returns a promise when the
+   * caller should wait before adding more, else whether `data` itself is kept (queued or in a
+   * write under way; never when lent).
+   */
+  add(data: Buffer, lent: boolean): Promise<void> | boolean {
+    if (data.length === 0) return false;
+    let rest = data;
+    if (this.idleInPlace()) {
+      const written = this.writeNow(data);
+      if (written === data.length) return false;
+      rest = data.subarray(written);
+    }
+    this.queue.push(lent ? Buffer.from(rest) : rest);
+    this.queued += rest.length;
     this.pump();
-    if (this.queued <= HIGH_WATER) return undefined;
+    if (this.queued <= HIGH_WATER) return !lent;
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Whether a write may be done now, in place: nothing queued or under way, a quick file. */
+  private idleInPlace(): boolean {
+    return (
+      this.queue.length === 0 &&
+      !this.writing &&
+      !this.pumping &&
+      this.inPlace &&
+      performance.now() >= this.asyncUntil &&
+      this.ready() &&
+      // ready() may have reopened the file, as something else.
+      this.inPlace
+    );
+  }
+
+  /**
+   * One write in place (see {@link pump}); returns the bytes done with: written, or dropped by
+   * an error (reported as pump's are). A short write leaves the rest to the queue.
+   */
+  private writeNow(data: Buffer): number {
+    const started = performance.now();
+    let written = 0;
+    try {
+      written = writeSync(this.fd, data);
+    } catch (caught) {
+      const error = caught as NodeJS.ErrnoException;
+      if (error.code === "EAGAIN" || error.code === "EINTR") return 0;
+      this.queued += data.length;
+      this.settle(data.length, data.length, error);
+      return data.length;
+    }
+    if (performance.now() - started > SLOW_WRITE_MS) this.slowWrite();
+    if (written === data.length && this.dropped !== null) {
+      this.queued += written;
+      this.settle(written, 0, null);
+    }
+    return written;
   }
 
   /** Runs `action` once every byte queued before it is written (a rotation). */
@@ -189,13 +252,18 @@ export class FileAppender {
         } catch (caught) {
           error = caught as NodeJS.ErrnoException;
         }
-        if (performance.now() - started > SLOW_WRITE_MS)
-          this.asyncUntil = performance.now() + ASYNC_SPELL_MS;
+        if (performance.now() - started > SLOW_WRITE_MS) this.slowWrite();
         if (!this.wrote(batch, bytes, written, error)) return;
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** A write in place was slow: the file's writes go to the thread pool for a spell. */
+  private slowWrite(): void {
+    this.asyncUntil = performance.now() + ASYNC_SPELL_MS;
+    this.quick = 0;
   }
 
   private takeBatch(): { batch: Buffer[]; bytes: number } {
@@ -216,8 +284,12 @@ export class FileAppender {
 
   private writeAsync(batch: Buffer[], bytes: number): void {
     this.writing = true;
+    const started = performance.now();
     writev(this.fd, batch, (error, written) => {
       this.writing = false;
+      // Quick: within the bound of a write in place, plus a millisecond per MiB of the batch.
+      if (performance.now() - started > SLOW_WRITE_MS + bytes / (1 << 20)) this.quick = 0;
+      else if (++this.quick >= QUICK_TO_RETURN) this.asyncUntil = 0;
       if (this.wrote(batch, bytes, written, error)) this.pump();
     });
   }
