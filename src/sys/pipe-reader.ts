@@ -24,6 +24,12 @@ const HAND_ON = READ_SIZE / 2;
 const QUIET = 16 * 1024;
 /** Own buffers given back by pipes that went quiet, kept for the next pipe that gets busy. */
 const MAX_SPARES = 4;
+/**
+ * Pipes that may hold a buffer of their own at once: past that, a busy pipe reads into the
+ * shared buffer too (lent: the file takes it at once, or a copy is queued), so that 1000
+ * processes writing at once cost no more than this many buffers.
+ */
+const MAX_OWN = 32;
 
 /** A pipe with a buffer of its own that read nothing for this long (ms) goes back to the shared one. */
 const IDLE_MS = 1000;
@@ -96,10 +102,12 @@ class PipeRead {
           this.grown = true;
           native().setPipeSize(this.fd, PIPE_BUSY);
         }
-        this.own = spares.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE);
-        this.lastRead = performance.now();
-        busy.add(this);
-        sweeper ??= setInterval(sweep, IDLE_MS).unref();
+        if (busy.size < MAX_OWN) {
+          this.own = spares.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE);
+          this.lastRead = performance.now();
+          busy.add(this);
+          sweeper ??= setInterval(sweep, IDLE_MS).unref();
+        }
       }
       return;
     }
