@@ -31,8 +31,10 @@ const MAX_SPARES = 4;
  */
 const MAX_OWN = 32;
 
-/** A pipe with a buffer of its own that read nothing for this long (ms) goes back to the shared one. */
+/** A pipe with a buffer of its own that read nothing for this long (ms) goes back to the shared one... */
 const IDLE_MS = 1000;
+/** ...at most this many times (see {@link PipeRead.quiet}). */
+const MAX_SWAPS = 100;
 
 /** The read buffer of every quiet pipe (reads run one after another, never at once). */
 let shared: Buffer | null = null;
@@ -80,6 +82,8 @@ class PipeRead {
   own: Buffer | null = null;
   lastRead = 0;
   private grown = false;
+  /** Times the pipe was switched to the shared buffer while idle. */
+  private swaps = 0;
 
   constructor(
     private readonly fd: number,
@@ -120,14 +124,17 @@ class PipeRead {
     if (bytes < QUIET) this.release();
   }
 
-  /** Idle since its last read: the pipe's next read goes into the shared buffer. */
+  /**
+   * Idle since its last read: the pipe's next read goes into the shared buffer. Node's handle
+   * adds a small listener each time its buffer is set this way (freed when the pipe closes), so
+   * a pipe is switched so at most MAX_SWAPS times; then it keeps its buffer while idle, within
+   * MAX_OWN, until its reads get small.
+   */
   quiet(): void {
     const handle = (this.socket as unknown as { _handle?: UserBufferHandle | null })._handle;
     if (this.socket.destroyed || !handle) return this.release();
-    if (typeof handle.useUserBuffer !== "function") {
-      busy.delete(this);
-      return;
-    }
+    if (typeof handle.useUserBuffer !== "function" || this.swaps >= MAX_SWAPS) return;
+    this.swaps++;
     handle.useUserBuffer(sharedBuffer());
     this.current = sharedBuffer();
     this.release();
