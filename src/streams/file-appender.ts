@@ -36,7 +36,18 @@ const ASYNC_SPELL_MS = 10_000;
  */
 const QUICK_TO_RETURN = 8;
 
+/** Lent bytes that must wait are copied into slabs of this size, reused once written... */
+const SLAB = 1 << 20;
+/** ...keeping this many spare. */
+const SPARE_SLABS = 4;
+
 type Item = Buffer | (() => void);
+
+/** A slab and the bytes of it still queued or being written. */
+interface Slab {
+  buffer: Buffer;
+  pending: number;
+}
 
 /** Filesystems whose writes can hang on a network (statfs magic numbers): never in place. */
 const NETWORK_FS = new Set([
@@ -90,6 +101,12 @@ export class FileAppender {
   private readonly idle: (() => void)[] = [];
   /** Bytes dropped since writes started failing; null while they succeed. */
   private dropped: number | null = null;
+  /** The slab lent bytes are copied into, and how much of it is used. */
+  private slab: Slab | null = null;
+  private slabUsed = 0;
+  /** Slabs with bytes still queued or being written, by their memory. */
+  private readonly slabs = new Map<ArrayBufferLike, Slab>();
+  private readonly spareSlabs: Buffer[] = [];
   /** Who writes, for the log lines (`web stdout`); set by the stream once it knows. */
   label = "output";
 
@@ -142,9 +159,9 @@ export class FileAppender {
 
   /**
    * Writes `data` at once when the file is idle and quick, else queues it; `lent` bytes are
-   * copied when they must wait (the caller reuses their buffer). Returns a promise when the
-   * caller should wait before adding more, else whether `data` itself is kept (queued or in a
-   * write under way; never when lent).
+   * copied when they must wait (the caller reuses their buffer), into slabs that serve again
+   * once written. Returns a promise when the caller should wait before adding more, else
+   * whether `data` itself is kept (queued or in a write under way; never when lent).
    */
   add(data: Buffer, lent: boolean): Promise<void> | boolean {
     if (data.length === 0) return false;
@@ -154,11 +171,46 @@ export class FileAppender {
       if (written === data.length) return false;
       rest = data.subarray(written);
     }
-    this.queue.push(lent ? Buffer.from(rest) : rest);
+    this.queue.push(lent ? this.stage(rest) : rest);
     this.queued += rest.length;
     this.pump();
     if (this.queued <= HIGH_WATER) return !lent;
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** A copy of lent bytes, in a slab when they fit one. */
+  private stage(data: Buffer): Buffer {
+    if (data.length > SLAB) return Buffer.from(data);
+    let slab = this.slab;
+    if (slab !== null && slab.pending === 0) this.slabUsed = 0;
+    if (slab === null || this.slabUsed + data.length > SLAB) {
+      slab = this.slab = {
+        buffer: this.spareSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB),
+        pending: 0,
+      };
+      this.slabUsed = 0;
+    }
+    const copy = slab.buffer.subarray(this.slabUsed, this.slabUsed + data.length);
+    data.copy(copy);
+    this.slabUsed += data.length;
+    slab.pending += data.length;
+    this.slabs.set(slab.buffer.buffer, slab);
+    return copy;
+  }
+
+  /** The first `bytes` of a batch are done with (written or dropped): their slabs may serve again. */
+  private finished(batch: Buffer[], bytes: number): void {
+    let left = bytes;
+    for (const buffer of batch) {
+      if (left <= 0) break;
+      const done = Math.min(left, buffer.length);
+      left -= done;
+      const slab = this.slabs.get(buffer.buffer);
+      if (slab === undefined || (slab.pending -= done) > 0) continue;
+      this.slabs.delete(buffer.buffer);
+      if (slab !== this.slab && this.spareSlabs.length < SPARE_SLABS)
+        this.spareSlabs.push(slab.buffer);
+    }
   }
 
   /** Whether a write may be done now, in place: nothing queued or under way, a quick file. */
@@ -237,6 +289,7 @@ export class FileAppender {
         }
         const { batch, bytes } = this.takeBatch();
         if (!this.ready()) {
+          this.finished(batch, bytes);
           this.settle(bytes, bytes, null);
           continue;
         }
@@ -315,8 +368,10 @@ export class FileAppender {
       // A short write (a signal, a full disk half-way): the rest goes first next time.
       this.queue.unshift(...remainder(batch, written));
       this.queued -= written;
+      this.finished(batch, written);
       return true;
     }
+    this.finished(batch, bytes);
     this.settle(bytes, error ? bytes : 0, error);
     return true;
   }

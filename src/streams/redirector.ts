@@ -86,7 +86,8 @@ export class Redirector {
   /**
    * Hands one piece on. `lent`: its bytes are valid during the call only, and whoever keeps
    * them keeps a copy. Returns a promise when the stream asks the pipe to wait, else whether
-   * anything kept `data.data` itself (never when lent).
+   * anything kept `data.data` itself (never when lent; with a promise, count it kept unless
+   * lent).
    */
   deliver(data: StreamData, lent = false): Promise<void> | boolean {
     this.ring.push(data);
@@ -103,7 +104,9 @@ export class Redirector {
     try {
       let result: Promise<void> | boolean | void;
       if (isLending(stream)) {
-        result = stream[take](data, lent);
+        // Lent even when it could be kept: a stream of ours copies what must wait into memory
+        // it reuses, so that the read buffer takes the next read instead of a fresh one.
+        result = stream[take](data, true);
       } else {
         // A stream of the user's may keep what it is given.
         result = stream.write(lent ? { ...data, data: Buffer.from(data.data) } : data);
