@@ -31,10 +31,12 @@ const SLOW_WRITE_MS = 5;
 /** ...for this long (ms)... */
 const ASYNC_SPELL_MS = 10_000;
 /**
- * ...or until this many writes in a row were quick there: a single slow write is as often
+ * ...or, once it has lasted MIN_SPELL_MS (so that a slow disk stalls the daemon at most once a
+ * second), until this many writes in a row were quick there: a single slow write is as often
  * the machine being busy elsewhere (the daemon not scheduled) as a slow disk.
  */
 const QUICK_TO_RETURN = 8;
+const MIN_SPELL_MS = 1000;
 
 /** Lent bytes that must wait are copied into slabs of this size, reused once written... */
 const SLAB = 1 << 20;
@@ -93,8 +95,9 @@ export class FileAppender {
   private pumping = false;
   /** Until when (performance.now()) writes go to the thread pool, after a slow one. */
   private asyncUntil = 0;
-  /** Writes in a row that were quick in the thread pool during a spell. */
+  /** Writes in a row that were quick in the thread pool during a spell, and when it began. */
   private quick = 0;
+  private spellBegan = 0;
   /** Whether writes may be done in place at all (see {@link writableInPlace}). */
   private inPlace = false;
   private readonly waiters: (() => void)[] = [];
@@ -315,7 +318,8 @@ export class FileAppender {
 
   /** A write in place was slow: the file's writes go to the thread pool for a spell. */
   private slowWrite(): void {
-    this.asyncUntil = performance.now() + ASYNC_SPELL_MS;
+    this.spellBegan = performance.now();
+    this.asyncUntil = this.spellBegan + ASYNC_SPELL_MS;
     this.quick = 0;
   }
 
@@ -341,8 +345,10 @@ export class FileAppender {
     writev(this.fd, batch, (error, written) => {
       this.writing = false;
       // Quick: within the bound of a write in place, plus a millisecond per MiB of the batch.
-      if (performance.now() - started > SLOW_WRITE_MS + bytes / (1 << 20)) this.quick = 0;
-      else if (++this.quick >= QUICK_TO_RETURN) this.asyncUntil = 0;
+      const now = performance.now();
+      if (now - started > SLOW_WRITE_MS + bytes / (1 << 20)) this.quick = 0;
+      else if (++this.quick >= QUICK_TO_RETURN && now - this.spellBegan >= MIN_SPELL_MS)
+        this.asyncUntil = 0;
       if (this.wrote(batch, bytes, written, error)) this.pump();
     });
   }

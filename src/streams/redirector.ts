@@ -85,11 +85,10 @@ export class Redirector {
 
   /**
    * Hands one piece on. `lent`: its bytes are valid during the call only, and whoever keeps
-   * them keeps a copy. Returns a promise when the stream asks the pipe to wait, else whether
-   * anything kept `data.data` itself (never when lent; with a promise, count it kept unless
-   * lent).
+   * them keeps a copy. When the stream asks the pipe to wait, `wait` is called with the promise
+   * to wait for. Returns whether anything kept `data.data` itself (never when lent).
    */
-  deliver(data: StreamData, lent = false): Promise<void> | boolean {
+  deliver(data: StreamData, lent = false, wait?: (until: Promise<void>) => void): boolean {
     this.ring.push(data);
     let kept = false;
     if (this.listener) {
@@ -112,11 +111,11 @@ export class Redirector {
         result = stream.write(lent ? { ...data, data: Buffer.from(data.data) } : data);
         if (!lent) kept = true;
       }
-      if (result instanceof Promise) return result.catch((error) => this.fail(stream, error));
-      return kept || result === true;
+      if (result instanceof Promise) wait?.(result.catch((error) => this.fail(stream, error)));
+      return kept;
     } catch (error) {
       this.fail(stream, error);
-      return true;
+      return !lent;
     }
   }
 
@@ -180,17 +179,20 @@ class PipeReader {
 
   /** Hands bytes on; returns whether they were kept (see {@link Redirector.deliver}). */
   private emit(bytes: Buffer, lent: boolean): boolean {
-    const wait = this.redirector.deliver(
+    return this.redirector.deliver(
       { pid: this.pid, name: this.name, data: bytes, watcher: this.redirector.watcher },
       lent,
+      this.waitFor,
     );
-    if (!(wait instanceof Promise)) return wait;
+  }
+
+  /** The stream asks to wait: the pipe is not read until `until` settles. */
+  private readonly waitFor = (until: Promise<void>): void => {
     if (this.waiting++ === 0) this.pipe.pause();
-    void wait.then(() => {
+    void until.then(() => {
       if (--this.waiting === 0) this.pipe.resume();
     });
-    return !lent;
-  }
+  };
 
   private flushCarry(): void {
     const carry = this.carry;
