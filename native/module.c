@@ -21,6 +21,7 @@ static const struct {
     {"unwatch", js_unwatch},
     {"unixDgramOpen", js_unix_dgram_open},
     {"unixDgramSend", js_unix_dgram_send},
+    {"prefixLines", js_prefix_lines},
 };
 
 static napi_value init(napi_env env, napi_value exports) {

@@ -11,6 +11,7 @@ import {
   statfsSync,
   statSync,
   writev,
+  writeSync,
   writevSync,
   type Stats,
 } from "node:fs";
@@ -27,10 +28,28 @@ const BATCH_BUFFERS = 1024;
 const RETRY_MS = 20;
 /** A write that took longer (ms) than this sends the file's writes to the thread pool... */
 const SLOW_WRITE_MS = 5;
-/** ...for this long (ms). */
+/** ...for this long (ms)... */
 const ASYNC_SPELL_MS = 10_000;
+/**
+ * ...or, once it has lasted MIN_SPELL_MS (so that a slow disk stalls the daemon at most once a
+ * second), until this many writes in a row were quick there: a single slow write is as often
+ * the machine being busy elsewhere (the daemon not scheduled) as a slow disk.
+ */
+const QUICK_TO_RETURN = 8;
+const MIN_SPELL_MS = 1000;
+
+/** Lent bytes that must wait are copied into slabs of this size, reused once written... */
+const SLAB = 1 << 20;
+/** ...keeping this many spare. */
+const SPARE_SLABS = 4;
 
 type Item = Buffer | (() => void);
+
+/** A slab and the bytes of it still queued or being written. */
+interface Slab {
+  buffer: Buffer;
+  pending: number;
+}
 
 /** Filesystems whose writes can hang on a network (statfs magic numbers): never in place. */
 const NETWORK_FS = new Set([
@@ -76,12 +95,21 @@ export class FileAppender {
   private pumping = false;
   /** Until when (performance.now()) writes go to the thread pool, after a slow one. */
   private asyncUntil = 0;
+  /** Writes in a row that were quick in the thread pool during a spell, and when it began. */
+  private quick = 0;
+  private spellBegan = 0;
   /** Whether writes may be done in place at all (see {@link writableInPlace}). */
   private inPlace = false;
   private readonly waiters: (() => void)[] = [];
   private readonly idle: (() => void)[] = [];
   /** Bytes dropped since writes started failing; null while they succeed. */
   private dropped: number | null = null;
+  /** The slab lent bytes are copied into, and how much of it is used. */
+  private slab: Slab | null = null;
+  private slabUsed = 0;
+  /** Slabs with bytes still queued or being written, by their memory. */
+  private readonly slabs = new Map<ArrayBufferLike, Slab>();
+  private readonly spareSlabs: Buffer[] = [];
   /** Who writes, for the log lines (`web stdout`); set by the stream once it knows. */
   label = "output";
 
@@ -126,14 +154,104 @@ export class FileAppender {
     this.fd = -1;
   }
 
-  /** Queues bytes; a promise means: wait before appending more. */
+  /** Queues bytes (kept until written); a promise means: wait before appending more. */
   append(data: Buffer): Promise<void> | undefined {
-    if (data.length === 0) return undefined;
-    this.queue.push(data);
-    this.queued += data.length;
+    const result = this.add(data, false);
+    return result instanceof Promise ? result : undefined;
+  }
+
+  /**
+   * Writes `data` at once when the file is idle and quick, else queues it; `lent` bytes are
+   * copied when they must wait (the caller reuses their buffer), into slabs that serve again
+   * once written. Returns a promise when the caller should wait before adding more, else
+   * whether `data` itself is kept (queued or in a write under way; never when lent).
+   */
+  add(data: Buffer, lent: boolean): Promise<void> | boolean {
+    if (data.length === 0) return false;
+    let rest = data;
+    if (this.idleInPlace()) {
+      const written = this.writeNow(data);
+      if (written === data.length) return false;
+      rest = data.subarray(written);
+    }
+    this.queue.push(lent ? this.stage(rest) : rest);
+    this.queued += rest.length;
     this.pump();
-    if (this.queued <= HIGH_WATER) return undefined;
+    if (this.queued <= HIGH_WATER) return !lent;
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** A copy of lent bytes, in a slab when they fit one. */
+  private stage(data: Buffer): Buffer {
+    if (data.length > SLAB) return Buffer.from(data);
+    let slab = this.slab;
+    if (slab !== null && slab.pending === 0) this.slabUsed = 0;
+    if (slab === null || this.slabUsed + data.length > SLAB) {
+      slab = this.slab = {
+        buffer: this.spareSlabs.pop() ?? Buffer.allocUnsafeSlow(SLAB),
+        pending: 0,
+      };
+      this.slabUsed = 0;
+    }
+    const copy = slab.buffer.subarray(this.slabUsed, this.slabUsed + data.length);
+    data.copy(copy);
+    this.slabUsed += data.length;
+    slab.pending += data.length;
+    this.slabs.set(slab.buffer.buffer, slab);
+    return copy;
+  }
+
+  /** The first `bytes` of a batch are done with (written or dropped): their slabs may serve again. */
+  private finished(batch: Buffer[], bytes: number): void {
+    let left = bytes;
+    for (const buffer of batch) {
+      if (left <= 0) break;
+      const done = Math.min(left, buffer.length);
+      left -= done;
+      const slab = this.slabs.get(buffer.buffer);
+      if (slab === undefined || (slab.pending -= done) > 0) continue;
+      this.slabs.delete(buffer.buffer);
+      if (slab !== this.slab && this.spareSlabs.length < SPARE_SLABS)
+        this.spareSlabs.push(slab.buffer);
+    }
+  }
+
+  /** Whether a write may be done now, in place: nothing queued or under way, a quick file. */
+  private idleInPlace(): boolean {
+    return (
+      this.queue.length === 0 &&
+      !this.writing &&
+      !this.pumping &&
+      this.inPlace &&
+      performance.now() >= this.asyncUntil &&
+      this.ready() &&
+      // ready() may have reopened the file, as something else.
+      this.inPlace
+    );
+  }
+
+  /**
+   * One write in place (see {@link pump}); returns the bytes done with: written, or dropped by
+   * an error (reported as pump's are). A short write leaves the rest to the queue.
+   */
+  private writeNow(data: Buffer): number {
+    const started = performance.now();
+    let written = 0;
+    try {
+      written = writeSync(this.fd, data);
+    } catch (caught) {
+      const error = caught as NodeJS.ErrnoException;
+      if (error.code === "EAGAIN" || error.code === "EINTR") return 0;
+      this.queued += data.length;
+      this.settle(data.length, data.length, error);
+      return data.length;
+    }
+    if (performance.now() - started > SLOW_WRITE_MS) this.slowWrite();
+    if (written === data.length && this.dropped !== null) {
+      this.queued += written;
+      this.settle(written, 0, null);
+    }
+    return written;
   }
 
   /** Runs `action` once every byte queued before it is written (a rotation). */
@@ -174,6 +292,7 @@ export class FileAppender {
         }
         const { batch, bytes } = this.takeBatch();
         if (!this.ready()) {
+          this.finished(batch, bytes);
           this.settle(bytes, bytes, null);
           continue;
         }
@@ -189,13 +308,19 @@ export class FileAppender {
         } catch (caught) {
           error = caught as NodeJS.ErrnoException;
         }
-        if (performance.now() - started > SLOW_WRITE_MS)
-          this.asyncUntil = performance.now() + ASYNC_SPELL_MS;
+        if (performance.now() - started > SLOW_WRITE_MS) this.slowWrite();
         if (!this.wrote(batch, bytes, written, error)) return;
       }
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** A write in place was slow: the file's writes go to the thread pool for a spell. */
+  private slowWrite(): void {
+    this.spellBegan = performance.now();
+    this.asyncUntil = this.spellBegan + ASYNC_SPELL_MS;
+    this.quick = 0;
   }
 
   private takeBatch(): { batch: Buffer[]; bytes: number } {
@@ -216,8 +341,14 @@ export class FileAppender {
 
   private writeAsync(batch: Buffer[], bytes: number): void {
     this.writing = true;
+    const started = performance.now();
     writev(this.fd, batch, (error, written) => {
       this.writing = false;
+      // Quick: within the bound of a write in place, plus a millisecond per MiB of the batch.
+      const now = performance.now();
+      if (now - started > SLOW_WRITE_MS + bytes / (1 << 20)) this.quick = 0;
+      else if (++this.quick >= QUICK_TO_RETURN && now - this.spellBegan >= MIN_SPELL_MS)
+        this.asyncUntil = 0;
       if (this.wrote(batch, bytes, written, error)) this.pump();
     });
   }
@@ -243,8 +374,10 @@ export class FileAppender {
       // A short write (a signal, a full disk half-way): the rest goes first next time.
       this.queue.unshift(...remainder(batch, written));
       this.queued -= written;
+      this.finished(batch, written);
       return true;
     }
+    this.finished(batch, bytes);
     this.settle(bytes, error ? bytes : 0, error);
     return true;
   }

@@ -8,12 +8,12 @@ import { compileStrftime } from "../python/strftime.js";
 import { FileAppender } from "./file-appender.js";
 import { LinePrefixer } from "./line-prefix.js";
 import { StreamOptions } from "./options.js";
-import { StreamOptionError, type OutputStream, type StreamData } from "./types.js";
+import { StreamOptionError, take, type LendingStream, type StreamData } from "./types.js";
 
 const NEWLINE = 10;
 
 /** The common part: the file (opened at construction, so a bad path fails at startup). */
-export abstract class FileStreamBase implements OutputStream {
+export abstract class FileStreamBase implements LendingStream {
   static readonly options: readonly string[] = ["filename", "time_format"];
   readonly filename: string;
   protected readonly appender: FileAppender;
@@ -46,13 +46,25 @@ export abstract class FileStreamBase implements OutputStream {
   }
 
   write(data: StreamData): Promise<void> | undefined {
-    if (this.appender.label === "output") this.appender.label = `${data.watcher} ${data.name}`;
-    return this.append(this.prefixer ? this.prefixer.apply(data) : data.data);
+    const result = this[take](data, false);
+    return result instanceof Promise ? result : undefined;
   }
 
-  protected append(bytes: Buffer): Promise<void> | undefined {
+  [take](data: StreamData, lent: boolean): Promise<void> | boolean {
+    if (this.appender.label === "output") this.appender.label = `${data.watcher} ${data.name}`;
+    if (!this.prefixer) return this.append(data.data, lent);
+    // The prefixed lines are a buffer of the prefixer's, lent until the next piece.
+    const result = this.append(this.prefixer.applyLent(data), true);
+    return result instanceof Promise ? result : false;
+  }
+
+  /**
+   * Appends bytes (lent: see {@link LendingStream}); a promise when the caller should wait,
+   * else whether `bytes` itself is kept.
+   */
+  protected append(bytes: Buffer, lent: boolean): Promise<void> | boolean {
     this.size += bytes.length;
-    return this.appender.append(bytes);
+    return this.appender.add(bytes, lent);
   }
 
   /** Reopens the file after a stop closed it. */
@@ -88,20 +100,26 @@ export class FileStream extends FileStreamBase {
     this.backupCount = backupCount;
   }
 
-  protected override append(bytes: Buffer): Promise<void> | undefined {
-    if (this.maxBytes <= 0) return super.append(bytes);
+  protected override append(bytes: Buffer, lent: boolean): Promise<void> | boolean {
+    if (this.maxBytes <= 0) return super.append(bytes, lent);
     let rest = bytes;
+    let kept = false;
     while (this.size + rest.length > this.maxBytes) {
       const room = this.maxBytes - this.size;
       let cut = room > 0 ? rest.lastIndexOf(NEWLINE, room - 1) + 1 : 0;
       // A line longer than a whole file: split it rather than grow the file.
       if (cut === 0 && this.size === 0) cut = room;
-      if (cut > 0) void super.append(rest.subarray(0, cut));
+      if (cut > 0) {
+        const result = super.append(rest.subarray(0, cut), lent);
+        kept ||= result instanceof Promise ? !lent : result;
+      }
       this.appender.schedule(() => this.rollover());
       this.size = 0;
       rest = rest.subarray(cut);
     }
-    return rest.length > 0 ? super.append(rest) : undefined;
+    if (rest.length === 0) return kept;
+    const result = super.append(rest, lent);
+    return result instanceof Promise ? result : kept || result;
   }
 
   /** app.log.N-1 -> app.log.N ... app.log -> app.log.1, then a fresh app.log. */

@@ -8,7 +8,7 @@ import type { Socket } from "node:net";
 import { logger } from "../log/logger.js";
 import { readPipe } from "../sys/pipe-reader.js";
 import { OutputRing } from "./output-ring.js";
-import type { OutputStream, StreamData } from "./types.js";
+import { isLending, take, type OutputStream, type StreamData } from "./types.js";
 
 const NEWLINE = 10;
 /** A line longer than this is handed on in pieces (the carry must stay bounded). */
@@ -83,20 +83,39 @@ export class Redirector {
     for (const reader of [...this.readers]) reader.destroy();
   }
 
-  /** Hands one piece on; a promise when the stream asks the pipe to wait. */
-  deliver(data: StreamData): Promise<void> | undefined {
+  /**
+   * Hands one piece on. `lent`: its bytes are valid during the call only, and whoever keeps
+   * them keeps a copy. When the stream asks the pipe to wait, `wait` is called with the promise
+   * to wait for. Returns whether anything kept `data.data` itself (never when lent).
+   */
+  deliver(data: StreamData, lent = false, wait?: (until: Promise<void>) => void): boolean {
     this.ring.push(data);
-    this.listener?.(data);
+    let kept = false;
+    if (this.listener) {
+      if (lent) this.listener({ ...data, data: Buffer.from(data.data) });
+      else {
+        this.listener(data);
+        kept = true;
+      }
+    }
     const stream = this.streams[data.name];
-    if (!stream) return undefined;
+    if (!stream) return kept;
     try {
-      const result = stream.write(data);
-      return result instanceof Promise
-        ? result.catch((error) => this.fail(stream, error))
-        : undefined;
+      let result: Promise<void> | boolean | void;
+      if (isLending(stream)) {
+        // Lent even when it could be kept: a stream of ours copies what must wait into memory
+        // it reuses, so that the read buffer takes the next read instead of a fresh one.
+        result = stream[take](data, true);
+      } else {
+        // A stream of the user's may keep what it is given.
+        result = stream.write(lent ? { ...data, data: Buffer.from(data.data) } : data);
+        if (!lent) kept = true;
+      }
+      if (result instanceof Promise) wait?.(result.catch((error) => this.fail(stream, error)));
+      return kept;
     } catch (error) {
       this.fail(stream, error);
-      return undefined;
+      return !lent;
     }
   }
 
@@ -122,18 +141,18 @@ class PipeReader {
     private readonly name: PipeName,
     fd: number,
   ) {
-    this.pipe = readPipe(fd, (chunk) => this.read(chunk));
+    this.pipe = readPipe(fd, (chunk, lent) => this.read(chunk, lent));
     this.pipe.on("end", () => this.finish());
     this.pipe.on("error", () => this.finish());
   }
 
-  private read(chunk: Buffer): void {
+  /** Takes one read (see ChunkHandler); returns whether the chunk itself was kept. */
+  private read(chunk: Buffer, lent: boolean): boolean {
     // A process alone on its stream cannot be interleaved with: its output goes on as read,
     // which spares cutting every read in two when lines straddle reads.
     if (!this.redirector.shared(this.name)) {
       this.flushCarry();
-      this.emit(chunk);
-      return;
+      return this.emit(chunk, lent);
     }
     let rest = chunk;
     if (this.carry) {
@@ -141,40 +160,44 @@ class PipeReader {
       if (end < 0) {
         this.carry = Buffer.concat([this.carry, rest]);
         if (this.carry.length >= MAX_CARRY) this.flushCarry();
-        return;
+        return false;
       }
       const line = Buffer.concat([this.carry, rest.subarray(0, end + 1)]);
       this.carry = null;
-      this.emit(line);
+      this.emit(line, false);
       rest = rest.subarray(end + 1);
     }
     const last = rest.lastIndexOf(NEWLINE);
     if (last + 1 < rest.length) {
-      this.carry = rest.subarray(last + 1);
+      // Copied: the read's buffer may take the next read.
+      this.carry = Buffer.from(rest.subarray(last + 1));
       this.carrySince = Date.now();
       this.armTimer();
     }
-    if (last >= 0) this.emit(rest.subarray(0, last + 1));
+    return last >= 0 ? this.emit(rest.subarray(0, last + 1), lent) : false;
   }
 
-  private emit(bytes: Buffer): void {
-    const wait = this.redirector.deliver({
-      pid: this.pid,
-      name: this.name,
-      data: bytes,
-      watcher: this.redirector.watcher,
-    });
-    if (!wait) return;
+  /** Hands bytes on; returns whether they were kept (see {@link Redirector.deliver}). */
+  private emit(bytes: Buffer, lent: boolean): boolean {
+    return this.redirector.deliver(
+      { pid: this.pid, name: this.name, data: bytes, watcher: this.redirector.watcher },
+      lent,
+      this.waitFor,
+    );
+  }
+
+  /** The stream asks to wait: the pipe is not read until `until` settles. */
+  private readonly waitFor = (until: Promise<void>): void => {
     if (this.waiting++ === 0) this.pipe.pause();
-    void wait.then(() => {
+    void until.then(() => {
       if (--this.waiting === 0) this.pipe.resume();
     });
-  }
+  };
 
   private flushCarry(): void {
     const carry = this.carry;
     this.carry = null;
-    if (carry) this.emit(carry);
+    if (carry) this.emit(carry, false);
   }
 
   private armTimer(): void {

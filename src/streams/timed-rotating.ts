@@ -62,14 +62,14 @@ export class TimedRotatingFileStream extends FileStream {
     this.schedule = RolloverSchedule.forFile(rule, interval, this.utc, this.filename);
   }
 
-  protected override append(bytes: Buffer): Promise<void> | undefined {
+  protected override append(bytes: Buffer, lent: boolean): Promise<void> | boolean {
     const now = Math.floor(Date.now() / 1000);
     if (this.schedule.due(now)) {
       const began = this.schedule.advance(now);
       this.appender.schedule(() => this.rotate(began));
       this.size = 0;
     }
-    return super.append(bytes);
+    return super.append(bytes, lent);
   }
 
   private rotate(began: number): void {

@@ -27,6 +27,26 @@ export interface OutputStream {
 }
 
 /**
+ * A stream of this package that can also take bytes it is only lent (a read buffer that takes
+ * the next read once the call returns), so that a read written to its file at once is never
+ * copied and its buffer serves again.
+ */
+export interface LendingStream extends OutputStream {
+  /**
+   * Like `write`. When `lent`, the stream keeps a copy of whatever it keeps. Returns a promise
+   * when the pipe should wait, else whether the stream kept `data.data` itself (never when lent).
+   */
+  [take](data: StreamData, lent: boolean): Promise<void> | boolean;
+}
+
+/** The method of a {@link LendingStream} (a symbol: no user's stream has it by chance). */
+export const take = Symbol("take");
+
+export function isLending(stream: OutputStream): stream is LendingStream {
+  return typeof (stream as Partial<LendingStream>)[take] === "function";
+}
+
+/**
  * A stream class: constructed with the `*_stream.*` options other than `class`, as strings.
  * `options`, when a class declares it, lists the keys it reads: circusd warns about any other
  * (a likely typo), which the class would ignore. A class without it gets every key unchecked.

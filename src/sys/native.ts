@@ -82,6 +82,11 @@ interface NativeModule {
   pipe(): [number, number];
   /** F_SETPIPE_SZ: the pipe's new capacity, or -1 when the kernel refuses. */
   setPipeSize(fd: number, bytes: number): number;
+  /**
+   * `src` with `prefix` at the start of every line (its first only when `atStart`) into `out`:
+   * the bytes written, or minus the bytes needed when `out` is too small (nothing written).
+   */
+  prefixLines(src: Uint8Array, prefix: Uint8Array, atStart: boolean, out: Uint8Array): number;
 }
 
 let loaded: NativeModule | null = null;
