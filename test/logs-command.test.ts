@@ -37,10 +37,12 @@ describe("logs", () => {
         talker("filed", `stdout_stream.class = FileStream\nstdout_stream.filename = ${dir}/f.log`),
     );
     const c = clientOf(daemon.endpoint);
-    await waitFor(async () => {
-      const reply = await c.call("logs", { name: "plain", lines: 3 });
-      return (reply.logs as Line[]).length === 12;
-    });
+    // Both watchers' processes have each written three lines on each pipe.
+    for (const name of ["plain", "filed"])
+      await waitFor(async () => {
+        const reply = await c.call("logs", { name, lines: 3 });
+        return (reply.logs as Line[]).length === 12;
+      });
     for (const name of ["plain", "filed"]) {
       const reply = await c.call("logs", { name, lines: 3 });
       assert.equal(reply.status, "ok");
