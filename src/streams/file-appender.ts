@@ -31,12 +31,13 @@ const SLOW_WRITE_MS = 5;
 /** ...for this long (ms)... */
 const ASYNC_SPELL_MS = 10_000;
 /**
- * ...or, once it has lasted MIN_SPELL_MS (so that a slow disk stalls the daemon at most once a
- * second), until this many writes in a row were quick there: a single slow write is as often
- * the machine being busy elsewhere (the daemon not scheduled) as a slow disk.
+ * ...or, once it has lasted MIN_SPELL_MS, until this many writes in a row were quick there: a
+ * single slow write is as often the machine being busy elsewhere (the daemon not scheduled)
+ * as a slow disk, and writes in the thread pool cost twice the CPU. A disk that stays slow
+ * keeps the spell (its writes are slow in the pool too).
  */
 const QUICK_TO_RETURN = 8;
-const MIN_SPELL_MS = 1000;
+const MIN_SPELL_MS = 250;
 
 /** Lent bytes that must wait are copied into slabs of this size, reused once written... */
 const SLAB = 1 << 20;

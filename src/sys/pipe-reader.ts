@@ -137,6 +137,12 @@ class PipeRead {
     this.swaps++;
     handle.useUserBuffer(sharedBuffer());
     this.current = sharedBuffer();
+    // The socket keeps the buffer it last handed to the handle, too (kBuffer, a private
+    // symbol): else the released buffer stays held until the pipe's next read.
+    const socket = this.socket as unknown as Record<symbol, unknown>;
+    for (const key of Object.getOwnPropertySymbols(socket))
+      if (key.description === "kBuffer" && socket[key] instanceof Uint8Array)
+        socket[key] = this.current;
     this.release();
   }
 
