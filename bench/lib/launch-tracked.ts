@@ -1,6 +1,7 @@
 /** Launching a system with its `sleep` children tracked, and cleaned up whatever happens. */
 import { onCleanup } from "./cleanup.js";
-import { ChildTracker } from "./proc.js";
+import { WORK_DIR } from "./paths.js";
+import { ChildTracker, killStrays } from "./proc.js";
 import type { Instance, System } from "./types.js";
 
 /** A launched system, the tracker of its `sleep` children, and the cleanup to await. */
@@ -19,6 +20,8 @@ export async function launchTracked(system: System, n: number): Promise<Tracked>
     await instance.cleanup();
     await tracker.scan(true);
     tracker.signalAll("SIGKILL");
+    const strays = killStrays("sleep", WORK_DIR);
+    if (strays > 0) console.error(`[bench] ${system.id}: killed ${strays} stray children`);
   });
   return { instance, tracker, release };
 }

@@ -2,7 +2,7 @@
  * /proc scanning and timing helpers: everything the harness measures comes
  * from here (process counts, ancestry, RSS, monotonic time).
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 
@@ -407,4 +407,24 @@ export function killTree(root: number | undefined): void {
   if (root === undefined || root <= 1) return;
   for (const stat of descendants(root)) signalPid(stat.pid, "SIGKILL");
   signalPid(root, "SIGKILL");
+}
+
+/**
+ * SIGKILLs every `comm` process whose working folder is inside `dir`: the children a dying
+ * daemon started after the last scan are re-parented to init, where no scan of the daemon's
+ * descendants finds them (Supervisor, killed during a start of 10,000, left 3 behind).
+ */
+export function killStrays(comm: string, dir: string): number {
+  let killed = 0;
+  for (const pid of listPids()) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== comm) continue;
+      const cwd = readlinkSync(`/proc/${pid}/cwd`);
+      if (cwd !== dir && !cwd.startsWith(`${dir}/`)) continue;
+    } catch {
+      continue; // gone meanwhile
+    }
+    if (signalPid(pid, "SIGKILL")) killed++;
+  }
+  return killed;
 }
