@@ -8,14 +8,7 @@
 #include <string.h>
 
 static int bytes_of(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  bool is = false;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return 0;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok) return 0;
-  if (type != napi_uint8_array) return 0;
-  *data = ptr;
-  return 1;
+  return napi_typed_array(env, v, napi_uint8_array, (void **)data, len);
 }
 
 /* Prefixes `src` would get: at its start when `at_start`, and after each line end but a last one. */

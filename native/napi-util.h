@@ -88,6 +88,16 @@ static inline int napi_string_whole(napi_env env, napi_value v, char *buf, size_
   return strlen(buf) == *len;
 }
 
+/* The elements and length of a typed array of type `want`; 0 when v is no such array. */
+static inline int napi_typed_array(napi_env env, napi_value v, napi_typedarray_type want, void **data,
+                                   size_t *len) {
+  bool is = false;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return 0;
+  if (napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) != napi_ok) return 0;
+  return type == want;
+}
+
 /* True when obj has `name` set to something other than undefined or null. */
 static inline int napi_prop(napi_env env, napi_value obj, const char *name, napi_value *out) {
   bool has = false;

@@ -290,13 +290,9 @@ napi_value js_reap(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg;
   napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buffer;
-  size_t offset;
-  if (argc < 1 || napi_get_typedarray_info(env, arg, &type, &length, &data, &buffer, &offset) != napi_ok ||
-      type != napi_int32_array) {
+  size_t length = 0;
+  void *data = NULL;
+  if (argc < 1 || !napi_typed_array(env, arg, napi_int32_array, &data, &length)) {
     throw_type(env, "reap(pids) expects an Int32Array");
     return NULL;
   }

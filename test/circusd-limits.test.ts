@@ -31,6 +31,17 @@ async function waitForCount(client: RawClient, name: string, count: number): Pro
   );
 }
 
+/** The watcher's status reply, once it has a shortfall. */
+async function shortfallOf(client: RawClient, name: string): Promise<Record<string, unknown>> {
+  return waitFor(
+    async () => {
+      const reply = await client.call("status", { name });
+      return reply.shortfall ? reply : null;
+    },
+    { message: `a shortfall in ${name}'s status` },
+  );
+}
+
 function setNofile(pid: number, soft: number, hard: number): void {
   execFileSync("prlimit", ["--pid", String(pid), `--nofile=${soft}:${hard}`]);
 }
@@ -104,13 +115,7 @@ describe("open-files limit", () => {
     setNofile(d.pid, soft, 400);
     assert.equal((await client.call("incr", { name: "s", nb: 10 })).status, "ok");
 
-    const status = await waitFor(
-      async () => {
-        const reply = await client.call("status", { name: "s" });
-        return reply.shortfall ? reply : null;
-      },
-      { message: "a shortfall in status" },
-    );
+    const status = await shortfallOf(client, "s");
     const shortfall = status.shortfall as Record<string, unknown>;
     assert.equal(status.status, "active");
     assert.equal(shortfall.errno, "EMFILE");
@@ -148,13 +153,7 @@ describe("process limit", () => {
       sleeperSection(dir, "np", { numprocesses: 6, uid: "nobody", rlimit_nproc: 3 }),
     );
     const client = await connect(d);
-    const status = await waitFor(
-      async () => {
-        const reply = await client.call("status", { name: "np" });
-        return reply.shortfall ? reply : null;
-      },
-      { message: "a shortfall in status" },
-    );
+    const status = await shortfallOf(client, "np");
     const shortfall = status.shortfall as Record<string, unknown>;
     assert.equal(shortfall.errno, "EAGAIN");
     assert.match(String(shortfall.reason), /rlimit_nproc = 3\b/);

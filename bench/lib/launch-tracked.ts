@@ -1,7 +1,7 @@
 /** Launching a system with its `sleep` children tracked, and cleaned up whatever happens. */
 import { onCleanup } from "./cleanup.js";
 import { WORK_DIR } from "./paths.js";
-import { ChildTracker, killStrays } from "./proc.js";
+import { ChildTracker, countFds, delay, killStrays, readMem } from "./proc.js";
 import type { Instance, System } from "./types.js";
 
 /** A launched system, the tracker of its `sleep` children, and the cleanup to await. */
@@ -24,4 +24,32 @@ export async function launchTracked(system: System, n: number): Promise<Tracked>
     if (strays > 0) console.error(`[bench] ${system.id}: killed ${strays} stray children`);
   });
   return { instance, tracker, release };
+}
+
+/** What a settled system runs and holds. */
+export interface Settled {
+  settledCount: number;
+  fds?: number;
+  rssMiB?: number;
+  hwmMiB?: number;
+}
+
+/**
+ * Once all are up: the system's own settling and `settleMs` more, then the children still
+ * running and the daemon's open fds and memory.
+ */
+export async function settle(
+  { instance, tracker }: Tracked,
+  daemonPid: number,
+  opts: { startTimeoutMs: number; settleMs: number },
+): Promise<Settled> {
+  await instance.launchSettled(opts.startTimeoutMs);
+  await delay(opts.settleMs);
+  const settled: Settled = { settledCount: await tracker.scan(true), fds: countFds(daemonPid) };
+  const mem = readMem(daemonPid);
+  if (mem !== undefined) {
+    settled.rssMiB = mem.rssKiB / 1024;
+    settled.hwmMiB = mem.hwmKiB / 1024;
+  }
+  return settled;
 }

@@ -3,8 +3,8 @@
  * sleeps (timed), let it settle and read the daemon's memory, stop them
  * (timed), clean up.
  */
-import { launchTracked } from "../lib/launch-tracked.js";
-import { CLOCK_TICKS, countFds, delay, now, pollUntil, readMem, readStat } from "../lib/proc.js";
+import { launchTracked, settle } from "../lib/launch-tracked.js";
+import { CLOCK_TICKS, now, pollUntil, readMem, readStat } from "../lib/proc.js";
 import type { System } from "../lib/types.js";
 
 /** Knobs of one lifecycle run. */
@@ -54,7 +54,8 @@ export async function runLifecycle(
   opts: LifecycleOptions,
 ): Promise<LifecycleResult> {
   const result: LifecycleResult = {};
-  const { instance, tracker, release } = await launchTracked(system, opts.n);
+  const tracked = await launchTracked(system, opts.n);
+  const { instance, tracker, release } = tracked;
   try {
     const up = await pollUntil(tracker, {
       done: (count) => count >= opts.n,
@@ -80,15 +81,7 @@ export async function runLifecycle(
     const memUp = readMem(pid);
     if (memUp !== undefined) result.rssUpMiB = memUp.rssKiB / MIB;
 
-    await instance.launchSettled(opts.startTimeoutMs);
-    await delay(opts.settleMs);
-    result.settledCount = await tracker.scan(true);
-    result.fds = countFds(pid);
-    const mem = readMem(pid);
-    if (mem !== undefined) {
-      result.rssMiB = mem.rssKiB / MIB;
-      result.hwmMiB = mem.hwmKiB / MIB;
-    }
+    Object.assign(result, await settle(tracked, pid, opts));
 
     const stopAt = now();
     const stopping = instance.stop(opts.stopTimeoutMs);

@@ -4,10 +4,10 @@
  * of 100 children (replacement) -> stop (with round trips during it). A phase that fails ends
  * the system's run (`failed at PHASE: reason`) and the scenario goes on with the next system.
  */
-import { launchTracked, type Tracked } from "../lib/launch-tracked.js";
+import { launchTracked, settle, type Tracked } from "../lib/launch-tracked.js";
 import { RoundTripProbe, type RoundTrips } from "../lib/probe.js";
-import { CLOCK_TICKS, countFds, delay, isRunning, now, pollUntil } from "../lib/proc.js";
-import { readMem, readStat, type ChildTracker } from "../lib/proc.js";
+import { CLOCK_TICKS, delay, isRunning, now, pollUntil } from "../lib/proc.js";
+import { readStat, type ChildTracker } from "../lib/proc.js";
 import { timedCall, type ControlRpc } from "../lib/rpc.js";
 import type { Row, Table } from "../lib/table.js";
 import type { Instance, System } from "../lib/types.js";
@@ -78,8 +78,6 @@ export interface ScaleResult {
   /** The phase that failed, and why. */
   failed?: { phase: ScalePhase; reason: string };
 }
-
-const MIB = 1024;
 
 /**
  * The daemon's first and last log lines that look like an error (the cause and what the
@@ -244,17 +242,10 @@ export async function runScale(
     progress(`${system.id}: all ${opts.n} up after ${result.startS.toFixed(3)} s`);
 
     // settle: memory and descriptors
-    await instance.launchSettled(opts.startTimeoutMs);
-    await delay(opts.settleMs);
-    result.settledCount = await tracker.scan(true);
-    result.fds = countFds(pid);
-    const mem = readMem(pid);
-    if (mem !== undefined) {
-      result.rssMiB = mem.rssKiB / MIB;
-      result.hwmMiB = mem.hwmKiB / MIB;
-    }
-    if (result.settledCount < opts.n) {
-      return failed("settle", `only ${result.settledCount}/${opts.n} running after the pause`);
+    const settled = await settle(tracked, pid, opts);
+    Object.assign(result, settled);
+    if (settled.settledCount < opts.n) {
+      return failed("settle", `only ${settled.settledCount}/${opts.n} running after the pause`);
     }
 
     // stats of every process, where the system has such a call
@@ -391,9 +382,18 @@ function roundTripDetail(rt: RoundTrips | undefined, window: string, failed: boo
 
 function tableSpecs(opts: ScaleOptions): TableSpec[] {
   const n = opts.n;
-  const rtTitle = (window: string): string =>
-    `scale: control round trip p99 during the ${window} of ${n}, one every ` +
-    `${opts.periodMs} ms (> ${opts.rtTimeoutMs / 1000} s = timeout; lower is better)`;
+  /** The round trips during the start or the stop. */
+  const roundTrips = (phase: "start" | "stop"): TableSpec => ({
+    phase,
+    title:
+      `scale: control round trip p99 during the ${phase} of ${n}, one every ` +
+      `${opts.periodMs} ms (> ${opts.rtTimeoutMs / 1000} s = timeout; lower is better)`,
+    unit: "ms",
+    digits: 1,
+    figure: (r) => (phase === "start" ? r.startRt : r.stopRt)?.p99Ms,
+    detail: (r) =>
+      roundTripDetail(phase === "start" ? r.startRt : r.stopRt, phase, r.failed?.phase === phase),
+  });
   const scans = (s: { mean: number; max: number } | undefined): string =>
     s === undefined ? "" : `; harness /proc scan ${s.mean} ms mean, ${s.max} max`;
   return [
@@ -407,14 +407,7 @@ function tableSpecs(opts: ScaleOptions): TableSpec[] {
         `first child at ${fixed(r.firstS, 3)} s; daemon CPU ${fixed(r.daemonCpuS, 2)} s` +
         scans(r.scanMs?.start),
     },
-    {
-      phase: "start",
-      title: rtTitle("start"),
-      unit: "ms",
-      digits: 1,
-      figure: (r) => r.startRt?.p99Ms,
-      detail: (r) => roundTripDetail(r.startRt, "start", r.failed?.phase === "start"),
-    },
+    roundTrips("start"),
     {
       phase: "settle",
       title: `scale: daemon VmRSS ${opts.settleMs / 1000} s after all ${n} are up (lower is better)`,
@@ -464,14 +457,7 @@ function tableSpecs(opts: ScaleOptions): TableSpec[] {
       detail: (r) =>
         `${r.stopCmdWhat ?? "stop done"} after ${fixed(r.stopCmdS, 3)} s` + scans(r.scanMs?.stop),
     },
-    {
-      phase: "stop",
-      title: rtTitle("stop"),
-      unit: "ms",
-      digits: 1,
-      figure: (r) => r.stopRt?.p99Ms,
-      detail: (r) => roundTripDetail(r.stopRt, "stop", r.failed?.phase === "stop"),
-    },
+    roundTrips("stop"),
   ];
 }
 

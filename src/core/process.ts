@@ -43,10 +43,10 @@ export interface ProcessOptions {
   closeChildStdout?: boolean;
   closeChildStderr?: boolean;
   /**
-   * Where stdout and stderr go when not to a pipe of the process's own: the write end of a
-   * pipe its watcher's processes share (see WatcherOutput.sharedPipes).
+   * Where stdout and stderr go when not to a pipe of the process's own: the write ends of
+   * pipes its watcher's processes share (see WatcherOutput.pipesFor).
    */
-  sharedOutput?: { stdout: number; stderr: number } | null;
+  sharedOutput?: SharedPipes | null;
   /** Socket name -> fd number in the child, for `$(circus.sockets.NAME)`. */
   sockets?: Record<string, number>;
   /** [fd in the child, fd in circusd]: the sockets handed over (fd 0 for stdin_socket). */
@@ -55,10 +55,26 @@ export interface ProcessOptions {
   formatOptions?: Record<string, string | number | boolean | null>;
 }
 
-/** A child's stdout or stderr: closed, a pipe of its own, or the shared pipe set over it. */
-function stdioOf(closed: boolean | undefined, shared: unknown): StdioMode {
+/** The write ends of the pipes a watcher's processes share, for their stdout and stderr. */
+export interface SharedPipes {
+  stdout: number;
+  stderr: number;
+}
+
+/**
+ * A child's stdout (fd 1) or stderr (fd 2): closed, a pipe of its own, or the shared pipe,
+ * handed over as an fd set after stdio.
+ */
+function stdioOf(
+  fd: 1 | 2,
+  closed: boolean | undefined,
+  shared: SharedPipes | null | undefined,
+  fds: [number, number][],
+): StdioMode {
   if (closed) return "null";
-  return shared ? "inherit" : "pipe";
+  if (!shared) return "pipe";
+  fds.push([fd, fd === 1 ? shared.stdout : shared.stderr]);
+  return "inherit";
 }
 
 /** How a process ended. */
@@ -168,6 +184,7 @@ export class Process extends EventEmitter {
     table: ProcessTable = osProcessTable,
   ): Promise<Process> {
     const argv = buildArgv(options);
+    const fds = [...(options.fds ?? [])];
     const shared = options.sharedOutput;
     const child = table.spawn({
       argv,
@@ -179,16 +196,9 @@ export class Process extends EventEmitter {
       groups: options.groups ?? undefined,
       rlimits: options.rlimits,
       stdin: options.closeChildStdin === false ? "inherit" : "null",
-      stdout: stdioOf(options.closeChildStdout, shared),
-      stderr: stdioOf(options.closeChildStderr, shared),
-      // The shared pipes come last: fds are applied over stdio.
-      fds: shared
-        ? [
-            ...(options.fds ?? []),
-            ...(options.closeChildStdout ? [] : ([[1, shared.stdout]] as [number, number][])),
-            ...(options.closeChildStderr ? [] : ([[2, shared.stderr]] as [number, number][])),
-          ]
-        : options.fds,
+      stdout: stdioOf(1, options.closeChildStdout, shared, fds),
+      stderr: stdioOf(2, options.closeChildStderr, shared, fds),
+      fds,
     });
     return new Process(options, argv, child, table);
   }

@@ -3,11 +3,11 @@
  * the processes it has and tries again later, where another failure counts toward max_retry
  * and ends in giving up. The message names the limit and its value, read when it is hit.
  */
-import { readFileSync } from "node:fs";
 import type { WatcherConfig } from "../config/types.js";
 import { logger } from "../log/logger.js";
 import { timeNow } from "../python/repr.js";
 import { openFilesLimit } from "../sys/fd-budget.js";
+import { readProc } from "../sys/proc.js";
 
 /** The first retry after a limit was hit (ms); then doubling up to {@link MAX_RETRY_MS}. */
 const FIRST_RETRY_MS = 1000;
@@ -104,16 +104,14 @@ export class LimitHold {
   }
 }
 
-function readNumber(file: string): string {
-  try {
-    return readFileSync(file, "utf8").trim();
-  } catch {
-    return "?";
-  }
+/** A kernel setting (/proc/sys/...) as the file says it, or "?". */
+function setting(name: string): string {
+  return readProc(`/proc/sys/${name}`)?.trim() ?? "?";
 }
 
-function show(value: number): string {
-  return Number.isFinite(value) ? String(value) : "unlimited";
+/** A limit's value; null and Infinity are unlimited. */
+function show(value: number | null): string {
+  return value !== null && Number.isFinite(value) ? String(value) : "unlimited";
 }
 
 /**
@@ -125,14 +123,13 @@ export function limitHit(error: unknown, config: WatcherConfig): string | null {
     case "EMFILE":
       return `circusd's open-files limit (RLIMIT_NOFILE = ${show(openFilesLimit().soft)})`;
     case "ENFILE":
-      return `the system's open-files limit (fs.file-max = ${readNumber("/proc/sys/fs/file-max")})`;
+      return `the system's open-files limit (fs.file-max = ${setting("fs/file-max")})`;
     case "EAGAIN": {
       const nproc = config.rlimits.nproc;
-      const own =
-        nproc === undefined ? "" : `rlimit_nproc = ${nproc === null ? "unlimited" : nproc}, `;
+      const own = nproc === undefined ? "" : `rlimit_nproc = ${show(nproc)}, `;
       return (
-        `the process limit (${own}kernel.pid_max = ${readNumber("/proc/sys/kernel/pid_max")}, ` +
-        `kernel.threads-max = ${readNumber("/proc/sys/kernel/threads-max")})`
+        `the process limit (${own}kernel.pid_max = ${setting("kernel/pid_max")}, ` +
+        `kernel.threads-max = ${setting("kernel/threads-max")})`
       );
     }
     case "ENOMEM":

@@ -8,8 +8,7 @@ import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { WatcherConfig } from "../config/types.js";
 import type { ProcessTable } from "../sys/process-table.js";
 import { closeFd } from "../sys/sockets.js";
-import { Process } from "./process.js";
-import type { SharedPipes } from "./watcher-streams.js";
+import { Process, type SharedPipes } from "./process.js";
 import { bindSiblings, processOptions, type UserIds } from "./watcher-setup.js";
 import { WidPool } from "./wid-pool.js";
 

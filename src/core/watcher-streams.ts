@@ -14,6 +14,7 @@ import { fdBudget, type FdBudget } from "../sys/fd-budget.js";
 import { native } from "../sys/native.js";
 import { closeFd } from "../sys/sockets.js";
 import { SpawnError } from "../sys/spawn.js";
+import type { SharedPipes } from "./process.js";
 import { watcherLocation } from "./watcher-setup.js";
 
 const PIPES = ["stdout", "stderr"] as const;
@@ -73,12 +74,6 @@ function sameStream(a: WatcherConfig, b: WatcherConfig, name: PipeName): boolean
   const [x, y] = [configOf(a, name), configOf(b, name)];
   if (x === null || y === null) return x === y;
   return x.class === y.class && JSON.stringify(x.options) === JSON.stringify(y.options);
-}
-
-/** The write ends of the pipes a watcher's processes share, for their stdout and stderr. */
-export interface SharedPipes {
-  stdout: number;
-  stderr: number;
 }
 
 /** Pipe fds in circusd per process with pipes of its own. */

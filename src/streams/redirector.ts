@@ -90,14 +90,11 @@ export class Redirector {
    */
   deliver(data: StreamData, lent = false, wait?: (until: Promise<void>) => void): boolean {
     this.ring.push(data);
-    let kept = false;
-    if (this.listener) {
-      if (lent) this.listener({ ...data, data: Buffer.from(data.data) });
-      else {
-        this.listener(data);
-        kept = true;
-      }
-    }
+    // What a follower or a user's stream keeps: the data itself, or one copy of lent bytes.
+    let keepable: StreamData | null = null;
+    const keep = () => (keepable ??= lent ? { ...data, data: Buffer.from(data.data) } : data);
+    let kept = !lent && this.listener !== null;
+    this.listener?.(keep());
     const stream = this.streams[data.name];
     if (!stream) return kept;
     try {
@@ -108,8 +105,8 @@ export class Redirector {
         result = stream[take](data, true);
       } else {
         // A stream of the user's may keep what it is given.
-        result = stream.write(lent ? { ...data, data: Buffer.from(data.data) } : data);
-        if (!lent) kept = true;
+        result = stream.write(keep());
+        kept = !lent;
       }
       if (result instanceof Promise) wait?.(result.catch((error) => this.fail(stream, error)));
       return kept;

@@ -3,11 +3,12 @@
  * that its processes' pipes never take the last ones, which the control socket, the streams'
  * files and /proc reads need.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readProc } from "./proc.js";
 
 /** circusd's soft and hard RLIMIT_NOFILE (Infinity for unlimited). */
 export function openFilesLimit(): { soft: number; hard: number } {
-  const row = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+  const row = /^Max open files\s+(\S+)\s+(\S+)/m.exec(readProc("/proc/self/limits") ?? "");
   const value = (text: string | undefined) =>
     text === undefined || text === "unlimited" ? Infinity : Number(text);
   return { soft: value(row?.[1]), hard: value(row?.[2]) };
