@@ -2,6 +2,7 @@ import { CIRCUS_DEFAULTS } from "./defaults.js";
 import { applyFields, fieldsOf, warnIfMisspelled, type SectionView } from "./section.js";
 import type { CircusOptions } from "./types.js";
 import {
+  InvalidValueError,
   parseBool,
   parseChoice,
   parseMulticastEndpoint,
@@ -12,6 +13,14 @@ import {
 } from "./values.js";
 
 const c = fieldsOf<CircusOptions>();
+
+/** A host name or address to listen on: not empty, no scheme, port or path. */
+function parseHost(text: string): string {
+  const host = text.trim();
+  if (host === "" || /[\s/]/.test(host))
+    throw new InvalidValueError(`expected a host name or address, got ${JSON.stringify(text)}`);
+  return host;
+}
 
 /** Every `[circus]` option and how its text becomes a `CircusOptions` field. */
 const CIRCUS_FIELDS = {
@@ -45,6 +54,9 @@ const CIRCUS_FIELDS = {
   loglevel: c("loglevel", (text) => text),
   logoutput: c("logoutput", (text) => text),
   loggerconfig: c("loggerconfig", parseOptionalString),
+  metrics: c("metrics", parseBool),
+  metrics_host: c("metricsHost", parseHost),
+  metrics_port: c("metricsPort", parsePort),
 };
 
 /** Read by the loader itself before anything else. */

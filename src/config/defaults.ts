@@ -6,7 +6,14 @@ export const DEFAULT_STATS_ENDPOINT = "tcp://127.0.0.1:5557";
 /** Circus's multicast group and port for cluster discovery. */
 const DEFAULT_MULTICAST_ENDPOINT = "udp://237.219.251.97:12027";
 
-/** `[circus]` defaults, as seed 000 documents them. */
+/**
+ * The metrics endpoint's port when none is given. Prometheus's wiki of exporter ports (its
+ * 9100-9999 range is said to be full) could not be read when it was chosen: a guess that
+ * looked free, to be checked before it is registered there.
+ */
+export const DEFAULT_METRICS_PORT = 9500;
+
+/** `[circus]` defaults, as seed 000 documents them (and ours beyond Circus: metrics). */
 export const CIRCUS_DEFAULTS: CircusOptions = {
   endpoint: "tcp://127.0.0.1:5555",
   endpointOwner: null,
@@ -31,6 +38,9 @@ export const CIRCUS_DEFAULTS: CircusOptions = {
   loglevel: "INFO",
   logoutput: "-",
   loggerconfig: null,
+  metrics: false,
+  metricsHost: "127.0.0.1",
+  metricsPort: DEFAULT_METRICS_PORT,
   options: {},
   source: null,
 };

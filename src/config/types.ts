@@ -188,6 +188,12 @@ export interface CircusOptions {
   loglevel: string;
   logoutput: string;
   loggerconfig: string | null;
+  /** Serve Prometheus metrics over HTTP (beyond Circus; off by default). */
+  metrics: boolean;
+  /** The address the metrics endpoint listens on: loopback unless told otherwise. */
+  metricsHost: string;
+  /** Its TCP port; 0 takes a free one, which circusd logs. */
+  metricsPort: number;
   /** Keys of `[circus]` that Circus does not know, kept raw. */
   options: Record<string, string>;
   /** The `[circus]` section it was read from; null for defaults and library objects. */

@@ -34,7 +34,30 @@ export interface ControllerOptions {
   endpointOwner?: string | null;
   /** Called after the reply to `quit` went out (by default, the arbiter stops). */
   onQuit?: () => void | Promise<void>;
+  /** Told of every request once it is answered (the metrics endpoint counts and times them). */
+  onRequest?: RequestObserver;
 }
+
+/** What {@link ControllerOptions.onRequest} is told of a request. */
+export interface RequestOutcome {
+  /**
+   * The command's name from the registry; `unknown` for a request naming none or that could
+   * not be read (a name a client makes up must not become a label of its own).
+   */
+  command: string;
+  status: "ok" | "error";
+  /** From the request's arrival to its reply (to its outcome, for a cast). */
+  seconds: number;
+}
+
+/** Observes the requests a {@link Controller} answers. */
+export type RequestObserver = (outcome: RequestOutcome) => void;
+
+/**
+ * Answers a request: `command` is the one it ran, when known; a cast (`send` false) is
+ * observed but gets no reply.
+ */
+type Answer = (body: CircusReply, how?: { command?: Command; send?: boolean }) => void;
 
 /** A request that could be decoded far enough to run. */
 interface Decoded {
@@ -96,9 +119,15 @@ export class Controller {
     if (frames.length < 2) return;
     const envelope = frames.slice(0, -1);
     const payload = frames[frames.length - 1] as Buffer;
-    const reply = (body: CircusReply) => this.reply(envelope, body);
+    const observe = this.observer();
+    const reply: Answer = (body, how = {}) => {
+      observe?.(body, how.command);
+      if (how.send !== false) this.reply(envelope, body);
+    };
     if (envelope.length > MAX_ENVELOPE) {
-      this.reply(frames.slice(0, 1), errorReply(null, "message invalid: too many frames"));
+      const body = errorReply(null, "message invalid: too many frames");
+      observe?.(body);
+      this.reply(frames.slice(0, 1), body);
       return;
     }
     if (payload.length > MAX_MESSAGE_BYTES) {
@@ -111,7 +140,7 @@ export class Controller {
   }
 
   /** Parses and checks the request's frame; on error, replies and returns null. */
-  private decode(payload: Buffer, reply: (body: CircusReply) => void): Decoded | null {
+  private decode(payload: Buffer, reply: Answer): Decoded | null {
     const text = payload.toString("utf8").trim();
     if (text === "") {
       reply(errorReply(null, "empty command"));
@@ -134,7 +163,7 @@ export class Controller {
     const name = request.command;
     const command = typeof name === "string" ? getCommand(name) : undefined;
     const fail = (reason: string, errno: number) => {
-      if (!cast) reply(errorReply(id as string | null, reason, errno));
+      reply(errorReply(id as string | null, reason, errno), { command, send: !cast });
       return null;
     };
     if (!command) return fail(`unknown command: ${pyRepr(name)}`, ERRNO.UNKNOWN_COMMAND);
@@ -144,11 +173,9 @@ export class Controller {
     return { id, command, properties: properties as Record<string, unknown>, cast };
   }
 
-  private run(request: Decoded, reply: (body: CircusReply) => void): void {
+  private run(request: Decoded, reply: Answer): void {
     const { id, command, properties, cast } = request;
-    const answer = (body: CircusReply) => {
-      if (!cast) reply(body);
-    };
+    const answer = (body: CircusReply) => reply(body, { command, send: !cast });
     const ok = (fields: Record<string, unknown> | void) =>
       answer(okReply(id as string | null, fields ?? {}));
     const fail = (error: unknown) => answer(this.errorFor(id, command, error));
@@ -177,6 +204,27 @@ export class Controller {
     } catch (error) {
       fail(error);
     }
+  }
+
+  /**
+   * With an observer: what tells it of one request's outcome, timed from now, once (a second
+   * answer to the same request is not counted again).
+   */
+  private observer(): ((body: CircusReply, command?: Command) => void) | null {
+    const onRequest = this.options.onRequest;
+    if (!onRequest) return null;
+    const start = performance.now();
+    let told = false;
+    return (body, command) => {
+      if (told) return;
+      told = true;
+      onRequest({
+        command: command?.name ?? "unknown",
+        // Not `=== "ok"`: `status NAME` answers with the watcher's status in that field.
+        status: body.status === "error" ? "error" : "ok",
+        seconds: (performance.now() - start) / 1000,
+      });
+    };
   }
 
   /** quit: reply (after the stop when waiting), then hand over to circusd to leave. */

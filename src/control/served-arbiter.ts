@@ -3,10 +3,12 @@
  * `getArbiter` returns, so that `circusctl`, plugins and `circusctl listen` drive and watch an
  * embedded arbiter exactly as they do circusd.
  */
+import { ConfigError } from "../config/errors.js";
 import type { CircusOptions, PluginConfig, SocketConfig, WatcherConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
 import { Controller } from "./controller.js";
 import { Discovery } from "./discovery.js";
+import type { MetricsEndpoint } from "./metrics/endpoint.js";
 import { pluginWatchers } from "./plugin-watcher.js";
 import { Publisher } from "./publisher.js";
 import { checkSupported } from "./unsupported.js";
@@ -34,7 +36,8 @@ export interface ServeOptions {
 
 /**
  * An {@link Arbiter} with its control endpoint (a {@link Controller}), its pub/sub endpoint
- * (a {@link Publisher}) and, when `multicast_endpoint` is set, discovery. `start()` binds the
+ * (a {@link Publisher}), when `multicast_endpoint` is set, discovery, and with `metrics`, the
+ * Prometheus metrics endpoint (a {@link MetricsEndpoint}). `start()` binds the
  * endpoints before the watchers start, as Circus does, so that their spawn events are
  * published and the daemon answers while a thousand processes start; `stop()` stops the
  * watchers, lets the last events and replies out, then closes the endpoints.
@@ -46,6 +49,7 @@ export class ServedArbiter extends Arbiter {
   private controller: Controller | null = null;
   private publisher: Publisher | null = null;
   private discovery: Discovery | null = null;
+  private metrics: MetricsEndpoint | null = null;
 
   constructor(
     watchers: WatcherConfig[],
@@ -89,6 +93,11 @@ export class ServedArbiter extends Arbiter {
     }
   }
 
+  /** The metrics endpoint's `http://HOST:PORT/metrics` while it listens, else null. */
+  get metricsUrl(): string | null {
+    return this.metrics?.url ?? null;
+  }
+
   /** Stops every watcher, lets the last events and replies out, and closes the endpoints. */
   override async stop(): Promise<void> {
     await super.stop();
@@ -96,12 +105,27 @@ export class ServedArbiter extends Arbiter {
     await this.closeEndpoints();
   }
 
+  /**
+   * @throws EndpointError for a control, pub/sub or multicast endpoint; ConfigError naming
+   * `[circus] metrics_port` or `metrics_host` when the metrics endpoint cannot listen.
+   */
   private async bindEndpoints(): Promise<void> {
     const { options } = this;
     try {
+      if (options.metrics) {
+        // Loaded only when asked for: node:http and the collectors cost a circusd without
+        // metrics nothing.
+        const { MetricsEndpoint } = await import("./metrics/endpoint.js");
+        this.metrics = new MetricsEndpoint(this, {
+          host: options.metricsHost,
+          port: options.metricsPort,
+          source: options.source,
+        });
+      }
       this.controller = new Controller(this, options.endpoint, {
         endpointOwner: options.endpointOwner,
         onQuit: this.serve.onQuit ?? (() => this.stop()),
+        ...(this.metrics ? { onRequest: this.metrics.observeRequest } : {}),
       });
       await this.controller.start();
       this.publisher = new Publisher(this, options.pubsubEndpoint);
@@ -110,8 +134,11 @@ export class ServedArbiter extends Arbiter {
         this.discovery = new Discovery(options.multicastEndpoint, options.endpoint);
         await this.discovery.start();
       }
+      // Before the watchers start: a scrape answers while a thousand processes start.
+      await this.metrics?.start();
     } catch (error) {
       await this.closeEndpoints();
+      if (error instanceof ConfigError) throw error;
       throw new EndpointError(`cannot bind the control endpoints: ${(error as Error).message}`);
     }
   }
@@ -123,5 +150,7 @@ export class ServedArbiter extends Arbiter {
     this.controller = null;
     this.publisher?.close();
     this.publisher = null;
+    await this.metrics?.close();
+    this.metrics = null;
   }
 }

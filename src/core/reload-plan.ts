@@ -39,6 +39,9 @@ const START_OPTIONS: Partial<Record<keyof CircusOptions, string>> = {
   logoutput: "logoutput",
   loggerconfig: "loggerconfig",
   debugGc: "debug_gc",
+  metrics: "metrics",
+  metricsHost: "metrics_host",
+  metricsPort: "metrics_port",
 };
 
 /**

@@ -22,6 +22,12 @@ const YIELD_EVERY_MS = 1;
 const QUICK_DEATH_SECONDS = 1;
 
 /**
+ * How long a crash loop is remembered after its last quick death (ms): longer than the longest
+ * back-off (5 s) plus a quick life (1 s), so that a loop reads as one, not as blinks.
+ */
+const CRASH_LOOP_MEMORY_MS = 10_000;
+
+/**
  * The pause before respawning after the n-th quick death in a row (ms): none for the first,
  * then doubling from 50 ms, capped at 5 s, so that a crash loop cannot eat the daemon's CPU.
  */
@@ -72,6 +78,8 @@ export class Spawner {
   private settledWaiters: (() => void)[] = [];
   private lastYield = 0;
   private quickDeaths = 0;
+  /** performance.now() of the last quick death. */
+  private lastQuickDeath = 0;
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly table: ProcessTable | undefined) {}
@@ -169,6 +177,7 @@ export class Spawner {
    */
   respawn(dead: Process, spawn: () => void): void {
     this.quickDeaths = dead.age() < QUICK_DEATH_SECONDS ? this.quickDeaths + 1 : 0;
+    if (this.quickDeaths > 0) this.lastQuickDeath = performance.now();
     const delay = respawnDelay(this.quickDeaths);
     this.reserve(dead.wid);
     const run = () => {
@@ -181,6 +190,17 @@ export class Spawner {
       run();
     }, delay);
     this.respawnTimers.add(timer);
+  }
+
+  /**
+   * Whether the processes die in a crash loop: two quick deaths in a row or more, the last one
+   * less than {@link CRASH_LOOP_MEMORY_MS} ago (so a loop that ended, or that the Flapping
+   * plugin stopped, reads as over a few seconds later).
+   */
+  inCrashLoop(): boolean {
+    return (
+      this.quickDeaths >= 2 && performance.now() - this.lastQuickDeath < CRASH_LOOP_MEMORY_MS
+    );
   }
 
   /** A start begins with no crash loop behind it. */

@@ -72,6 +72,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   /** Where the processes' output goes: the streams, the ring of recent output, followers. */
   readonly output: WatcherOutput;
   private prepared = false;
+  /** Set by its first start: a later start is a restart. */
+  private everStarted = false;
+  private restartCount = 0;
   /** Set while a resource limit holds spawns back (the processes running are kept). */
   private readonly limits = new LimitHold({
     name: () => this.name,
@@ -164,6 +167,22 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return { ...short, running: this.processes.size, numprocesses: this.numprocesses };
   }
 
+  /**
+   * How often it was started again after its first start (a restart, a stop then a start, a
+   * config change, the Flapping plugin's retry) or gracefully reloaded, since it was created.
+   */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /**
+   * Whether its processes die in a crash loop (each within a second of its start, two in a
+   * row or more, the last a few seconds ago), which circusd answers with respawns held back.
+   */
+  crashLooping(): boolean {
+    return this.spawner.inCrashLoop();
+  }
+
   /** Active or starting: its processes are kept alive. */
   isActive(): boolean {
     return this.state === "active" || this.state === "starting";
@@ -215,6 +234,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   private async doStart(): Promise<boolean> {
     if (this.state !== "stopped") return this.isActive();
     this.state = "starting";
+    if (this.everStarted) this.restartCount++;
+    this.everStarted = true;
     await this.output.reopen();
     this.emit("starting");
     this.spawner.resetDeaths();
@@ -290,9 +311,11 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     if (this.state === "stopped") {
       if (!(await this.doStart())) return;
     } else if (this.config.sendHup) {
+      this.restartCount++;
       const subject = this.signalSubject();
       await Promise.all([...this.processes.values()].map((p) => signalProcess(subject, p, 1)));
     } else {
+      this.restartCount++;
       const old = [...this.processes.values()];
       if (sequential) {
         for (const p of old) {

@@ -36,6 +36,25 @@ export interface ProcessInfo {
   children: number[];
 }
 
+/** A process's usage as the metrics endpoint reads it at each scrape: one /proc file each. */
+export interface ProcessUsage {
+  /** user + system CPU seconds since it started. */
+  cpuSeconds: number;
+  /** Resident set size in bytes. */
+  rssBytes: number;
+}
+
+/**
+ * CPU seconds and RSS of a process, from /proc/PID/stat alone (what {@link sampleProcess}
+ * reads besides is not needed: a scrape of 1000 processes reads 1000 files, not 3000); null
+ * when it is gone.
+ */
+export function processUsage(pid: number): ProcessUsage | null {
+  const stat = readStat(pid);
+  if (!stat) return null;
+  return { cpuSeconds: (stat.utime + stat.stime) / HZ, rssBytes: stat.rss * PAGE };
+}
+
 /** A CPU-time reading, kept between samples to compute a percentage over an interval. */
 export interface CpuSample {
   ticks: number;

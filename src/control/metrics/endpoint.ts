@@ -1,0 +1,95 @@
+/**
+ * The Prometheus metrics endpoint (`[circus] metrics = true`, beyond Circus): an HTTP server
+ * whose `GET /metrics` answers with the watchers', processes', sockets' and circusd's own
+ * figures. Processes are sampled from /proc when a scrape comes, never in between.
+ */
+import { ConfigError, sourceLocation } from "../../config/errors.js";
+import type { ConfigSource } from "../../config/types.js";
+import type { Arbiter } from "../../core/arbiter.js";
+import { logger } from "../../log/logger.js";
+import type { RequestObserver } from "../controller.js";
+import { DaemonMetrics } from "./daemon-metrics.js";
+import { Exposition } from "./exposition.js";
+import { sampleProcesses, writeProcesses } from "./process-metrics.js";
+import { METRICS_PATH, MetricsServer } from "./server.js";
+import { WatcherMetrics } from "./watcher-metrics.js";
+
+/** Where the endpoint listens, and the `[circus]` section its options came from. */
+export interface MetricsOptions {
+  host: string;
+  port: number;
+  /** For the error naming `metrics_host` or `metrics_port` when it cannot listen. */
+  source: ConfigSource | null;
+}
+
+/** The listen errors that are the host's fault rather than the port's. */
+const HOST_ERRORS = new Set(["EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN", "EAFNOSUPPORT"]);
+
+/** Builds scrapes of an arbiter and serves them over HTTP. */
+export class MetricsEndpoint {
+  private readonly watchers: WatcherMetrics;
+  private readonly daemon = new DaemonMetrics();
+  private readonly server = new MetricsServer(() => this.scrape());
+  private address: string | null = null;
+
+  constructor(
+    private readonly arbiter: Arbiter,
+    private readonly options: MetricsOptions,
+  ) {
+    this.watchers = new WatcherMetrics(arbiter);
+  }
+
+  /** What the Controller tells of each request it answers. */
+  get observeRequest(): RequestObserver {
+    return this.daemon.observeRequest;
+  }
+
+  /** `http://HOST:PORT/metrics` once listening, null before. */
+  get url(): string | null {
+    return this.address;
+  }
+
+  /**
+   * Starts counting events and listens.
+   *
+   * @throws ConfigError naming `[circus] metrics_host` or `metrics_port` when it cannot listen.
+   */
+  async start(): Promise<void> {
+    const { host, port, source } = this.options;
+    let bound;
+    try {
+      bound = await this.server.listen(host, port);
+    } catch (error) {
+      const err = error as NodeJS.ErrnoException;
+      const option = HOST_ERRORS.has(err.code ?? "") ? "metrics_host" : "metrics_port";
+      throw new ConfigError(
+        `cannot listen on ${host}:${port}: ${err.message}`,
+        sourceLocation(source, "circus", option),
+        { cause: error },
+      );
+    }
+    this.watchers.start();
+    this.daemon.start();
+    const shown = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+    this.address = `http://${shown}:${bound.port}${METRICS_PATH}`;
+    logger.info(`metrics on ${this.address}`);
+  }
+
+  /** Stops listening and counting. */
+  async close(): Promise<void> {
+    this.watchers.close();
+    this.daemon.close();
+    await this.server.close();
+    this.address = null;
+  }
+
+  /** One scrape's text: the processes sampled first, then every family written at once. */
+  async scrape(): Promise<string> {
+    const samples = await sampleProcesses(this.arbiter.watchers);
+    const out = new Exposition();
+    this.watchers.write(out);
+    writeProcesses(out, samples);
+    this.daemon.write(out);
+    return out.text();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The metrics endpoint's HTTP server: `GET /metrics` (and `HEAD`) answer a scrape; any other
+ * path is 404, any other method 405. Scrapes that arrive while one runs share its answer, so
+ * that a burst of requests costs one sampling of /proc.
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { logger } from "../../log/logger.js";
+import { CONTENT_TYPE } from "./exposition.js";
+
+/** The path Prometheus scrapes by default. */
+export const METRICS_PATH = "/metrics";
+
+/** Serves the text a scrape builds. */
+export class MetricsServer {
+  private readonly server: http.Server;
+  private running: Promise<string> | null = null;
+
+  /** @param scrape builds one scrape's text */
+  constructor(private readonly scrape: () => Promise<string>) {
+    this.server = http.createServer((request, response) => this.handle(request, response));
+  }
+
+  /**
+   * Listens on host:port (0 takes a free port) and resolves with the address bound.
+   *
+   * @throws the listen error (EADDRINUSE, EADDRNOTAVAIL, ENOTFOUND...).
+   */
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once("error", reject);
+      this.server.listen({ host, port, exclusive: true }, () => {
+        this.server.off("error", reject);
+        resolve();
+      });
+    });
+    this.server.on("error", (error) => logger.warning(`metrics server: ${error.message}`));
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops listening and drops the connections kept alive by scrapers. */
+  async close(): Promise<void> {
+    if (!this.server.listening) return;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private handle(request: http.IncomingMessage, response: http.ServerResponse): void {
+    const path = (request.url ?? "/").split("?")[0];
+    if (path !== METRICS_PATH) {
+      reply(response, 404, "not found: the metrics are at /metrics\n");
+      return;
+    }
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      reply(response, 405, "method not allowed: GET or HEAD\n", { Allow: "GET, HEAD" });
+      return;
+    }
+    this.running ??= this.scrape().finally(() => (this.running = null));
+    this.running.then(
+      (text) => {
+        const body = request.method === "HEAD" ? "" : text;
+        response.writeHead(200, {
+          "Content-Type": CONTENT_TYPE,
+          "Content-Length": Buffer.byteLength(text),
+        });
+        response.end(body);
+      },
+      (error: unknown) => {
+        logger.error(`metrics: scrape failed: ${(error as Error)?.stack ?? String(error)}`);
+        reply(response, 500, `scrape failed: ${(error as Error)?.message ?? String(error)}\n`);
+      },
+    );
+  }
+}
+
+/** A short plain-text answer. */
+function reply(
+  response: http.ServerResponse,
+  status: number,
+  text: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, {
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
