@@ -1,8 +1,9 @@
 // What the test suite runs besides Node: real programs from Debian, since the tests drive
-// circusd with real peers (Python's pyzmq, OpenSSH, script(1), redis-server). Run before
-// `npm test` (and by .ci/run): when something is missing it is installed with apt-get if we
-// are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do not
-// run half-blind.
+// circusd with real peers (Python's pyzmq, OpenSSH, script(1), redis-server, Prometheus). Run
+// before `npm test` (and by .ci/run): when something is missing it is installed with apt-get if
+// we are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do
+// not run half-blind. (Debian's prometheus package may start its own service where services
+// start: the tests never use it; they run their own server on a free port.)
 import { spawnSync } from "node:child_process";
 
 /** Debian package -> how to tell it is there. */
@@ -27,6 +28,11 @@ const NEEDED = [
     pkg: "redis-server",
     why: "RedisObserver watches a real Redis",
     check: "command -v redis-server",
+  },
+  {
+    pkg: "prometheus",
+    why: "the metrics endpoint is scraped by a real Prometheus, and checked with promtool",
+    check: "command -v prometheus && command -v promtool",
   },
 ];
 

@@ -81,6 +81,9 @@ umask = 027
 loglevel = DEBUG
 logoutput = /var/log/circus.log
 loggerconfig = default
+metrics = yes
+metrics_host = 0.0.0.0
+metrics_port = 9123
 custom_thing = kept
 `);
   assert.deepEqual(config.circus, {
@@ -107,6 +110,9 @@ custom_thing = kept
     loglevel: "DEBUG",
     logoutput: "/var/log/circus.log",
     loggerconfig: "default",
+    metrics: true,
+    metricsHost: "0.0.0.0",
+    metricsPort: 9123,
     options: { custom_thing: "kept" },
     source: { file, section: "circus" },
   });

@@ -21,9 +21,10 @@ import {
   writeConfig,
   type Circusd,
 } from "./helpers/circusd.js";
-import { cleanupEachTest } from "./helpers/cleanup.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { connect, sleeperSection } from "./helpers/control.js";
 import { Prometheus } from "./helpers/prometheus.js";
+import { httpWatcher, listSockets, load, tcpSocket } from "./helpers/sockets.js";
 
 cleanupEachTest();
 
@@ -99,6 +100,21 @@ function promtool(text: string): string {
     `${result.stdout}${result.stderr}`.trim() +
     (result.status === 0 ? "" : ` (exit ${result.status})`)
   );
+}
+
+/**
+ * Opens `count` connections to a socket nobody accepts on (they wait in its backlog, so that
+ * each arrival is seen: a worker's quick accept could hide it); closed at the test's end.
+ */
+async function waitingConnections(port: number, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    const socket = net.connect(port, "127.0.0.1");
+    defer(() => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", resolve);
+      socket.once("error", reject);
+    });
+  }
 }
 
 /** The TCP addresses a process listens on (`127.0.0.1:PORT`), from /proc/net/tcp{,6}. */
@@ -225,6 +241,40 @@ describe("the metrics endpoint", () => {
     const { values } = await scrape(url);
     assert.equal(values.get(restarts), 2);
     assert.equal(values.get('circus_watcher_spawns_total{watcher="sleeper"}'), 3);
+    assert.equal((await d.stop()).code, 0);
+  });
+
+  test("sockets: the connections that arrived, counted from the bind; none for so_reuseport", async () => {
+    const d = startCircusd(
+      (dir) =>
+        METRICS_ON +
+        tcpSocket("web") +
+        tcpSocket("queue") +
+        tcpSocket("shared", { so_reuseport: true }) +
+        httpWatcher(dir, "web", "web", { numprocesses: 2 }),
+    );
+    const url = await metricsUrl(d);
+    const client = await connect(d);
+    const sockets = await listSockets(client);
+    const { values } = await scrapeUntil(
+      url,
+      (v) => v.get('circus_watcher_running_processes{watcher="web"}') === 2,
+      "2 web workers",
+    );
+    const hits = (name: string) => `circus_socket_hits_total{socket="${name}"}`;
+    assert.equal(values.get(hits("web")), 0);
+    assert.equal(values.get(hits("queue")), 0);
+    assert.equal(values.get(hits("shared")), undefined);
+    // Served by workers: a connection one accepts before the counting thread looks is
+    // missed, so only the bound is certain.
+    const web = sockets.get("web")?.port as number;
+    assert.equal((await load({ host: "127.0.0.1", port: web }, 40)).length, 40);
+    // Nobody accepts on queue: its connections wait, and each arrival is seen (several
+    // arriving together may count once).
+    await waitingConnections(sockets.get("queue")?.port as number, 5);
+    const after = (await scrapeUntil(url, (v) => (v.get(hits("queue")) ?? 0) > 0, "hits")).values;
+    assert.ok((after.get(hits("queue")) as number) <= 5, `${after.get(hits("queue"))} for 5`);
+    assert.ok((after.get(hits("web")) as number) <= 40, `${after.get(hits("web"))} for 40`);
     assert.equal((await d.stop()).code, 0);
   });
 
@@ -373,6 +423,21 @@ describe("read back from a real Prometheus", () => {
     await prometheus.waitForValue(running, (v) => v === 3);
     const series = await prometheus.query('count(circus_process_pid{watcher="sleeper"})');
     assert.equal(series[0]?.value, 3);
+    assert.equal((await d.stop()).code, 0);
+  });
+
+  test("a socket's hits after connections", async () => {
+    // A socket nobody accepts on: every connection waits, so every arrival can be seen.
+    const d = startCircusd((dir) => METRICS_ON + tcpSocket("queue") + sleeperSection(dir, "s"));
+    const url = new URL(await metricsUrl(d));
+    const client = await connect(d);
+    const port = (await listSockets(client)).get("queue")?.port as number;
+    const prometheus = await Prometheus.start(d.dir, [url.host]);
+    const hits = 'circus_socket_hits_total{socket="queue"}';
+    await prometheus.waitForValue(hits, (v) => v === 0);
+    await waitingConnections(port, 5);
+    const counted = await prometheus.waitForValue(hits, (v) => v > 0);
+    assert.ok(counted <= 5, `${counted} hits for 5 connections`);
     assert.equal((await d.stop()).code, 0);
   });
 });

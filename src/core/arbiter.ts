@@ -87,6 +87,11 @@ export interface ArbiterEvents {
   "arbiter-event": [ArbiterEvent];
   /** Every watcher has stopped and the sockets are closed. */
   stopped: [];
+  /**
+   * The bound sockets changed: bound at start, added or removed by a config reload, closed
+   * at stop (the metrics count their connections from then on).
+   */
+  sockets: [];
 }
 
 /**
@@ -254,6 +259,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       );
     // Sockets before any watcher: the workers inherit them at spawn.
     this.boundSockets = await bindAll(this.sockets);
+    this.emit("sockets");
     try {
       for (const watcher of this.watchers) {
         this.giveSockets(watcher);
@@ -325,6 +331,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   private closeSockets(): void {
     for (const socket of this.boundSockets) socket.close();
     this.boundSockets = [];
+    this.emit("sockets");
   }
 
   /** Adds a watcher; starts it when `start` is set and the arbiter runs. */
@@ -389,6 +396,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   ): CircusSocket[] {
     const gone = this.boundSockets.filter((s) => removed.includes(s.name.toLowerCase()));
     this.boundSockets = [...this.boundSockets.filter((s) => !gone.includes(s)), ...added];
+    this.emit("sockets");
     this.sockets = configs;
     for (const watcher of this.watchers) {
       this.handSockets(watcher);

@@ -12,6 +12,7 @@ import { DaemonMetrics } from "./daemon-metrics.js";
 import { Exposition } from "./exposition.js";
 import { sampleProcesses, writeProcesses } from "./process-metrics.js";
 import { METRICS_PATH, MetricsServer } from "./server.js";
+import { SocketMetrics } from "./socket-metrics.js";
 import { WatcherMetrics } from "./watcher-metrics.js";
 
 /** Where the endpoint listens, and the `[circus]` section its options came from. */
@@ -28,6 +29,7 @@ const HOST_ERRORS = new Set(["EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN", "EAFNOSU
 /** Builds scrapes of an arbiter and serves them over HTTP. */
 export class MetricsEndpoint {
   private readonly watchers: WatcherMetrics;
+  private readonly sockets: SocketMetrics;
   private readonly daemon = new DaemonMetrics();
   private readonly server = new MetricsServer(() => this.scrape());
   private address: string | null = null;
@@ -37,6 +39,7 @@ export class MetricsEndpoint {
     private readonly options: MetricsOptions,
   ) {
     this.watchers = new WatcherMetrics(arbiter);
+    this.sockets = new SocketMetrics(arbiter);
   }
 
   /** What the Controller tells of each request it answers. */
@@ -69,6 +72,7 @@ export class MetricsEndpoint {
       );
     }
     this.watchers.start();
+    this.sockets.start();
     this.daemon.start();
     const shown = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
     this.address = `http://${shown}:${bound.port}${METRICS_PATH}`;
@@ -78,6 +82,7 @@ export class MetricsEndpoint {
   /** Stops listening and counting. */
   async close(): Promise<void> {
     this.watchers.close();
+    this.sockets.close();
     this.daemon.close();
     await this.server.close();
     this.address = null;
@@ -89,6 +94,7 @@ export class MetricsEndpoint {
     const out = new Exposition();
     this.watchers.write(out);
     writeProcesses(out, samples);
+    this.sockets.write(out);
     this.daemon.write(out);
     return out.text();
   }
