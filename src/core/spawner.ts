@@ -198,9 +198,7 @@ export class Spawner {
    * plugin stopped, reads as over a few seconds later).
    */
   inCrashLoop(): boolean {
-    return (
-      this.quickDeaths >= 2 && performance.now() - this.lastQuickDeath < CRASH_LOOP_MEMORY_MS
-    );
+    return this.quickDeaths >= 2 && performance.now() - this.lastQuickDeath < CRASH_LOOP_MEMORY_MS;
   }
 
   /** A start begins with no crash loop behind it. */
