@@ -10,7 +10,7 @@ import { logger } from "../../log/logger.js";
 import type { RequestObserver } from "../controller.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
 import { Exposition } from "./exposition.js";
-import { sampleProcesses, writeProcesses } from "./process-metrics.js";
+import { ProcessSamples } from "./process-metrics.js";
 import { METRICS_PATH, MetricsServer } from "./server.js";
 import { SocketMetrics } from "./socket-metrics.js";
 import { WatcherMetrics } from "./watcher-metrics.js";
@@ -33,6 +33,11 @@ export class MetricsEndpoint {
   private readonly daemon = new DaemonMetrics();
   private readonly server = new MetricsServer(() => this.scrape());
   private address: string | null = null;
+  private readonly processes = new ProcessSamples();
+  /** The scrape under way: requests arriving meanwhile share it. */
+  private running: Promise<Buffer> | null = null;
+  /** The previous scrape's size, to write the next one in a buffer that fits at once. */
+  private lastSize = 0;
 
   constructor(
     private readonly arbiter: Arbiter,
@@ -88,14 +93,25 @@ export class MetricsEndpoint {
     this.address = null;
   }
 
-  /** One scrape's text: the processes sampled first, then every family written at once. */
-  async scrape(): Promise<string> {
-    const samples = await sampleProcesses(this.arbiter.watchers);
-    const out = new Exposition();
+  /**
+   * One scrape's text: the processes sampled first, then every family written at once. A
+   * call while a scrape runs gets that scrape's text, so that a burst of requests costs one
+   * sampling of /proc.
+   */
+  scrape(): Promise<Buffer> {
+    this.running ??= this.build().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async build(): Promise<Buffer> {
+    await this.processes.sample(this.arbiter.watchers);
+    const out = new Exposition(this.lastSize + 4096);
     this.watchers.write(out);
-    writeProcesses(out, samples);
+    this.processes.write(out);
     this.sockets.write(out);
     this.daemon.write(out);
-    return out.text();
+    const bytes = out.bytes();
+    this.lastSize = bytes.length;
+    return bytes;
   }
 }

@@ -3,6 +3,10 @@
  * line per sample, every family's lines together. Written by hand rather than with prom-client:
  * its import took 230 ms and 10 MiB of circusd's memory, and its label maps were built and
  * formatted at 15 ms a scrape of 1000 processes, for a format of a few rules.
+ *
+ * The text is written straight into a Buffer outside V8's heap: a scrape of 1000 processes is
+ * 280 KB, and built as strings it outlived the young generation's scavenges, so that V8 grew
+ * its old space by 20 MiB (kept) within a hundred scrapes.
  */
 
 /** The Content-Type of a scrape's answer. */
@@ -38,9 +42,15 @@ export function formatValue(value: number): string {
   return value > 0 ? "+Inf" : "-Inf";
 }
 
-/** The text of one scrape, family after family. */
+/** The text of one scrape, family after family, in a Buffer of its own. */
 export class Exposition {
-  private readonly lines: string[] = [];
+  private buffer: Buffer;
+  private length = 0;
+
+  /** @param sizeHint bytes to start with (the previous scrape's size saves regrowing) */
+  constructor(sizeHint = 16 * 1024) {
+    this.buffer = Buffer.allocUnsafe(Math.max(1024, sizeHint));
+  }
 
   /**
    * Starts a family: its HELP and TYPE lines. The samples that follow, until the next family,
@@ -48,7 +58,7 @@ export class Exposition {
    */
   family(name: string, type: MetricType, help: string): this {
     const escaped = help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
-    this.lines.push(`# HELP ${name} ${escaped}`, `# TYPE ${name} ${type}`);
+    this.write(`# HELP ${name} ${escaped}\n# TYPE ${name} ${type}\n`);
     return this;
   }
 
@@ -57,14 +67,30 @@ export class Exposition {
    * suffix (`_bucket`, `_sum`, `_count`); `labels` comes from {@link labelText}.
    */
   sample(name: string, labels: string, value: number): this {
-    this.lines.push(
-      labels === "" ? `${name} ${formatValue(value)}` : `${name}{${labels}} ${formatValue(value)}`,
-    );
+    // One short-lived string per line: it dies young, unlike the lines of a whole scrape.
+    const v = formatValue(value);
+    this.write(labels === "" ? `${name} ${v}\n` : `${name}{${labels}} ${v}\n`);
     return this;
   }
 
-  /** The whole text, ending with a newline as the format requires. */
+  /** The bytes written: a view of this exposition's own buffer, never reused. */
+  bytes(): Buffer {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** The text written (for tests). */
   text(): string {
-    return this.lines.length === 0 ? "" : this.lines.join("\n") + "\n";
+    return this.bytes().toString("utf8");
+  }
+
+  private write(text: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; Buffer.write would stop short of room.
+    const needed = this.length + text.length * 3;
+    if (needed > this.buffer.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(needed, this.buffer.length * 2));
+      this.buffer.copy(bigger, 0, 0, this.length);
+      this.buffer = bigger;
+    }
+    this.length += this.buffer.write(text, this.length);
   }
 }

@@ -1,7 +1,6 @@
 /**
  * The metrics endpoint's HTTP server: `GET /metrics` (and `HEAD`) answer a scrape; any other
- * path is 404, any other method 405. Scrapes that arrive while one runs share its answer, so
- * that a burst of requests costs one sampling of /proc.
+ * path is 404, any other method 405.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -14,10 +13,9 @@ export const METRICS_PATH = "/metrics";
 /** Serves the text a scrape builds. */
 export class MetricsServer {
   private readonly server: http.Server;
-  private running: Promise<string> | null = null;
 
-  /** @param scrape builds one scrape's text */
-  constructor(private readonly scrape: () => Promise<string>) {
+  /** @param scrape builds one scrape's text (a Buffer of its own, not changed afterwards) */
+  constructor(private readonly scrape: () => Promise<Buffer>) {
     this.server = http.createServer((request, response) => this.handle(request, response));
   }
 
@@ -56,15 +54,10 @@ export class MetricsServer {
       reply(response, 405, "method not allowed: GET or HEAD\n", { Allow: "GET, HEAD" });
       return;
     }
-    this.running ??= this.scrape().finally(() => (this.running = null));
-    this.running.then(
-      (text) => {
-        const body = request.method === "HEAD" ? "" : text;
-        response.writeHead(200, {
-          "Content-Type": CONTENT_TYPE,
-          "Content-Length": Buffer.byteLength(text),
-        });
-        response.end(body);
+    this.scrape().then(
+      (bytes) => {
+        response.writeHead(200, { "Content-Type": CONTENT_TYPE, "Content-Length": bytes.length });
+        response.end(request.method === "HEAD" ? undefined : bytes);
       },
       (error: unknown) => {
         logger.error(`metrics: scrape failed: ${(error as Error)?.stack ?? String(error)}`);
