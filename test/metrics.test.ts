@@ -9,10 +9,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import http from "node:http";
+import path from "node:path";
 import net from "node:net";
 import os from "node:os";
 import { CIRCUS_DEFAULTS, DEFAULT_METRICS_PORT } from "../src/config/defaults.js";
 import {
+  ROOT,
   makeTempDir,
   procStat,
   refusal,
@@ -426,6 +428,35 @@ describe("read back from a real Prometheus", () => {
     await prometheus.waitForValue(running, (v) => v === 3);
     const series = await prometheus.query('count(circus_process_pid{watcher="sleeper"})');
     assert.equal(series[0]?.value, 3);
+    assert.equal((await d.stop()).code, 0);
+  });
+
+  test("the Grafana dashboard's queries run, on series circusd serves", async () => {
+    const d = startCircusd((dir) => METRICS_ON + tcpSocket("queue") + sleeperSection(dir, "s"));
+    const url = await metricsUrl(d);
+    const prometheus = await Prometheus.start(d.dir, [new URL(url).host]);
+    await prometheus.waitForValue('up{job="circus"}', (v) => v === 1);
+    const { text } = await scrape(url);
+    const families = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+    const dashboard = JSON.parse(
+      readFileSync(path.join(ROOT, "examples/grafana-circus.json"), "utf8"),
+    ) as { panels: { title: string; targets?: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => [p.title, t.expr]));
+    assert.ok(exprs.length >= 10, `${exprs.length} queries`);
+    for (const [title, expr] of exprs as [string, string][]) {
+      for (const [name] of expr.matchAll(/circus_[a-z_]+/g)) {
+        const family = name.replace(/_(bucket|sum|count)$/, "");
+        assert.ok(families.has(name) || families.has(family), `${title}: ${name} is served`);
+      }
+      // Grafana's variables as "every circusd, every watcher" and a rate window.
+      const query = expr
+        .replaceAll("$__rate_interval", "1m")
+        .replaceAll("$instance", ".*")
+        .replaceAll("$watcher", ".*");
+      await prometheus.query(query).catch((error: Error) => {
+        throw new Error(`${title}: ${error.message}`);
+      });
+    }
     assert.equal((await d.stop()).code, 0);
   });
 

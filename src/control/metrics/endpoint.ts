@@ -9,8 +9,9 @@ import type { Arbiter } from "../../core/arbiter.js";
 import { logger } from "../../log/logger.js";
 import type { RequestObserver } from "../controller.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
-import { Exposition } from "./exposition.js";
+import type { Exposition } from "./exposition.js";
 import { ProcessSamples } from "./process-metrics.js";
+import { ScrapePool } from "./scrape-pool.js";
 import { METRICS_PATH, MetricsServer } from "./server.js";
 import { SocketMetrics } from "./socket-metrics.js";
 import { WatcherMetrics } from "./watcher-metrics.js";
@@ -31,13 +32,10 @@ export class MetricsEndpoint {
   private readonly watchers: WatcherMetrics;
   private readonly sockets: SocketMetrics;
   private readonly daemon = new DaemonMetrics();
-  private readonly server = new MetricsServer(() => this.scrape());
+  private readonly pool = new ScrapePool((out) => this.build(out));
+  private readonly server = new MetricsServer(() => this.pool.lease());
   private address: string | null = null;
   private readonly processes = new ProcessSamples();
-  /** The scrape under way: requests arriving meanwhile share it. */
-  private running: Promise<Buffer> | null = null;
-  /** The previous scrape's size, to write the next one in a buffer that fits at once. */
-  private lastSize = 0;
 
   constructor(
     private readonly arbiter: Arbiter,
@@ -93,25 +91,20 @@ export class MetricsEndpoint {
     this.address = null;
   }
 
-  /**
-   * One scrape's text: the processes sampled first, then every family written at once. A
-   * call while a scrape runs gets that scrape's text, so that a burst of requests costs one
-   * sampling of /proc.
-   */
-  scrape(): Promise<Buffer> {
-    this.running ??= this.build().finally(() => (this.running = null));
-    return this.running;
+  /** One scrape's text, as a copy (the endpoint's own scrapes are lent to their requests). */
+  async scrape(): Promise<Buffer> {
+    const lease = await this.pool.lease();
+    const copy = Buffer.from(lease.bytes);
+    lease.release();
+    return copy;
   }
 
-  private async build(): Promise<Buffer> {
+  /** One scrape: the processes sampled first, then every family written at once. */
+  private async build(out: Exposition): Promise<void> {
     await this.processes.sample(this.arbiter.watchers);
-    const out = new Exposition(this.lastSize + 4096);
     this.watchers.write(out);
     this.processes.write(out);
     this.sockets.write(out);
     this.daemon.write(out);
-    const bytes = out.bytes();
-    this.lastSize = bytes.length;
-    return bytes;
   }
 }

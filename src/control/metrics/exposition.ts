@@ -4,9 +4,9 @@
  * its import took 230 ms and 10 MiB of circusd's memory, and its label maps were built and
  * formatted at 15 ms a scrape of 1000 processes, for a format of a few rules.
  *
- * The text is written straight into a Buffer outside V8's heap: a scrape of 1000 processes is
- * 280 KB, and built as strings it outlived the young generation's scavenges, so that V8 grew
- * its old space by 20 MiB (kept) within a hundred scrapes.
+ * The text is written straight into a Buffer outside V8's heap, reused from scrape to scrape
+ * (see scrape-pool.ts): a scrape of 1000 processes is 280 KB, which as strings joined would
+ * be garbage of V8's old space at each scrape.
  */
 
 /** The Content-Type of a scrape's answer. */
@@ -47,9 +47,9 @@ export class Exposition {
   private buffer: Buffer;
   private length = 0;
 
-  /** @param sizeHint bytes to start with (the previous scrape's size saves regrowing) */
-  constructor(sizeHint = 16 * 1024) {
-    this.buffer = Buffer.allocUnsafe(Math.max(1024, sizeHint));
+  /** @param buffer where to write (a previous scrape's, reused); grown as needed */
+  constructor(buffer: Buffer = Buffer.allocUnsafe(16 * 1024)) {
+    this.buffer = buffer;
   }
 
   /**
@@ -73,9 +73,14 @@ export class Exposition {
     return this;
   }
 
-  /** The bytes written: a view of this exposition's own buffer, never reused. */
+  /** The bytes written: a view of {@link storage}. */
   bytes(): Buffer {
     return this.buffer.subarray(0, this.length);
+  }
+
+  /** The whole buffer written into (grown from the one given), for a later scrape to reuse. */
+  storage(): Buffer {
+    return this.buffer;
   }
 
   /** The text written (for tests). */

@@ -6,6 +6,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { logger } from "../../log/logger.js";
 import { CONTENT_TYPE } from "./exposition.js";
+import type { Lease } from "./scrape-pool.js";
 
 /** The path Prometheus scrapes by default. */
 export const METRICS_PATH = "/metrics";
@@ -14,8 +15,8 @@ export const METRICS_PATH = "/metrics";
 export class MetricsServer {
   private readonly server: http.Server;
 
-  /** @param scrape builds one scrape's text (a Buffer of its own, not changed afterwards) */
-  constructor(private readonly scrape: () => Promise<Buffer>) {
+  /** @param scrape lends one scrape's text, released once the answer is sent */
+  constructor(private readonly scrape: () => Promise<Lease>) {
     this.server = http.createServer((request, response) => this.handle(request, response));
   }
 
@@ -55,7 +56,9 @@ export class MetricsServer {
       return;
     }
     this.scrape().then(
-      (bytes) => {
+      ({ bytes, release }) => {
+        // Sent (handed to the kernel) or never to be: the bytes may be written again.
+        response.once("close", release);
         response.writeHead(200, { "Content-Type": CONTENT_TYPE, "Content-Length": bytes.length });
         response.end(request.method === "HEAD" ? undefined : bytes);
       },
