@@ -13,6 +13,8 @@ import path from "node:path";
 import net from "node:net";
 import os from "node:os";
 import { CIRCUS_DEFAULTS, DEFAULT_METRICS_PORT } from "../src/config/defaults.js";
+import { Exposition, labelText } from "../src/control/metrics/exposition.js";
+import { Histogram } from "../src/control/metrics/histogram.js";
 import {
   ROOT,
   makeTempDir,
@@ -149,6 +151,42 @@ function listeningTcp(pid: number): string[] {
   }
   return found;
 }
+
+describe("the exposition format", () => {
+  test("label values escaped, UTF-8 kept, NaN and infinities spelled, histogram buckets cumulative", () => {
+    const out = new Exposition(Buffer.alloc(8)); // grows from 8 bytes
+    out.family("circus_x", "gauge", "a help with a \\ and a\nnewline");
+    out.sample("circus_x", labelText({ watcher: 'we"b\\1\nx' }), 1.5);
+    out.sample("circus_x", labelText({ watcher: "wéb ✓" }), NaN);
+    out.sample("circus_x", labelText({ watcher: "inf" }), Infinity);
+    out.sample("circus_x", labelText({ watcher: "-inf" }), -Infinity);
+    const histogram = new Histogram("circus_y_seconds", "times", [0.1, 1]);
+    for (const v of [0.05, 0.1, 0.5, 2]) histogram.observe(labelText({ command: "status" }), v);
+    histogram.write(out);
+    const text = out.text();
+    assert.equal(
+      text,
+      [
+        "# HELP circus_x a help with a \\\\ and a\\nnewline",
+        "# TYPE circus_x gauge",
+        'circus_x{watcher="we\\"b\\\\1\\nx"} 1.5',
+        'circus_x{watcher="wéb ✓"} NaN',
+        'circus_x{watcher="inf"} +Inf',
+        'circus_x{watcher="-inf"} -Inf',
+        "# HELP circus_y_seconds times",
+        "# TYPE circus_y_seconds histogram",
+        'circus_y_seconds_bucket{command="status",le="0.1"} 2',
+        'circus_y_seconds_bucket{command="status",le="1"} 3',
+        'circus_y_seconds_bucket{command="status",le="+Inf"} 4',
+        'circus_y_seconds_sum{command="status"} 2.65',
+        'circus_y_seconds_count{command="status"} 4',
+        "",
+      ].join("\n"),
+    );
+    assert.equal(out.bytes().length, Buffer.byteLength(text));
+    assert.equal(promtool(text), "");
+  });
+});
 
 describe("the metrics endpoint", () => {
   test("GET /metrics: an exposition promtool accepts, with the watchers', processes' and circusd's series", async () => {
