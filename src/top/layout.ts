@@ -1,0 +1,247 @@
+/**
+ * circus-top's screen from the stats and the view (sort, filter, size): Circus's layout, a
+ * title, a rule, then a block per watcher sorted by name, each with its processes and the
+ * watcher's aggregate, and the sockets' hits; plus a status bar on the last row.
+ */
+import { cells, lineWidth, plain, sanitize, truncate, type Line, type Style } from "./line.js";
+import {
+  SOCKETS,
+  type Figure,
+  type ProcessStat,
+  type SocketsStats,
+  type StatsModel,
+  type WatcherStats,
+} from "./stats-model.js";
+
+/** What the processes of a block are sorted by, highest first. */
+export type SortKey = "cpu" | "mem";
+
+/** Everything the screen depends on besides the stats. */
+export interface View {
+  width: number;
+  height: number;
+  sort: SortKey;
+  /** The applied filter, a substring of block names; "" for none. */
+  filter: string;
+  /** The filter being typed after `/`, or null. */
+  editing: string | null;
+  /** Where the stats come from, as the no-data message names it. */
+  source: string;
+  /** Now and when the console started (ms, the model's clock). */
+  now: number;
+  startedAt: number;
+}
+
+/** Milliseconds without a frame before the screen says that nothing publishes. */
+export const QUIET_AFTER = 3000;
+/** Processes shown per block, as Circus shows them; the rest is counted on one line. */
+export const MAX_PROCESSES = 10;
+/** Blocks Circus's circus-top leaves out: the console's own plumbing. */
+const HIDDEN = new Set(["circusd-stats", "circushttpd"]);
+
+const SORT_NAMES: Record<SortKey, string> = { cpu: "CPU", mem: "MEMORY" };
+
+/** Where each column starts. */
+interface Columns {
+  pid: number;
+  cpu: number;
+  mem: number;
+  age: number;
+}
+
+/**
+ * Circus's columns (values at 2, 29, 49 and 69) when they fit, pushed right by a pid label
+ * too long for them; on a narrower terminal, columns as narrow as the labels allow.
+ */
+function columns(width: number, longestLabel: number): Columns {
+  const wideCpu = Math.max(29, 2 + longestLabel + 3);
+  // The age column ends with "1234.56 (older)".
+  if (width >= wideCpu + 40 + 15)
+    return { pid: 2, cpu: wideCpu, mem: wideCpu + 20, age: wideCpu + 40 };
+  const cpu = 2 + Math.max(longestLabel, 7) + 2;
+  return { pid: 2, cpu, mem: cpu + 14, age: cpu + 28 };
+}
+
+/** `%.2f`, or N/A. */
+function formatFigure(value: Figure): string {
+  return value === "N/A" ? "N/A" : value.toFixed(2);
+}
+
+function sortValue(value: Figure): number {
+  return value === "N/A" ? -Infinity : value;
+}
+
+function level(value: Figure, warm: number, hot: number): Style | undefined {
+  if (value === "N/A") return undefined;
+  return value >= hot ? "hot" : value >= warm ? "warm" : undefined;
+}
+
+/** The processes of a block, highest first by the sort key, then by pid. */
+export function sortProcesses(stats: WatcherStats, sort: SortKey): ProcessStat[] {
+  const key = (p: ProcessStat): number => sortValue(sort === "cpu" ? p.cpu : p.mem);
+  const other = (p: ProcessStat): number => sortValue(sort === "cpu" ? p.mem : p.cpu);
+  return [...stats.processes.values()].sort(
+    (a, b) => key(b) - key(a) || other(b) - other(a) || a.pid - b.pid,
+  );
+}
+
+function pidLabel(process: ProcessStat): string {
+  return process.name === null ? String(process.pid) : `${process.pid} (${sanitize(process.name)})`;
+}
+
+/** A case-insensitive substring of block names; "" keeps every block. */
+export function matchesFilter(name: string, filter: string): boolean {
+  return filter === "" || name.toLowerCase().includes(filter.toLowerCase());
+}
+
+function watcherBlock(stats: WatcherStats, view: View, at: Columns): Line[] {
+  const lines: Line[] = [
+    plain(sanitize(stats.name), "watcher"),
+    cells([
+      { column: at.pid + 1, text: "PID", style: "header" },
+      { column: at.cpu - 1, text: "CPU (%)", style: "header" },
+      { column: at.mem - 1, text: "MEMORY (%)", style: "header" },
+      { column: at.age - 1, text: "AGE (s)", style: "header" },
+    ]),
+  ];
+  const processes = sortProcesses(stats, view.sort);
+  for (const process of processes.slice(0, MAX_PROCESSES)) {
+    const cpu = level(process.cpu, 30, 80);
+    const mem = level(process.mem, 5, 20);
+    lines.push(
+      cells([
+        { column: at.pid, text: pidLabel(process) },
+        { column: at.cpu, text: formatFigure(process.cpu), ...(cpu && { style: cpu }) },
+        { column: at.mem, text: formatFigure(process.mem), ...(mem && { style: mem }) },
+        { column: at.age, text: formatFigure(process.age) },
+      ]),
+    );
+  }
+  if (processes.length > MAX_PROCESSES) {
+    const more = `(+${processes.length - MAX_PROCESSES} more)`;
+    lines.push(cells([{ column: at.pid, text: more, style: "dim" }]));
+  }
+  const total = stats.aggregate;
+  if (total) {
+    lines.push(
+      cells([
+        { column: at.cpu, text: `${formatFigure(total.cpu)} (avg)` },
+        { column: at.mem, text: `${formatFigure(total.mem)} (sum)` },
+        { column: at.age, text: `${formatFigure(total.age)} (older)` },
+      ]),
+    );
+  }
+  lines.push(plain(""));
+  return lines;
+}
+
+function socketsBlock(stats: SocketsStats, at: Columns): Line[] {
+  const lines: Line[] = [
+    plain(SOCKETS, "watcher"),
+    cells([
+      { column: at.pid + 1, text: "ADDRESS", style: "header" },
+      { column: at.cpu - 1, text: "HITS", style: "header" },
+    ]),
+  ];
+  const sockets = [...stats.sockets.values()].sort(
+    (a, b) => b.reads - a.reads || a.address.localeCompare(b.address),
+  );
+  for (const socket of sockets) {
+    lines.push(
+      cells([
+        { column: at.pid, text: sanitize(socket.address) },
+        { column: at.cpu, text: String(socket.reads).padStart(3) },
+      ]),
+    );
+  }
+  const total = stats.total?.reads ?? sockets.reduce((sum, s) => sum + s.reads, 0);
+  lines.push(cells([{ column: at.cpu, text: `${String(total).padStart(3)} (sum)` }]));
+  lines.push(plain(""));
+  return lines;
+}
+
+function hasSockets(stats: SocketsStats): boolean {
+  return stats.sockets.size > 0 || stats.total !== null;
+}
+
+/** The blocks' rows: watchers by name, `sockets` in its place among them, as Circus does. */
+function blocks(model: StatsModel, view: View): Line[] {
+  const names = [...model.watchers.keys()].filter((n) => !HIDDEN.has(n));
+  if (hasSockets(model.sockets) && !model.watchers.has(SOCKETS)) names.push(SOCKETS);
+  const shown = names.filter((n) => matchesFilter(n, view.filter)).sort();
+  let longest = 0;
+  for (const name of shown) {
+    const stats = model.watchers.get(name);
+    if (stats)
+      for (const p of stats.processes.values()) longest = Math.max(longest, pidLabel(p).length);
+    // A socket's address widens the first column only so far: a long unix path is cut instead.
+    else
+      for (const s of model.sockets.sockets.values())
+        longest = Math.max(longest, Math.min(s.address.length, 24));
+  }
+  const at = columns(view.width, longest);
+  const lines: Line[] = [];
+  for (const name of shown) {
+    const stats = model.watchers.get(name);
+    lines.push(...(stats ? watcherBlock(stats, view, at) : socketsBlock(model.sockets, at)));
+  }
+  if (shown.length === 0 && names.length > 0) {
+    lines.push(plain(`no watcher matches "${sanitize(view.filter)}"`, "dim"), plain(""));
+  }
+  return lines;
+}
+
+/** The no-data line, when nothing was received for {@link QUIET_AFTER}. */
+function quietLine(model: StatsModel, view: View): Line | null {
+  const last = model.lastFrameAt ?? view.startedAt;
+  if (view.now - last < QUIET_AFTER) return null;
+  const since = model.lastFrameAt === null ? "" : ` for ${Math.round((view.now - last) / 1000)} s`;
+  return plain(
+    `no stats from ${view.source}${since}: is circusd running with statsd = true?`,
+    "alert",
+  );
+}
+
+function statusLine(view: View): Line {
+  if (view.editing !== null) {
+    return {
+      segments: [
+        { text: ` Filter: ${sanitize(view.editing)}`, style: "status" },
+        { text: "_", style: "status" },
+        { text: "   Enter: apply  Esc: clear", style: "status" },
+      ],
+      fill: "status",
+    };
+  }
+  const filter = view.filter === "" ? "" : `  Filter: ${sanitize(view.filter)}`;
+  return {
+    segments: [
+      { text: ` Sort: ${SORT_NAMES[view.sort]}${filter}`, style: "status" },
+      { text: "   c: cpu  m: memory  /: filter  q: quit", style: "status" },
+    ],
+    fill: "status",
+  };
+}
+
+/**
+ * The whole screen: exactly `view.height` rows (the status bar on the last), none wider than
+ * `view.width`. Rows that do not fit are cut, never wrapped.
+ */
+export function layoutScreen(model: StatsModel, view: View): Line[] {
+  const width = Math.max(1, view.width);
+  const height = Math.max(1, view.height);
+  const rule = plain("-".repeat(width), "rule");
+  const body: Line[] = [plain("Circus Top", "title"), rule];
+  const quiet = quietLine(model, view);
+  if (model.empty) {
+    body.push(plain("*** Waiting for data ***"));
+    if (quiet) body.push(plain(""), quiet);
+  } else {
+    if (quiet) body.push(quiet, plain(""));
+    body.push(...blocks(model, view), rule);
+  }
+  const rows = body.slice(0, height - 1);
+  while (rows.length < height - 1) rows.push(plain(""));
+  rows.push(statusLine(view));
+  return rows.map((line) => (lineWidth(line) > width ? truncate(line, width) : line));
+}

@@ -1,0 +1,150 @@
+/**
+ * circus-top: subscribes to circusd-stats's stream and shows it live in the terminal until
+ * `q`, Ctrl-C or a signal. Read-only: it never talks to circusd's control socket.
+ *
+ * The screen is drawn once a second, and at once after a key, a resize or the first frame of
+ * the stream; the stream itself (a burst of frames every second) only updates the model.
+ */
+import { CallError } from "../client/errors.js";
+import { openSshTunnel, type SshTunnel } from "../client/ssh.js";
+import { Subscriber } from "../client/subscriber.js";
+import { endpointProblem, type TopOptions } from "./args.js";
+import { Controls, parseKeys } from "./keys.js";
+import { layoutScreen } from "./layout.js";
+import { StatsModel } from "./stats-model.js";
+import { colorsWanted, Terminal, type TerminalStreams } from "./terminal.js";
+
+/** A reason circus-top cannot run: one line on stderr and exit status 1. */
+export class TopError extends Error {
+  override name = "TopError";
+}
+
+/** How often the screen is redrawn when nothing else asks for it. */
+const REFRESH_MS = 1000;
+/** How soon after a key, a resize or the first frame: enough to batch a burst of them. */
+const SOON_MS = 30;
+
+/** Where circus-top runs: its terminal and environment (the process's by default). */
+export interface TopHost {
+  streams: TerminalStreams;
+  env: NodeJS.ProcessEnv;
+}
+
+const PROCESS_HOST: TopHost = {
+  streams: { input: process.stdin, output: process.stdout },
+  env: process.env,
+};
+
+/** Connects to the endpoint, through an ssh tunnel with `--ssh`. */
+async function connect(
+  options: TopOptions,
+): Promise<{ subscriber: Subscriber; tunnel: SshTunnel | null }> {
+  let tunnel: SshTunnel | null = null;
+  try {
+    // Before the screen is taken: ssh may ask for a password on the terminal.
+    if (options.ssh) {
+      tunnel = await openSshTunnel({
+        server: options.ssh,
+        endpoint: options.endpoint,
+        keyfile: options.sshKeyfile,
+      });
+    }
+    const endpoint = tunnel?.endpoint ?? options.endpoint;
+    return { subscriber: new Subscriber({ endpoint, topics: ["stat."] }), tunnel };
+  } catch (error) {
+    tunnel?.close();
+    if (error instanceof CallError) throw new TopError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * Runs the console until the user quits; resolves with the exit status (0 after `q` or
+ * Ctrl-C, 128 + the signal's number after SIGINT, SIGTERM or SIGHUP). Rejects with
+ * {@link TopError} when it cannot start (no terminal, a bad endpoint, a failed ssh tunnel);
+ * the terminal is given back before it rejects or resolves, whatever happened.
+ */
+export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST): Promise<number> {
+  const { input, output } = host.streams;
+  const problem = endpointProblem(options.endpoint);
+  if (problem) throw new TopError(`cannot connect to ${problem}`);
+  if (!output.isTTY)
+    throw new TopError("stdout is not a terminal (circus-top draws a full screen)");
+  const { subscriber, tunnel } = await connect(options);
+  const source = options.ssh
+    ? `${options.endpoint} (through ssh ${options.ssh})`
+    : options.endpoint;
+  const model = new StatsModel(options.processTimeout);
+  const controls = new Controls();
+  const terminal = new Terminal(host.streams, colorsWanted(host.env, output));
+  const startedAt = Date.now();
+
+  return new Promise<number>((resolve, reject) => {
+    let done = false;
+    let soon: NodeJS.Timeout | null = null;
+
+    const render = (): void => {
+      if (soon) clearTimeout(soon);
+      soon = null;
+      const now = Date.now();
+      model.expire(now);
+      const { width, height } = terminal.size;
+      const view = { width, height, now, startedAt, source, ...controls.view() };
+      terminal.draw(layoutScreen(model, view));
+    };
+    const renderSoon = (): void => {
+      soon ??= setTimeout(render, SOON_MS);
+    };
+    const onKeys = (chunk: Buffer | string): void => {
+      for (const key of parseKeys(chunk.toString())) {
+        const effect = controls.press(key);
+        if (effect === "quit") return finish(0);
+        if (effect === "repaint") terminal.repaint();
+        if (effect !== "none") renderSoon();
+      }
+    };
+    const onSignal = (signal: NodeJS.Signals): void =>
+      finish(128 + (signal === "SIGHUP" ? 1 : signal === "SIGINT" ? 2 : 15));
+    const onCrash = (error: unknown): void => finish(1, error);
+    const onExit = (): void => terminal.leave();
+
+    const timer = setInterval(render, REFRESH_MS);
+    input.on("data", onKeys);
+    input.on("end", () => finish(0));
+    output.on("resize", renderSoon);
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
+    process.on("uncaughtException", onCrash);
+    process.on("unhandledRejection", onCrash);
+    process.on("exit", onExit);
+
+    function finish(code: number, error?: unknown): void {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      if (soon) clearTimeout(soon);
+      input.removeListener("data", onKeys);
+      output.removeListener("resize", renderSoon);
+      for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+        process.removeListener(signal, onSignal);
+      }
+      process.removeListener("uncaughtException", onCrash);
+      process.removeListener("unhandledRejection", onCrash);
+      process.removeListener("exit", onExit);
+      terminal.leave();
+      subscriber.close();
+      tunnel?.close();
+      if (error === undefined) resolve(code);
+      else reject(error instanceof Error ? error : new Error(String(error)));
+    }
+
+    terminal.enter();
+    render();
+    void (async () => {
+      for await (const event of subscriber) {
+        // Shown at once when it replaces "Waiting for data"; otherwise at the next tick.
+        const waiting = model.empty;
+        if (model.ingest(event.topic, event.data, Date.now()) && waiting) renderSoon();
+      }
+    })().catch(onCrash);
+  });
+}
