@@ -17,6 +17,10 @@ napi_value js_bind_socket(napi_env env, napi_callback_info info);
 /* native/readable.c */
 napi_value js_watch_readable(napi_env env, napi_callback_info info);
 napi_value js_unwatch(napi_env env, napi_callback_info info);
+/* native/socket-hits.c */
+napi_value js_count_hits(napi_env env, napi_callback_info info);
+napi_value js_take_hits(napi_env env, napi_callback_info info);
+napi_value js_stop_hits(napi_env env, napi_callback_info info);
 /* native/lines.c */
 napi_value js_prefix_lines(napi_env env, napi_callback_info info);
 /* native/unix-dgram.c */

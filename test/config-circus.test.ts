@@ -1,7 +1,6 @@
 /**
  * `[circus]` options against a real circusd: each works (debug_gc, multicast_endpoint) or is
- * refused at startup with one line naming file, section and option (stats_endpoint, a
- * malformed multicast_endpoint, an unknown stream_backend); a reload that changes an option
+ * refused at startup with one line naming file, section and option (a malformed multicast_endpoint, an unknown stream_backend); a reload that changes an option
  * applied only at startup says so.
  */
 import assert from "node:assert/strict";
@@ -47,15 +46,6 @@ async function ask(host: string, port: number): Promise<{ text: string; from: st
 }
 
 describe("[circus] options", () => {
-  test("stats_endpoint alone is refused as statsd is (in Circus it turns circusd-stats on)", async () => {
-    const dir = makeTempDir();
-    const file = writeConfig(dir, "[circus]\nstats_endpoint = tcp://127.0.0.1:5557\n");
-    assert.equal(
-      await refusal(file, dir),
-      `${file}: [circus] stats_endpoint: circusd-stats is not supported yet by this release`,
-    );
-  });
-
   test("stream_backend: thread or gevent, anything else is refused", async () => {
     const dir = makeTempDir();
     const file = writeConfig(dir, "[circus]\nstream_backend = eventlet\n");

@@ -1,14 +1,24 @@
 /**
- * Where the `circus-plugin` program is, for the watchers that run plugins: the built file
- * next to this one, or, in development, its source through tsx.
+ * Where circusd's helper programs are (`circus-plugin` for the plugins' watchers,
+ * `circusd-stats` for statsd): the built file next to this one, or, in development, its
+ * source through tsx.
  */
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const built = fileURLToPath(new URL("./circus-plugin.js", import.meta.url));
-const source = fileURLToPath(new URL("./circus-plugin.ts", import.meta.url));
+/** node's arguments that run one of the programs in this folder. */
+function runner(program: string): string[] {
+  const built = fileURLToPath(new URL(`./${program}.js`, import.meta.url));
+  const source = fileURLToPath(new URL(`./${program}.ts`, import.meta.url));
+  return existsSync(built) ? [built] : ["--import", "tsx", source];
+}
 
 /** node's arguments that run circus-plugin. */
 export function pluginRunner(): string[] {
-  return existsSync(built) ? [built] : ["--import", "tsx", source];
+  return runner("circus-plugin");
+}
+
+/** node's arguments that run circusd-stats. */
+export function statsRunner(): string[] {
+  return runner("circusd-stats");
 }

@@ -69,6 +69,11 @@ export function circusFromSection(view: SectionView | undefined): CircusOptions 
   }
   if (input.streamBackend === "gevent")
     view.warn("stream_backend", "gevent is Python's; streams here work as with thread");
+  if (input.statsEndpoint !== undefined && input.statsd !== true) {
+    // As Circus does (with a DeprecationWarning): the endpoint alone turns circusd-stats on.
+    view.warn("stats_endpoint", "You defined a stats_endpoint without setting up statsd to True.");
+    input.statsd = true;
+  }
   if (input.fqdnPrefix)
     view.warn("fqdn_prefix", "has no effect (in Circus 0.19 neither: nothing reads it)");
   return { ...CIRCUS_DEFAULTS, ...input, options, source: view.source() };

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import type { CircusOptions, PluginConfig, WatcherConfig } from "../config/types.js";
+import { refuseCircusWatchers } from "../core/arbiter.js";
 import { logger } from "../log/logger.js";
 
 /** `use` as the plugin process must see it: a module path made absolute (its cwd differs). */
@@ -15,11 +16,12 @@ function pluginUse(plugin: PluginConfig, baseDir: string): string {
 }
 
 /**
- * Where a plugin logs, as Circus passes it: where circusd does (a file path made absolute,
- * since the plugin's working_dir may differ), or null for its stdout. With a loggerconfig,
- * circusd's own lines follow that file, which a plugin does not read: it keeps its stdout.
+ * Where a plugin or circusd-stats logs, as Circus passes it: where circusd does (a file path
+ * made absolute, since the child's working_dir may differ), or null for its stdout. With a
+ * loggerconfig, circusd's own lines follow that file, which the child does not read: it
+ * keeps its stdout.
  */
-function pluginLogOutput(circus: CircusOptions): string | null {
+export function childLogOutput(circus: CircusOptions): string | null {
   const config = circus.loggerconfig?.trim().toLowerCase();
   if (config && config !== "default") return null;
   const output = circus.logoutput.trim();
@@ -49,7 +51,7 @@ export function pluginWatcherConfig(
     "--log-level",
     circus.debug ? "debug" : circus.loglevel,
   ];
-  const output = pluginLogOutput(circus);
+  const output = childLogOutput(circus);
   if (output !== null) args.push("--log-output", output);
   for (const [key, value] of Object.entries(plugin.config))
     args.push("--config", `${key}:${value}`);
@@ -66,12 +68,16 @@ export function pluginWatcherConfig(
   };
 }
 
-/** The watchers of the active plugins; an inactive one (`active = false`) does not run. */
+/**
+ * The watchers of the active plugins; an inactive one (`active = false`) does not run.
+ * Without a runner (nothing to run circus-plugin with), an active plugin is refused.
+ */
 export function pluginWatchers(
   plugins: PluginConfig[],
   circus: CircusOptions,
-  runner: string[],
+  runner: string[] | undefined,
 ): WatcherConfig[] {
+  if (!runner) return refuseCircusWatchers(plugins, { statsd: false });
   const active = plugins.filter((p) => p.active);
   for (const p of plugins)
     if (!p.active) logger.info(`plugin:${p.name} is not started: its section says active = false`);

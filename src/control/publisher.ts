@@ -10,6 +10,7 @@ import type { WatcherEvent } from "../core/watcher.js";
 import { wireJson } from "../python/json.js";
 import { LogFollow } from "./log-follow.js";
 import { SendQueue } from "./send-queue.js";
+import { Subscriptions } from "./subscriptions.js";
 
 /**
  * `watcher.NAME.TOPIC`, with the name as Circus writes it in topics (its `res_name`): lower
@@ -33,11 +34,12 @@ export class Publisher {
   private readonly follow: LogFollow;
   private closed = false;
   /**
-   * The topic prefixes someone subscribes to (an XPUB reports a prefix's first subscriber
-   * and its last leaving): an event nobody would receive is not encoded at all, which is
-   * most of what a spawn costs the publisher when nothing listens.
+   * An event nobody would receive is not encoded at all, which is most of what a spawn costs
+   * the publisher when nothing listens.
    */
-  private readonly prefixes = new Set<string>();
+  private readonly subscriptions = new Subscriptions((prefix, subscribed) =>
+    this.follow.subscription(prefix, subscribed),
+  );
 
   constructor(
     private readonly arbiter: Arbiter,
@@ -51,33 +53,13 @@ export class Publisher {
     await this.socket.bind(this.endpoint);
     this.arbiter.on("event", this.onWatcher);
     this.arbiter.on("arbiter-event", this.onArbiter);
-    void this.readSubscriptions();
-  }
-
-  /** Subscriptions arrive as messages on an XPUB: byte 1 (or 0 for the end) and the topic. */
-  private async readSubscriptions(): Promise<void> {
-    try {
-      for await (const [message] of this.socket) {
-        if (!message || message.length === 0) continue;
-        const topic = message.subarray(1).toString("utf8");
-        if (message[0] === 1) this.prefixes.add(topic);
-        else this.prefixes.delete(topic);
-        this.follow.subscription(topic, message[0] === 1);
-      }
-    } catch {
-      // The socket was closed: no more subscriptions to follow.
-    }
+    void this.subscriptions.follow(this.socket);
   }
 
   /** Sends one event: topic frame, then the JSON body. */
   publish(topic: string, data: Record<string, unknown>): void {
-    if (this.closed || !this.wanted(topic)) return;
+    if (this.closed || !this.subscriptions.wants(topic)) return;
     this.out.push([Buffer.from(topic), Buffer.from(wireJson(data))]);
-  }
-
-  private wanted(topic: string): boolean {
-    for (const prefix of this.prefixes) if (topic.startsWith(prefix)) return true;
-    return false;
   }
 
   /** Sends what is queued, if it can within a short while. */

@@ -8,6 +8,7 @@ import { Arbiter } from "../core/arbiter.js";
 import { Controller } from "./controller.js";
 import { Discovery } from "./discovery.js";
 import { pluginWatchers } from "./plugin-watcher.js";
+import { statsWatchers } from "./stats-watcher.js";
 import { Publisher } from "./publisher.js";
 import { checkSupported } from "./unsupported.js";
 
@@ -30,6 +31,11 @@ export interface ServeOptions {
    * active plugin is refused.
    */
   pluginRunner?: string[];
+  /**
+   * node's arguments that run `circusd-stats`, for `statsd = true`; without them statsd is
+   * refused.
+   */
+  statsRunner?: string[];
 }
 
 /**
@@ -40,7 +46,7 @@ export interface ServeOptions {
  * watchers, lets the last events and replies out, then closes the endpoints.
  *
  * @throws ConfigError from the constructor for an option this release does not run yet
- * (statsd, httpd, use_papa), with the same line circusd prints.
+ * (httpd, use_papa), with the same line circusd prints.
  */
 export class ServedArbiter extends Arbiter {
   private controller: Controller | null = null;
@@ -54,14 +60,10 @@ export class ServedArbiter extends Arbiter {
     plugins: PluginConfig[] = [],
     private readonly serve: ServeOptions = {},
   ) {
-    const runner = serve.pluginRunner;
-    super(
-      watchers,
-      options,
-      sockets,
-      plugins,
-      runner ? (p, circus) => pluginWatchers(p, circus, runner) : undefined,
-    );
+    super(watchers, options, sockets, plugins, (p, circus) => [
+      ...statsWatchers(circus, serve.statsRunner),
+      ...pluginWatchers(p, circus, serve.pluginRunner),
+    ]);
     const unsupported = checkSupported({
       circus: this.options,
       watchers,

@@ -12,10 +12,6 @@ export function checkSupported(
 ): ConfigError | null {
   const later = (what: string) => `${what} is not supported yet by this release`;
   const circus = (option: string) => sourceLocation(config.circus.source, "circus", option);
-  if (config.circus.statsd) return new ConfigError(later("circusd-stats"), circus("statsd"));
-  // In Circus a stats_endpoint alone turns circusd-stats on (with a deprecation warning).
-  if (config.circus.statsEndpoint !== null)
-    return new ConfigError(later("circusd-stats"), circus("stats_endpoint"));
   if (config.circus.httpd) return new ConfigError(later("circushttpd"), circus("httpd"));
   for (const socket of config.sockets) {
     if (socket.usePapa)

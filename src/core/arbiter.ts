@@ -53,14 +53,28 @@ export class ArbiterError extends Error {
 }
 
 /** Builds the watchers that run the active plugins. */
-export type PluginWatchers = (plugins: PluginConfig[], options: CircusOptions) => WatcherConfig[];
+/**
+ * The watchers circus runs for itself, from its config: circusd-stats (`statsd`) and one per
+ * plugin (`plugin:NAME`).
+ */
+export type CircusWatchers = (plugins: PluginConfig[], options: CircusOptions) => WatcherConfig[];
 
-/** A bare arbiter's plugins: an active one is refused, having no endpoint to talk to. */
-function refusePlugins(plugins: PluginConfig[]): WatcherConfig[] {
+/**
+ * A bare arbiter's own watchers: none. An active plugin or statsd is refused, having no
+ * endpoint to talk to.
+ */
+export function refuseCircusWatchers(
+  plugins: PluginConfig[],
+  options: Pick<CircusOptions, "statsd">,
+): WatcherConfig[] {
   const active = plugins.find((p) => p.active);
   if (active)
     throw new ArbiterError(
       `plugin ${active.name}: plugins need the control endpoint; use getArbiter() or ServedArbiter`,
+    );
+  if (options.statsd)
+    throw new ArbiterError(
+      "statsd: circusd-stats needs the control endpoint; use getArbiter() or ServedArbiter",
     );
   return [];
 }
@@ -115,22 +129,23 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   private keepAlive: NodeJS.Timeout | null = null;
 
   /**
-   * @param pluginWatchers - builds the watchers that run the plugins (`plugin:NAME`). A plugin
-   * talks to the arbiter through its control endpoint, which a bare arbiter does not have:
-   * without this, an active plugin is refused ({@link ServedArbiter} gives it).
+   * @param circusWatchers - builds the watchers that run circusd-stats and the plugins
+   * (`plugin:NAME`). They talk to the arbiter through its control endpoint, which a bare
+   * arbiter does not have: without this, statsd and an active plugin are refused
+   * ({@link ServedArbiter} gives it).
    */
   constructor(
     watchers: WatcherConfig[],
     options: Partial<CircusOptions> = {},
     sockets: SocketConfig[] = [],
     plugins: PluginConfig[] = [],
-    private readonly pluginWatchers: PluginWatchers = refusePlugins,
+    private readonly circusWatchers: CircusWatchers = refuseCircusWatchers,
   ) {
     super();
     this.options = { ...CIRCUS_DEFAULTS, ...options };
     this.sockets = sockets;
     this.plugins = plugins;
-    for (const config of [...watchers, ...pluginWatchers(plugins, this.options)])
+    for (const config of [...watchers, ...circusWatchers(plugins, this.options)])
       this.attach(new Watcher(config));
   }
 
@@ -424,8 +439,8 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       unchanged: [],
     };
     const options = keepStartOptions(this.options, config.circus);
-    // Plugins are watchers too (`plugin:NAME`), reloaded by the same rules.
-    const nextWatchers = [...config.watchers, ...this.pluginWatchers(config.plugins, options)];
+    // circusd-stats and the plugins are watchers too, reloaded by the same rules.
+    const nextWatchers = [...config.watchers, ...this.circusWatchers(config.plugins, options)];
     const wanted = new Map(nextWatchers.map((w) => [w.name.toLowerCase(), w]));
     for (const watcher of [...this.watchers]) {
       if (!wanted.has(watcher.name.toLowerCase())) {

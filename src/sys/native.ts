@@ -69,6 +69,12 @@ interface NativeModule {
   watchReadable(fds: number[], callback: (fd: number) => void): object;
   /** Stops a watchReadable: no callback after it returns. */
   unwatch(handle: object): void;
+  /** Counts, in a thread, the 10 ms ticks at which each fd had a connection waiting. */
+  countHits(fds: Int32Array): object;
+  /** The counts per fd since the previous take (reset to 0). */
+  takeHits(handle: object): number[];
+  /** Stops a countHits thread; idempotent. */
+  stopHits(handle: object): void;
   /** A CLOEXEC, non-blocking socket connected to a local (syslog) unix socket: DGRAM, else STREAM. */
   unixDgramOpen(path: string): number;
   /** Sends without blocking; throws an Error with errno (EAGAIN when the receiver is full). */

@@ -138,8 +138,10 @@ export const DELIBERATE: Deliberate[] = [
   },
   {
     id: "daemon-program",
-    reason: "dstats names circusd's program: node here, python3 there.",
-    step: /dstats/,
+    reason:
+      "dstats and the stats stream name circus's own programs (circusd, circusd-stats): " +
+      "node here, python3 there.",
+    step: /dstats|^stats for/,
     path: /\.cmdline$/,
   },
   {

@@ -55,6 +55,7 @@ function configText(scenario: Scenario, tmp: string, port: number, target: Targe
     "[circus]",
     `endpoint = ipc://${tmp}/control.sock`,
     `pubsub_endpoint = ipc://${tmp}/pubsub.sock`,
+    ...(scenario.circus ? [fill(scenario.circus, tmp, port, target)] : []),
   ].join("\n");
   return `${circus}\n\n${fill(scenario.config, tmp, port, target)}\n`;
 }
@@ -248,6 +249,11 @@ async function play(
     record.output = await running.done;
   } else if ("sleep" in step) {
     await sleep(step.sleep);
+  } else if ("stats" in step) {
+    const stats = new Listener(`ipc://${ctx.tmp}/stats.sock`);
+    await sleep(step.stats);
+    stats.close();
+    record.reply = lastRound(stats.events);
   } else if ("subscribed" in step) {
     const wanted = (ctx.subscribersBefore ?? 0) + step.subscribed;
     await waitFor(() => pubsubConnections(ctx.tmp) >= wanted, {
@@ -255,6 +261,26 @@ async function play(
       message: describeStep(step),
     });
   }
+}
+
+/**
+ * The last frame of each stats topic, grouped by name, each group's processes (by pid) before
+ * its aggregate: the publishers' own orders (Circus runs a timer per watcher) do not matter.
+ */
+function lastRound(frames: { topic: string; data: unknown }[]): { topic: string; data: unknown }[] {
+  const last = new Map<string, unknown>();
+  for (const { topic, data } of frames) last.set(topic, data);
+  const key = (topic: string): [string, number] => {
+    const [, name = "", sub] = topic.split(".");
+    return [name, sub === undefined ? Infinity : Number(sub)];
+  };
+  return [...last]
+    .map(([topic, data]) => ({ topic, data }))
+    .sort((a, b) => {
+      const [na, sa] = key(a.topic);
+      const [nb, sb] = key(b.topic);
+      return na < nb ? -1 : na > nb ? 1 : sa - sb;
+    });
 }
 
 /** Connections accepted on the scenario's pub/sub socket (`ss`: iproute2, on every Debian). */

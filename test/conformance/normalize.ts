@@ -17,6 +17,7 @@ const VOLATILE_NUMBERS = new Set([
   "age",
   "cpu",
   "mem",
+  "reads",
 ]);
 
 /** Keys whose values are pids, or lists of pids. */
@@ -103,6 +104,20 @@ function topicOwner(topic: string): string {
   return /^watcher\.(.+)\.[^.]+$/.exec(topic)?.[1] ?? "pid";
 }
 
+/** A stats step's record: frames of the stats stream (see driver.ts). */
+function isStatsRound(reply: unknown): reply is { topic: string; data: unknown }[] {
+  return (
+    Array.isArray(reply) &&
+    reply.every((f) => typeof (f as { topic?: unknown }).topic === "string") &&
+    reply.some((f) => (f as { topic: string }).topic.startsWith("stat."))
+  );
+}
+
+/** The group of a stats topic (`stat.NAME.PID`): the owner of the pids its frames name. */
+function statsOwner(topic: string): string {
+  return topic.split(".")[1]?.toLowerCase() ?? "pid";
+}
+
 /** Normalizes every step of a record (see the module's comment). */
 export function normalizeTranscript(
   transcript: Transcript,
@@ -112,7 +127,9 @@ export function normalizeTranscript(
   const pids = new PidTable(context.daemonPid);
   transcript.steps.forEach((step, index) => {
     const owner = ownerOf(scenario.steps[index]);
-    pids.collect(step.reply, owner);
+    if (isStatsRound(step.reply)) {
+      for (const frame of step.reply) pids.collect(frame.data, statsOwner(frame.topic));
+    } else pids.collect(step.reply, owner);
     for (const event of step.events) pids.collect(event.data, topicOwner(event.topic));
     if (step.output && typeof step.output.stdout !== "string")
       pids.collect(step.output.stdout, owner);
@@ -132,6 +149,8 @@ export function normalizeTranscript(
       if (VOLATILE_NUMBERS.has(key)) return "<int>";
       if (key === "port" && v === context.port) return "<port>";
       if (key === "fd") return "<fd>";
+      // A stats frame's subtopic: a pid, or a socket's fd.
+      if (key === "subtopic") return "<fd>";
       return v;
     }
     if (typeof v === "string") {
@@ -155,7 +174,12 @@ export function normalizeTranscript(
     const out: StepRecord = { step: step.step, events: [] };
     const source = scenario.steps[index];
     const patterns = source && "ctl" in source ? (source.scrub ?? []) : [];
-    if (step.reply !== undefined) out.reply = value(step.reply);
+    if (isStatsRound(step.reply))
+      out.reply = step.reply.map((frame) => ({
+        topic: text(frame.topic).replace(/^stat\.sockets\.\d+$/, "stat.sockets.<fd>"),
+        data: value(frame.data),
+      }));
+    else if (step.reply !== undefined) out.reply = value(step.reply);
     if (step.output)
       out.output = {
         stdout:

@@ -92,8 +92,24 @@ export interface SubscribedStep {
   subscribed: number;
 }
 
+/**
+ * Subscribes to the stats endpoint (`ipc://{tmp}/stats.sock`) for this many ms and records
+ * the last frame of each topic: one round of circusd-stats, as a subscriber sees it.
+ */
+export interface StatsStep extends StepBase {
+  stats: number;
+}
+
 export type Step =
-  CallStep | RawStep | CtlStep | KillStep | WriteStep | InterruptStep | SubscribedStep | SleepStep;
+  | CallStep
+  | RawStep
+  | CtlStep
+  | KillStep
+  | WriteStep
+  | InterruptStep
+  | SubscribedStep
+  | SleepStep
+  | StatsStep;
 
 /** One scenario: a fresh daemon on `config`, driven through `steps`. */
 export interface Scenario {
@@ -106,6 +122,8 @@ export interface Scenario {
    * the reference, JavaScript for ours; see hooks.ts).
    */
   config: string;
+  /** More `[circus]` options (same placeholders), e.g. `statsd = true`. */
+  circus?: string;
   steps: Step[];
 }
 
@@ -139,5 +157,6 @@ export function describeStep(step: Step): string {
   if ("write" in step) return `write ${step.write}`;
   if ("sleep" in step) return `sleep ${step.sleep}`;
   if ("subscribed" in step) return `until ${step.subscribed} subscribed`;
+  if ("stats" in step) return `stats for ${step.stats} ms`;
   return "?";
 }

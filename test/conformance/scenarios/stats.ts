@@ -45,4 +45,33 @@ use_sockets = true
 `,
     steps: [{ call: "listsockets" }, { call: "options", props: { name: "web" } }],
   },
+  {
+    name: "statsd",
+    description:
+      "statsd = true: circusd-stats as a watcher; one round of its stream (processes, " +
+      "aggregates, circus itself, sockets), then again after a decr",
+    circus: "statsd = true\nstats_endpoint = ipc://{tmp}/stats.sock",
+    config: `
+[socket:web]
+host = 127.0.0.1
+port = {port}
+
+[watcher:web]
+cmd = sleep 1000
+numprocesses = 2
+use_sockets = true
+
+[watcher:solo]
+cmd = sleep 1001
+`,
+    steps: [
+      { call: "list" },
+      { call: "list", props: { name: "web" } },
+      { call: "list", props: { name: "solo" } },
+      { call: "status" },
+      { stats: 3500 },
+      { call: "decr", props: { name: "web" } },
+      { stats: 3500 },
+    ],
+  },
 ];

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+/**
+ * `circusd-stats [options]`: publishes the CPU, memory and socket figures of a running
+ * circusd on a stats endpoint, for circus-top and the web console. circusd runs it as the
+ * watcher `circusd-stats` when `[circus] statsd = true`.
+ */
+import { parseArgs } from "node:util";
+import { DEFAULT_ENDPOINT } from "../client/client.js";
+import { DEFAULT_PUBSUB_ENDPOINT } from "../client/subscriber.js";
+import { DEFAULT_STATS_ENDPOINT } from "../config/defaults.js";
+import { configureDefault } from "../log/config.js";
+import { levelRank, logger, parseLogLevel } from "../log/logger.js";
+import { StatsStreamer } from "../statsd/streamer.js";
+import { packageVersion } from "../version.js";
+
+const USAGE = `usage: circusd-stats [-h] [--endpoint ENDPOINT] [--pubsub PUBSUB]
+                     [--statspoint STATSPOINT] [--log-level LOGLEVEL]
+                     [--log-output LOGOUTPUT] [--version] [--ssh SSH]
+
+Runs the stats aggregator for Circus
+
+options:
+  -h, --help            show this help message and exit
+  --endpoint ENDPOINT   The circusd ZeroMQ socket to connect to (${DEFAULT_ENDPOINT})
+  --pubsub PUBSUB       The circusd ZeroMQ pub/sub socket to connect to
+                        (${DEFAULT_PUBSUB_ENDPOINT})
+  --statspoint STATSPOINT
+                        The ZeroMQ pub/sub socket to send data to
+                        (${DEFAULT_STATS_ENDPOINT})
+  --log-level LOGLEVEL  log level (info)
+  --log-output LOGOUTPUT
+                        log output: - for stdout (default), a file or a syslog URL
+  --version             Displays Circus version and exits.
+  --ssh SSH             SSH Server: user@host[:port]
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        help: { type: "boolean", short: "h" },
+        endpoint: { type: "string", default: DEFAULT_ENDPOINT },
+        pubsub: { type: "string", default: DEFAULT_PUBSUB_ENDPOINT },
+        statspoint: { type: "string", default: DEFAULT_STATS_ENDPOINT },
+        "log-level": { type: "string", default: "info" },
+        "log-output": { type: "string", default: "-" },
+        version: { type: "boolean" },
+        ssh: { type: "string" },
+      },
+    });
+  } catch (error) {
+    fail(`${USAGE}circusd-stats: error: ${(error as Error).message}`);
+  }
+  const { values } = parsed;
+  if (values.help) return void process.stdout.write(USAGE);
+  if (values.version) return void process.stdout.write(`${packageVersion()}\n`);
+  const level = parseLogLevel(values["log-level"]);
+  if (!level) fail(`circusd-stats: unknown log level ${JSON.stringify(values["log-level"])}`);
+  await configureDefault(levelRank(level), values["log-output"]);
+
+  const streamer = new StatsStreamer({
+    endpoint: values.endpoint,
+    pubsub: values.pubsub,
+    statsEndpoint: values.statspoint,
+    ssh: values.ssh ?? null,
+  });
+  const stop = (): void => void streamer.stop().then(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  try {
+    await streamer.start();
+  } catch (error) {
+    logger.error(`circusd-stats: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
+
+main().catch((error: unknown) => {
+  logger.error(`circusd-stats: ${(error as Error).stack ?? String(error)}`);
+  process.exit(1);
+});

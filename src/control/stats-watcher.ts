@@ -1,0 +1,60 @@
+/**
+ * `[circus] statsd = true` runs circusd-stats as the watcher `circusd-stats`, as Circus does:
+ * a singleton that inherits the sockets (it counts their hits on the same fds), with circusd's
+ * endpoints and logging on its command line.
+ *
+ * A process of its own rather than a part of circusd: sampling 1000 processes a second holds
+ * a loop for several milliseconds each second (bench/RESULTS.md), which would be added to
+ * circusd's replies; and users who come from Circus see the same `circusd-stats: active`.
+ */
+import { DEFAULT_STATS_ENDPOINT, WATCHER_DEFAULTS } from "../config/defaults.js";
+import type { CircusOptions, WatcherConfig } from "../config/types.js";
+import { refuseCircusWatchers } from "../core/arbiter.js";
+import { childLogOutput } from "./plugin-watcher.js";
+
+/** The watcher's name, as Circus's. */
+export const STATS_WATCHER = "circusd-stats";
+
+/** The circusd-stats watcher; `runner` is node's arguments that run circusd-stats. */
+export function statsWatcherConfig(circus: CircusOptions, runner: string[]): WatcherConfig {
+  const args = [
+    ...runner,
+    "--endpoint",
+    circus.endpoint,
+    "--pubsub",
+    circus.pubsubEndpoint,
+    "--statspoint",
+    circus.statsEndpoint ?? DEFAULT_STATS_ENDPOINT,
+    "--log-level",
+    circus.debug ? "debug" : circus.loglevel,
+  ];
+  const output = childLogOutput(circus);
+  if (output !== null) args.push("--log-output", output);
+  const stream = (cls: string) => (circus.debug ? { class: cls, options: {} } : null);
+  return {
+    ...WATCHER_DEFAULTS,
+    name: STATS_WATCHER,
+    cmd: process.execPath,
+    args,
+    singleton: true,
+    useSockets: true,
+    copyEnv: true,
+    copyPath: true,
+    closeChildStdout: circus.statsdCloseOutputs,
+    closeChildStderr: circus.statsdCloseOutputs,
+    stdoutStream: stream("StdoutStream"),
+    stderrStream: stream("StderrStream"),
+    baseDir: process.cwd(),
+    source: circus.source,
+  };
+}
+
+/** The circusd-stats watcher when statsd is on; without a runner, statsd is refused. */
+export function statsWatchers(
+  circus: CircusOptions,
+  runner: string[] | undefined,
+): WatcherConfig[] {
+  if (!circus.statsd) return [];
+  if (!runner) return refuseCircusWatchers([], circus);
+  return [statsWatcherConfig(circus, runner)];
+}

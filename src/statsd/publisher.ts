@@ -1,0 +1,48 @@
+/**
+ * The stats endpoint: frames go out as `stat.NAME[.SUBTOPIC]` and a JSON body, as Circus's
+ * StatsPublisher sends them. The socket is an XPUB, so that the streamer samples nothing
+ * while nobody subscribes.
+ */
+import { XPublisher } from "zeromq";
+import { SendQueue } from "../control/send-queue.js";
+import { Subscriptions } from "../control/subscriptions.js";
+import { wireJson } from "../python/json.js";
+
+/**
+ * Frames a subscriber may have waiting before ZeroMQ drops its next ones: ten rounds of 1000
+ * processes, about 4 MB per subscriber that stopped reading, and none of it in circusd.
+ */
+const HIGH_WATER_MARK = 10_000;
+
+/** Publishes stats frames on the stats endpoint. */
+export class StatsPublisher {
+  private readonly socket = new XPublisher({ linger: 0, sendHighWaterMark: HIGH_WATER_MARK });
+  private readonly out = new SendQueue((frames) => this.socket.send(frames));
+  private readonly subscriptions = new Subscriptions();
+
+  constructor(readonly endpoint: string) {}
+
+  /** Binds the endpoint. */
+  async bind(): Promise<void> {
+    await this.socket.bind(this.endpoint);
+    void this.subscriptions.follow(this.socket);
+  }
+
+  /** Whether someone subscribes to some of `stat.NAME`'s frames. */
+  wants(name: string): boolean {
+    return this.subscriptions.wantsAny(`stat.${name}`);
+  }
+
+  /** Sends a frame on `stat.NAME`, or `stat.NAME.SUBTOPIC`. */
+  publish(name: string, frame: object, subtopic?: number): void {
+    const topic = subtopic === undefined ? `stat.${name}` : `stat.${name}.${subtopic}`;
+    if (!this.subscriptions.wants(topic)) return;
+    this.out.push([Buffer.from(topic), Buffer.from(wireJson(frame as Record<string, unknown>))]);
+  }
+
+  /** Closes the socket; what is still queued is dropped. */
+  close(): void {
+    this.out.close();
+    this.socket.close();
+  }
+}
