@@ -53,6 +53,7 @@ function view(overrides: Partial<View> = {}): View {
     sort: "cpu",
     filter: "",
     editing: null,
+    scroll: 0,
     source: "tcp://127.0.0.1:5557",
     now: 1000,
     startedAt: 0,
@@ -61,7 +62,7 @@ function view(overrides: Partial<View> = {}): View {
 }
 
 function screen(model: StatsModel, overrides: Partial<View> = {}): string[] {
-  return layoutScreen(model, view(overrides)).map(lineText);
+  return layoutScreen(model, view(overrides)).lines.map(lineText);
 }
 
 describe("StatsModel", () => {
@@ -185,6 +186,22 @@ describe("layoutScreen", () => {
     assert.match(rows[11] as string, /^ Sort: CPU/);
   });
 
+  it("scrolls the blocks under a fixed title, and says which rows are shown", () => {
+    const model = system();
+    const top = layoutScreen(model, view({ height: 8 }));
+    assert.equal(top.scroll, 0);
+    const rows = top.lines.map(lineText);
+    assert.deepEqual(rows.slice(0, 3), ["Circus Top", "-".repeat(100), "circus"]);
+    assert.match(rows[7] as string, /^ Sort: CPU {2}Rows: 1-5 of 18 .*j\/k: scroll/);
+    const end = layoutScreen(model, view({ height: 8, scroll: 1000 }));
+    assert.equal(end.scroll, 13, "clamped to the last screenful");
+    const last = end.lines.map(lineText);
+    assert.deepEqual(last.slice(0, 2), ["Circus Top", "-".repeat(100)]);
+    assert.equal(last[6], "-".repeat(100));
+    assert.match(last[7] as string, /Rows: 14-18 of 18/);
+    assert.doesNotMatch(screen(model)[39] as string, /Rows|scroll/, "no scrolling when all fits");
+  });
+
   it("shows control characters of a name as ?", () => {
     const model = new StatsModel(3);
     model.ingest("stat.evil\x1b[2J", { pid: [], cpu: 0, mem: 0, age: 0 }, 0);
@@ -194,7 +211,8 @@ describe("layoutScreen", () => {
 
 describe("keys", () => {
   it("reads an arrow key whole, Esc alone as Esc", () => {
-    assert.deepEqual(parseKeys("\x1b[A"), [{ kind: "other" }]);
+    assert.deepEqual(parseKeys("\x1b[A"), [{ kind: "scroll", by: "line", down: false }]);
+    assert.deepEqual(parseKeys("\x1b[15~"), [{ kind: "other" }]);
     assert.deepEqual(parseKeys("\x1b"), [{ kind: "escape" }]);
     assert.deepEqual(parseKeys("m/\r\x7f\x03\x0c"), [
       { kind: "char", char: "m" },
@@ -222,6 +240,18 @@ describe("keys", () => {
     assert.equal(controls.filter, "");
     press("/web\x1b");
     assert.equal(controls.filter, "");
+    controls.page = 5;
+    assert.deepEqual(press("jj\x1b[B\x1b[6~"), ["redraw", "redraw", "redraw", "redraw"]);
+    assert.equal(controls.scroll, 8);
+    press("k\x1b[A\x1b[5~");
+    assert.equal(controls.scroll, 1);
+    press("\x1b[5~");
+    assert.equal(controls.scroll, 0);
+    press("G");
+    assert.equal(controls.scroll, Number.MAX_SAFE_INTEGER);
+    press("/x\r");
+    assert.equal(controls.scroll, 0, "a new filter starts at the top");
+    press("\x1b");
     assert.deepEqual(press("q"), ["quit"]);
     assert.deepEqual(press("\x03"), ["quit"]);
   });
@@ -229,7 +259,7 @@ describe("keys", () => {
 
 describe("terminal", () => {
   it("draws from home, erases each row's end, fills the status bar", () => {
-    const rows = layoutScreen(new StatsModel(3), view({ width: 30, height: 3 }));
+    const rows = layoutScreen(new StatsModel(3), view({ width: 30, height: 3 })).lines;
     const plain = encodeFrame(rows, 30, 3, false);
     assert.equal(
       plain,

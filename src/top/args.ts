@@ -45,7 +45,7 @@ options:
                         seconds without news after which a process is removed (3)
 
 keys: c or P sort by CPU, m or M sort by memory, / filter watchers (Enter applies,
-Esc clears), Ctrl-L repaints, q or Ctrl-C quits.
+Esc clears), arrows, j/k, Page Up/Down, g/G scroll, Ctrl-L repaints, q or Ctrl-C quits.
 `;
 
 /**

@@ -25,6 +25,8 @@ export interface View {
   filter: string;
   /** The filter being typed after `/`, or null. */
   editing: string | null;
+  /** The first row of the blocks shown, when they do not all fit; clamped by the layout. */
+  scroll: number;
   /** Where the stats come from, as the no-data message names it. */
   source: string;
   /** Now and when the console started (ms, the model's clock). */
@@ -76,12 +78,17 @@ function level(value: Figure, warm: number, hot: number): Style | undefined {
   return value >= hot ? "hot" : value >= warm ? "warm" : undefined;
 }
 
-/** The processes of a block, highest first by the sort key, then by pid. */
+/**
+ * The processes of a block, highest first by the sort key, then by the other figure, then
+ * the oldest first (as Circus's ties fall), then by pid; N/A last.
+ */
 export function sortProcesses(stats: WatcherStats, sort: SortKey): ProcessStat[] {
   const key = (p: ProcessStat): number => sortValue(sort === "cpu" ? p.cpu : p.mem);
   const other = (p: ProcessStat): number => sortValue(sort === "cpu" ? p.mem : p.cpu);
+  const age = (p: ProcessStat): number => sortValue(p.age);
+  // -Infinity - -Infinity is NaN, falsy: two N/A go on to the next criterion.
   return [...stats.processes.values()].sort(
-    (a, b) => key(b) - key(a) || other(b) - other(a) || a.pid - b.pid,
+    (a, b) => key(b) - key(a) || other(b) - other(a) || age(b) - age(a) || a.pid - b.pid,
   );
 }
 
@@ -202,7 +209,14 @@ function quietLine(model: StatsModel, view: View): Line | null {
   );
 }
 
-function statusLine(view: View): Line {
+/** Which rows of the blocks are shown, when not all of them are. */
+interface Shown {
+  from: number;
+  to: number;
+  of: number;
+}
+
+function statusLine(view: View, shown: Shown | null): Line {
   if (view.editing !== null) {
     return {
       segments: [
@@ -214,34 +228,54 @@ function statusLine(view: View): Line {
     };
   }
   const filter = view.filter === "" ? "" : `  Filter: ${sanitize(view.filter)}`;
+  const rows = shown ? `  Rows: ${shown.from}-${shown.to} of ${shown.of}` : "";
+  const scroll = shown ? "  j/k: scroll" : "";
   return {
     segments: [
-      { text: ` Sort: ${SORT_NAMES[view.sort]}${filter}`, style: "status" },
-      { text: "   c: cpu  m: memory  /: filter  q: quit", style: "status" },
+      { text: ` Sort: ${SORT_NAMES[view.sort]}${filter}${rows}`, style: "status" },
+      { text: `   c: cpu  m: memory  /: filter${scroll}  q: quit`, style: "status" },
     ],
     fill: "status",
   };
 }
 
+/** A screen laid out. */
+export interface Screen {
+  /** Exactly the view's height of rows, none wider than its width. */
+  lines: Line[];
+  /** The view's scroll, clamped to what the blocks allow. */
+  scroll: number;
+}
+
 /**
- * The whole screen: exactly `view.height` rows (the status bar on the last), none wider than
- * `view.width`. Rows that do not fit are cut, never wrapped.
+ * The whole screen: the title, a rule and the no-stats line if any stay on top, the status
+ * bar on the last row, and the blocks in between, from the view's scroll on when they do not
+ * all fit. Rows are cut at the width, never wrapped.
  */
-export function layoutScreen(model: StatsModel, view: View): Line[] {
+export function layoutScreen(model: StatsModel, view: View): Screen {
   const width = Math.max(1, view.width);
   const height = Math.max(1, view.height);
   const rule = plain("-".repeat(width), "rule");
-  const body: Line[] = [plain("Circus Top", "title"), rule];
+  const head: Line[] = [plain("Circus Top", "title"), rule];
   const quiet = quietLine(model, view);
+  const content: Line[] = [];
   if (model.empty) {
-    body.push(plain("*** Waiting for data ***"));
-    if (quiet) body.push(plain(""), quiet);
+    content.push(plain("*** Waiting for data ***"));
+    if (quiet) content.push(plain(""), quiet);
   } else {
-    if (quiet) body.push(quiet, plain(""));
-    body.push(...blocks(model, view), rule);
+    if (quiet) head.push(quiet, plain(""));
+    content.push(...blocks(model, view), rule);
   }
-  const rows = body.slice(0, height - 1);
+  const room = Math.max(0, height - 1 - head.length);
+  const scroll = Math.max(0, Math.min(view.scroll, content.length - room));
+  const visible = content.slice(scroll, scroll + room);
+  const shown =
+    content.length > room && visible.length > 0
+      ? { from: scroll + 1, to: scroll + visible.length, of: content.length }
+      : null;
+  const rows = [...head, ...visible].slice(0, height - 1);
   while (rows.length < height - 1) rows.push(plain(""));
-  rows.push(statusLine(view));
-  return rows.map((line) => (lineWidth(line) > width ? truncate(line, width) : line));
+  rows.push(statusLine(view, shown));
+  const lines = rows.map((line) => (lineWidth(line) > width ? truncate(line, width) : line));
+  return { lines, scroll };
 }

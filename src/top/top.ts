@@ -21,8 +21,13 @@ export class TopError extends Error {
 
 /** How often the screen is redrawn when nothing else asks for it. */
 const REFRESH_MS = 1000;
-/** How soon after a key, a resize or the first frame: enough to batch a burst of them. */
+/** How soon after a key or a resize: enough to batch a burst of them (a paste, a drag). */
 const SOON_MS = 30;
+/**
+ * How soon after the first frame: circusd-stats publishes a second's figures as one burst of
+ * frames, which should be on the first screen whole, not a watcher without its aggregate.
+ */
+const FIRST_FRAME_MS = 250;
 
 /** Where circus-top runs: its terminal and environment (the process's by default). */
 export interface TopHost {
@@ -90,10 +95,15 @@ export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST):
       model.expire(now);
       const { width, height } = terminal.size;
       const view = { width, height, now, startedAt, source, ...controls.view() };
-      terminal.draw(layoutScreen(model, view));
+      const screen = layoutScreen(model, view);
+      controls.scroll = screen.scroll;
+      // A page: the rows between the title and rule on top and the status bar, less one
+      // kept in view.
+      controls.page = height - 4;
+      terminal.draw(screen.lines);
     };
-    const renderSoon = (): void => {
-      soon ??= setTimeout(render, SOON_MS);
+    const renderSoon = (delay = SOON_MS): void => {
+      soon ??= setTimeout(render, delay);
     };
     const onKeys = (chunk: Buffer | string): void => {
       for (const key of parseKeys(chunk.toString())) {
@@ -111,7 +121,8 @@ export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST):
     const timer = setInterval(render, REFRESH_MS);
     input.on("data", onKeys);
     input.on("end", () => finish(0));
-    output.on("resize", renderSoon);
+    const onResize = (): void => renderSoon();
+    output.on("resize", onResize);
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
     process.on("uncaughtException", onCrash);
     process.on("unhandledRejection", onCrash);
@@ -123,7 +134,7 @@ export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST):
       clearInterval(timer);
       if (soon) clearTimeout(soon);
       input.removeListener("data", onKeys);
-      output.removeListener("resize", renderSoon);
+      output.removeListener("resize", onResize);
       for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
         process.removeListener(signal, onSignal);
       }
@@ -143,7 +154,9 @@ export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST):
       for await (const event of subscriber) {
         // Shown at once when it replaces "Waiting for data"; otherwise at the next tick.
         const waiting = model.empty;
-        if (model.ingest(event.topic, event.data, Date.now()) && waiting) renderSoon();
+        if (model.ingest(event.topic, event.data, Date.now()) && waiting) {
+          renderSoon(FIRST_FRAME_MS);
+        }
       }
     })().catch(onCrash);
   });
