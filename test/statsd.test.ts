@@ -10,7 +10,13 @@ import { readlinkSync } from "node:fs";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { ROOT, startCircusd, waitFor, type Circusd } from "./helpers/circusd.js";
-import { connect, EventLog, sleeperSection, type Event, type RawClient } from "./helpers/control.js";
+import {
+  connect,
+  EventLog,
+  sleeperSection,
+  type Event,
+  type RawClient,
+} from "./helpers/control.js";
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { HOG } from "./helpers/plugins.js";
 import { get, httpWatcher, listSockets, tcpSocket } from "./helpers/sockets.js";
@@ -44,14 +50,11 @@ function frame(
   where: (data: Record<string, unknown>) => boolean = () => true,
   from = 0,
 ): Promise<Event> {
-  return waitFor(
-    () => log.events.slice(from).find((e) => e.topic === topic && where(e.data)),
-    {
-      timeout: 30_000,
-      message: () =>
-        `a frame on ${topic}; the last ones: ${JSON.stringify(log.events.slice(-12), null, 1)}`,
-    },
-  );
+  return waitFor(() => log.events.slice(from).find((e) => e.topic === topic && where(e.data)), {
+    timeout: 30_000,
+    message: () =>
+      `a frame on ${topic}; the last ones: ${JSON.stringify(log.events.slice(-12), null, 1)}`,
+  });
 }
 
 describe("circusd-stats", () => {
