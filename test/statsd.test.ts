@@ -6,7 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { readlinkSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
+import { Subscriber } from "zeromq";
 import path from "node:path";
 import { describe, test } from "node:test";
 import { ROOT, startCircusd, waitFor, type Circusd } from "./helpers/circusd.js";
@@ -193,5 +194,51 @@ describe("circusd-stats", () => {
     await frame(log, `stat.circus.${child.pid}`, (data) => data.name === "circusd-stats");
     child.kill("SIGTERM");
     assert.equal(await exited, 0);
+  });
+
+  test("a subscriber that stops reading costs a bounded queue in circusd-stats; the others' frames keep coming", async () => {
+    const d = startCircusd((dir) => sleeperSection(dir, "w", { numprocesses: 100 }));
+    const client = await connect(d);
+    await waitFor(async () => (await pidsOf(client, "w")).length === 100);
+    const endpoint = `ipc://${d.dir}/own-stats.sock`;
+    // 50 rounds a second of 100 processes: 5000 frames a second, so that the queue of the
+    // stalled subscriber (10,000 frames) fills within 2 s.
+    const child = spawn(
+      process.execPath,
+      [
+        STATSD,
+        "--endpoint",
+        `ipc://${d.dir}/circus-ctl.sock`,
+        "--pubsub",
+        `ipc://${d.dir}/circus-pub.sock`,
+        "--statspoint",
+        endpoint,
+        "--delay",
+        "0.02",
+      ],
+      { stdio: "ignore" },
+    );
+    defer(() => child.kill("SIGKILL"));
+    const stalled = new Subscriber({ linger: 0 });
+    defer(() => stalled.close());
+    stalled.connect(endpoint);
+    stalled.subscribe("stat.");
+    const reader = new EventLog(endpoint);
+    defer(() => reader.close());
+    const rss = () => {
+      const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]) / 1024;
+    };
+    // Counted in frames, not seconds, so that a busy machine only makes it slower: after
+    // 25,000 the stalled subscriber's queue (at most 10,000 + its own 1000) is surely full.
+    const frames = (n: number) =>
+      waitFor(() => reader.events.length >= n, { timeout: 60_000, interval: 200 });
+    await frames(25_000);
+    const before = rss();
+    await frames(65_000);
+    const after = rss();
+    // Had circusd-stats kept them, the stalled subscriber's 40,000 more frames would take
+    // more than 20 MB.
+    assert.ok(after - before < 10, `circusd-stats grew from ${before} to ${after} MiB`);
   });
 });
