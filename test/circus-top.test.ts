@@ -122,7 +122,13 @@ port = ${socket}
  */
 async function startTop(
   args: string[],
-  options: { width?: number; height?: number; env?: Record<string, string | undefined> } = {},
+  options: {
+    width?: number;
+    height?: number;
+    env?: Record<string, string | undefined>;
+    /** A redirection of circus-top's own, e.g. `< /dev/null`. */
+    redirect?: string;
+  } = {},
 ): Promise<Tmux> {
   const env = { NO_COLOR: undefined, ...options.env };
   const command = [
@@ -136,7 +142,11 @@ async function startTop(
   ]
     .map(sh)
     .join(" ");
-  return Tmux.start(`${command}; echo "circus-top exited $?"; stty -a; exec sleep 600`, options);
+  const redirect = options.redirect ? ` ${options.redirect}` : "";
+  return Tmux.start(
+    `${command}${redirect}; echo "circus-top exited $?"; stty -a; exec sleep 600`,
+    options,
+  );
 }
 
 /** The rows of one block: from its name to the blank row that ends it. */
@@ -301,14 +311,22 @@ describe("circus-top on a running circusd with statsd = true", () => {
   });
 
   it("gives the terminal back on q, Ctrl-C and SIGTERM", async () => {
-    for (const [how, code] of [
-      ["q", 0],
-      ["C-c", 0],
-      ["SIGTERM", 143],
+    // Ctrl-C is a key in raw mode (exit 0), and SIGINT when stdin is no terminal: then the
+    // keys are not read, and circus-top does not take the end of its input for a quit.
+    for (const [how, code, redirect] of [
+      ["q", 0, ""],
+      ["C-c", 0, ""],
+      ["SIGTERM", 143, ""],
+      ["C-c", 130, "< /dev/null"],
     ] as const) {
-      const top = await startTop(["--endpoint", system.stats]);
+      const top = await startTop(["--endpoint", system.stats], { redirect });
       await top.waitForScreen("the load block", (rows) => block(rows, "load"));
       assert.equal(await top.display("#{alternate_on} #{cursor_flag}"), "1 0");
+      if (redirect) {
+        // Still running a second later, its input long at its end.
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        assert.ok(block(await top.screen(), "load"), "circus-top quit at the end of its stdin");
+      }
       if (how === "SIGTERM") {
         const pid = Number(await top.display("#{pane_pid}"));
         // The pane runs sh, which runs circus-top as its child.
@@ -380,13 +398,13 @@ describe("circus-top without a stream", () => {
     assert.equal(invalid.code, 1);
     assert.equal(
       invalid.stderr,
-      'circus-top: cannot connect to "127.0.0.1:5557": expected tcp://HOST:PORT or ipc://PATH\n',
+      'circus-top: --endpoint: expected tcp://HOST:PORT or ipc://PATH, got "127.0.0.1:5557"\n',
     );
     const port = await runTop(["--endpoint", "tcp://127.0.0.1:70000"]);
     assert.equal(port.code, 1);
     assert.match(
       port.stderr,
-      /^circus-top: cannot connect to tcp:\/\/127\.0\.0\.1:70000: port out of range\n$/,
+      /^circus-top: --endpoint: expected .* with a port up to 65535, got "tcp:\/\/127\.0\.0\.1:70000"\n$/,
     );
     const noTerminal = await runTop([]);
     assert.equal(noTerminal.code, 1);

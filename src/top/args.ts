@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_STATS_ENDPOINT } from "../config/defaults.js";
+import { InvalidValueError, parseZmqEndpoint } from "../config/values.js";
 
 /** What circus-top runs with. */
 export interface TopOptions {
@@ -49,19 +50,21 @@ Esc clears), arrows, j/k, Page Up/Down, g/G scroll, Ctrl-L repaints, q or Ctrl-C
 `;
 
 /**
- * Why a pub/sub endpoint cannot be connected to, or null when it can: `tcp://HOST:PORT` or
- * `ipc://PATH`. ZeroMQ itself accepts a port past 65535 and then never connects.
+ * Why a pub/sub endpoint cannot be connected to, or null when it can: the endpoints a config
+ * accepts (`tcp://HOST:PORT` or `ipc://PATH`), less the `*` that only binds. ZeroMQ itself
+ * takes a port past 65535, and then never connects.
  */
 export function endpointProblem(endpoint: string): string | null {
-  const tcp = /^tcp:\/\/(.+):(\d+)$/.exec(endpoint);
-  if (tcp) {
-    const port = Number(tcp[2]);
-    if (tcp[1] === "*") return `${endpoint}: "*" binds, it cannot be connected to`;
-    if (port < 1 || port > 65535) return `${endpoint}: port out of range`;
-    return null;
+  try {
+    parseZmqEndpoint(endpoint);
+  } catch (error) {
+    if (error instanceof InvalidValueError) return error.message;
+    throw error;
   }
-  if (/^ipc:\/\/.+$/.test(endpoint)) return null;
-  return `${JSON.stringify(endpoint)}: expected tcp://HOST:PORT or ipc://PATH`;
+  if (/^tcp:\/\/(\*:|.*:\*$)/.test(endpoint.trim())) {
+    return `a "*" binds, it cannot be connected to, got ${JSON.stringify(endpoint)}`;
+  }
+  return null;
 }
 
 /** Parses argv (without node and the script). Throws {@link TopUsageError}. */

@@ -90,8 +90,12 @@ export class Terminal {
     if (this.active) return;
     this.active = true;
     this.io.output.write(ENTER);
-    if (this.io.input.isTTY) this.io.input.setRawMode(true);
-    this.io.input.resume();
+    // Keys come from a terminal only: a file or pipe on stdin is not read (Ctrl-C, a signal
+    // then, still quits).
+    if (this.io.input.isTTY) {
+      this.io.input.setRawMode(true);
+      this.io.input.resume();
+    }
     this.lastFrame = "";
   }
 
@@ -102,8 +106,10 @@ export class Terminal {
   leave(): void {
     if (!this.active) return;
     this.active = false;
-    if (this.io.input.isTTY) this.io.input.setRawMode(false);
-    this.io.input.pause();
+    if (this.io.input.isTTY) {
+      this.io.input.setRawMode(false);
+      this.io.input.pause();
+    }
     this.io.output.write(LEAVE);
   }
 

@@ -72,7 +72,7 @@ async function connect(
 export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST): Promise<number> {
   const { input, output } = host.streams;
   const problem = endpointProblem(options.endpoint);
-  if (problem) throw new TopError(`cannot connect to ${problem}`);
+  if (problem) throw new TopError(`--endpoint: ${problem}`);
   if (!output.isTTY)
     throw new TopError("stdout is not a terminal (circus-top draws a full screen)");
   const { subscriber, tunnel } = await connect(options);
@@ -119,8 +119,12 @@ export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST):
     const onExit = (): void => terminal.leave();
 
     const timer = setInterval(render, REFRESH_MS);
-    input.on("data", onKeys);
-    input.on("end", () => finish(0));
+    const onEnd = (): void => finish(0);
+    // A 'data' listener starts reading: only from a terminal (see Terminal.enter).
+    if (input.isTTY) {
+      input.on("data", onKeys);
+      input.on("end", onEnd);
+    }
     const onResize = (): void => renderSoon();
     output.on("resize", onResize);
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, onSignal);
@@ -134,6 +138,7 @@ export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST):
       clearInterval(timer);
       if (soon) clearTimeout(soon);
       input.removeListener("data", onKeys);
+      input.removeListener("end", onEnd);
       output.removeListener("resize", onResize);
       for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
         process.removeListener(signal, onSignal);
