@@ -43,6 +43,12 @@ const HIDDEN = new Set(["circusd-stats", "circushttpd"]);
 
 const SORT_NAMES: Record<SortKey, string> = { cpu: "CPU", mem: "MEMORY" };
 
+/** From these figures on (% of one core, % of the machine's memory) a process stands out. */
+const CPU_WARM = 30;
+const CPU_HOT = 80;
+const MEM_WARM = 5;
+const MEM_HOT = 20;
+
 /** Where each column starts. */
 interface Columns {
   pid: number;
@@ -113,8 +119,8 @@ function watcherBlock(stats: WatcherStats, view: View, at: Columns): Line[] {
   ];
   const processes = sortProcesses(stats, view.sort);
   for (const process of processes.slice(0, MAX_PROCESSES)) {
-    const cpu = level(process.cpu, 30, 80);
-    const mem = level(process.mem, 5, 20);
+    const cpu = level(process.cpu, CPU_WARM, CPU_HOT);
+    const mem = level(process.mem, MEM_WARM, MEM_HOT);
     lines.push(
       cells([
         { column: at.pid, text: pidLabel(process) },
@@ -171,22 +177,23 @@ function hasSockets(stats: SocketsStats): boolean {
   return stats.sockets.size > 0 || stats.total !== null;
 }
 
+/** The widest first-column label of a block: a pid with its name, or a socket's address. */
+function labelWidth(model: StatsModel, name: string): number {
+  const stats = model.watchers.get(name);
+  if (stats) return Math.max(0, ...[...stats.processes.values()].map((p) => pidLabel(p).length));
+  // An address widens the column only so far: a long unix socket path is cut instead.
+  return Math.max(
+    0,
+    ...[...model.sockets.sockets.values()].map((s) => Math.min(s.address.length, 24)),
+  );
+}
+
 /** The blocks' rows: watchers by name, `sockets` in its place among them, as Circus does. */
 function blocks(model: StatsModel, view: View): Line[] {
   const names = [...model.watchers.keys()].filter((n) => !HIDDEN.has(n));
   if (hasSockets(model.sockets) && !model.watchers.has(SOCKETS)) names.push(SOCKETS);
   const shown = names.filter((n) => matchesFilter(n, view.filter)).sort();
-  let longest = 0;
-  for (const name of shown) {
-    const stats = model.watchers.get(name);
-    if (stats)
-      for (const p of stats.processes.values()) longest = Math.max(longest, pidLabel(p).length);
-    // A socket's address widens the first column only so far: a long unix path is cut instead.
-    else
-      for (const s of model.sockets.sockets.values())
-        longest = Math.max(longest, Math.min(s.address.length, 24));
-  }
-  const at = columns(view.width, longest);
+  const at = columns(view.width, Math.max(0, ...shown.map((name) => labelWidth(model, name))));
   const lines: Line[] = [];
   for (const name of shown) {
     const stats = model.watchers.get(name);

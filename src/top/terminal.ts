@@ -5,7 +5,9 @@
  * runs, all of it undone on the way out.
  *
  * A frame is drawn from the top left over the previous one: each row is rewritten and the
- * rest of it erased, so that nothing is cleared between frames and nothing flickers.
+ * rest of it erased, so that nothing is cleared between frames and nothing flickers. It is
+ * written at once, between the marks of synchronized output (mode 2026), which the terminals
+ * that know them use to show the frame whole, and the others ignore.
  */
 import { lineWidth, type Line, type Style } from "./line.js";
 
@@ -15,6 +17,10 @@ const ESC = "\x1b[";
 const ENTER = `${ESC}?1049h${ESC}?25l${ESC}?7l${ESC}H${ESC}2J`;
 /** Leaving, in the reverse order; the attributes reset first. */
 const LEAVE = `${ESC}0m${ESC}?7h${ESC}?25h${ESC}?1049l`;
+
+/** Synchronized output: begin and end of a frame. */
+const BEGIN_FRAME = `${ESC}?2026h`;
+const END_FRAME = `${ESC}?2026l`;
 
 /** The SGR parameters of each style. */
 const SGR: Record<Style, string> = {
@@ -119,7 +125,8 @@ export class Terminal {
     const { width, height } = this.size;
     const frame = encodeFrame(lines, width, height, this.colors);
     if (frame === this.lastFrame && !this.clearFirst) return;
-    this.io.output.write(this.clearFirst ? `${ESC}2J${frame}` : frame);
+    const clear = this.clearFirst ? `${ESC}2J` : "";
+    this.io.output.write(`${BEGIN_FRAME}${clear}${frame}${END_FRAME}`);
     this.lastFrame = frame;
     this.clearFirst = false;
   }

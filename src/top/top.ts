@@ -2,8 +2,9 @@
  * circus-top: subscribes to circusd-stats's stream and shows it live in the terminal until
  * `q`, Ctrl-C or a signal. Read-only: it never talks to circusd's control socket.
  *
- * The screen is drawn once a second, and at once after a key, a resize or the first frame of
- * the stream; the stream itself (a burst of frames every second) only updates the model.
+ * The screen is drawn once a second, and at once after a key or a resize (and soon after
+ * the first frame of the stream); the stream itself (a burst of frames every second) only
+ * updates the model.
  */
 import { CallError } from "../client/errors.js";
 import { openSshTunnel, type SshTunnel } from "../client/ssh.js";
