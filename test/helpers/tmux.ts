@@ -1,13 +1,14 @@
 /**
  * A real terminal for the tests of full-screen programs: a tmux server of the test's own
- * (`tmux -L NAME`, so that a user's tmux is never touched), one detached session of a given
- * size running a command, keys sent with `send-keys`, the screen read with `capture-pane`.
- * The server is killed at cleanup.
+ * (its socket in a temp folder, `tmux -S`, so that a user's tmux is never touched and no
+ * socket is left in /tmp/tmux-UID), one detached session of a given size running a command,
+ * keys sent with `send-keys`, the screen read with `capture-pane`. The server is killed at
+ * cleanup.
  */
 import { execFile } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import path from "node:path";
 import { promisify } from "node:util";
-import { waitFor } from "./circusd.js";
+import { makeTempDir, waitFor } from "./circusd.js";
 import { defer } from "./cleanup.js";
 
 const run = promisify(execFile);
@@ -27,7 +28,8 @@ export class Tmux {
    * itself: a command that needs another one sets it (`env TERM=dumb ...`).
    */
   static async start(shellCommand: string, options: TmuxOptions = {}): Promise<Tmux> {
-    const tmux = new Tmux(`circus-test-${process.pid}-${randomBytes(4).toString("hex")}`);
+    // The folder's cleanup also kills what carries its path: the server, should kill-server fail.
+    const tmux = new Tmux(path.join(makeTempDir("circus-tmux-"), "tmux.sock"));
     defer(() => tmux.kill());
     const env: NodeJS.ProcessEnv = { ...process.env };
     // Inside a user's tmux, TMUX would make this one refuse to nest.
@@ -36,7 +38,7 @@ export class Tmux {
     await run(
       "tmux",
       [
-        "-L",
+        "-S",
         tmux.socket,
         "-f",
         "/dev/null",
@@ -57,7 +59,7 @@ export class Tmux {
 
   /** Runs a tmux command on this server; resolves with its stdout. */
   async tmux(...args: string[]): Promise<string> {
-    const { stdout } = await run("tmux", ["-L", this.socket, ...args]);
+    const { stdout } = await run("tmux", ["-S", this.socket, ...args]);
     return stdout;
   }
 
