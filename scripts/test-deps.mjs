@@ -1,7 +1,7 @@
 // What the test suite runs besides Node: real programs from Debian, since the tests drive
-// circusd with real peers (Python's pyzmq, OpenSSH, script(1), redis-server, Prometheus). Run
-// before `npm test` (and by .ci/run): when something is missing it is installed with apt-get if
-// we are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do
+// circusd with real peers (Python's pyzmq, OpenSSH, script(1), tmux, redis-server, Prometheus).
+// Run before `npm test` (and by .ci/run): when something is missing it is installed with apt-get
+// if we are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do
 // not run half-blind. (Debian's prometheus package may start its own service where services
 // start: the tests never use it; they run their own server on a free port.)
 import { spawnSync } from "node:child_process";
@@ -24,6 +24,7 @@ const NEEDED = [
     check: "command -v ssh && command -v ssh-keygen",
   },
   { pkg: "bsdutils", why: "the circusctl shell runs in script(1)", check: "command -v script" },
+  { pkg: "tmux", why: "circus-top runs in a real terminal, tmux", check: "command -v tmux" },
   {
     pkg: "redis-server",
     why: "RedisObserver watches a real Redis",

@@ -403,6 +403,26 @@ test("[circus] errors name the option", () => {
     option: "statsd",
     detail: /boolean/,
   });
+  loadError("[circus]\nstats_endpoint = tcpx://nowhere\n", {
+    section: "circus",
+    option: "stats_endpoint",
+    detail: /expected tcp:\/\/HOST:PORT or ipc:\/\/PATH, got "tcpx:\/\/nowhere"/,
+  });
+  loadError("[circus]\nendpoint = tcp://127.0.0.1:99999\n", {
+    section: "circus",
+    option: "endpoint",
+    detail: /port up to 65535/,
+  });
+  for (const good of [
+    "tcp://*:5555",
+    "tcp://[::1]:5555",
+    "tcp://host.example:*",
+    "ipc:///run/c.sock",
+  ])
+    assert.equal(
+      loadIni(`[circus]\npubsub_endpoint = ${good}\n`).config.circus.pubsubEndpoint,
+      good,
+    );
 });
 
 test("sockets: defaults, typed options, lower-cased name", () => {

@@ -16,6 +16,7 @@ import { packageVersion } from "../version.js";
 const USAGE = `usage: circusd-stats [-h] [--endpoint ENDPOINT] [--pubsub PUBSUB]
                      [--statspoint STATSPOINT] [--log-level LOGLEVEL]
                      [--log-output LOGOUTPUT] [--version] [--ssh SSH]
+                     [--delay DELAY]
 
 Runs the stats aggregator for Circus
 
@@ -32,6 +33,7 @@ options:
                         log output: - for stdout (default), a file or a syslog URL
   --version             Displays Circus version and exits.
   --ssh SSH             SSH Server: user@host[:port]
+  --delay DELAY         seconds between two rounds of figures (1)
 `;
 
 function fail(message: string): never {
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
         "log-output": { type: "string", default: "-" },
         version: { type: "boolean" },
         ssh: { type: "string" },
+        delay: { type: "string", default: "1" },
       },
     });
   } catch (error) {
@@ -62,6 +65,8 @@ async function main(): Promise<void> {
   if (values.version) return void process.stdout.write(`${packageVersion()}\n`);
   const level = parseLogLevel(values["log-level"]);
   if (!level) fail(`circusd-stats: unknown log level ${JSON.stringify(values["log-level"])}`);
+  const delay = Number(values.delay);
+  if (!(delay > 0)) fail(`circusd-stats: --delay: expected a positive number of seconds`);
   await configureDefault(levelRank(level), values["log-output"]);
 
   const streamer = new StatsStreamer({
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
     pubsub: values.pubsub,
     statsEndpoint: values.statspoint,
     ssh: values.ssh ?? null,
+    delay,
   });
   const stop = (): void => void streamer.stop().then(() => process.exit(0));
   process.once("SIGTERM", stop);

@@ -10,6 +10,7 @@ import {
   parsePort,
   parseSeconds,
   parseUmask,
+  parseZmqEndpoint,
 } from "./values.js";
 
 const c = fieldsOf<CircusOptions>();
@@ -24,13 +25,13 @@ function parseHost(text: string): string {
 
 /** Every `[circus]` option and how its text becomes a `CircusOptions` field. */
 const CIRCUS_FIELDS = {
-  endpoint: c("endpoint", (text) => text),
+  endpoint: c("endpoint", parseZmqEndpoint),
   endpoint_owner: c("endpointOwner", parseOptionalString),
-  pubsub_endpoint: c("pubsubEndpoint", (text) => text),
-  papa_endpoint: c("papaEndpoint", (text) => text),
+  pubsub_endpoint: c("pubsubEndpoint", parseZmqEndpoint),
+  papa_endpoint: c("papaEndpoint", parseZmqEndpoint),
   statsd: c("statsd", parseBool),
-  // Given at all (even empty), it turns circusd-stats on in Circus: kept as given.
-  stats_endpoint: c("statsEndpoint", (text) => text),
+  // Given at all, it turns circusd-stats on in Circus.
+  stats_endpoint: c("statsEndpoint", parseZmqEndpoint),
   statsd_close_outputs: c("statsdCloseOutputs", parseBool),
   // An empty value turns discovery off, as in Circus.
   multicast_endpoint: c("multicastEndpoint", (text) => {

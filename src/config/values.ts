@@ -126,6 +126,25 @@ export function parseMulticastEndpoint(text: string): MulticastEndpoint {
   return { address: octets.join("."), port };
 }
 
+/**
+ * A ZeroMQ endpoint that circus binds or connects to: `tcp://HOST:PORT` (HOST a name, an
+ * address, `[IPv6]` or `*`; PORT a number or `*`) or `ipc://PATH`. Checked when the config is
+ * read, so that a typo names its option there rather than failing later in a child
+ * (circusd-stats) whose output nobody reads.
+ */
+export function parseZmqEndpoint(text: string): string {
+  const value = text.trim();
+  const bad = (why = ""): InvalidValueError =>
+    new InvalidValueError(`expected tcp://HOST:PORT or ipc://PATH${why}, got ${quote(text)}`);
+  const tcp = /^tcp:\/\/(\[[0-9a-fA-F:.]+\]|[^:/\s[\]]+):(\d{1,5}|\*)$/.exec(value);
+  if (tcp) {
+    if (tcp[2] !== "*" && Number(tcp[2]) > 65535) throw bad(" with a port up to 65535");
+    return value;
+  }
+  if (/^ipc:\/\/\S/.test(value)) return value;
+  throw bad();
+}
+
 /** A user or group: digits become a numeric id, anything else stays a name for the OS to resolve. */
 export function parseId(text: string): number | string | null {
   const trimmed = text.trim();
