@@ -1,6 +1,7 @@
 import {
   readCmdline,
   readStat,
+  readStatUsage,
   readUid,
   totalMemory,
   uptimeSeconds,
@@ -50,9 +51,9 @@ export interface ProcessUsage {
  * when it is gone.
  */
 export function processUsage(pid: number): ProcessUsage | null {
-  const stat = readStat(pid);
-  if (!stat) return null;
-  return { cpuSeconds: (stat.utime + stat.stime) / HZ, rssBytes: stat.rss * PAGE };
+  const usage = readStatUsage(pid);
+  if (!usage) return null;
+  return { cpuSeconds: usage.ticks / HZ, rssBytes: usage.rssPages * PAGE };
 }
 
 /** A CPU-time reading, kept between samples to compute a percentage over an interval. */
