@@ -17,7 +17,12 @@ export class MetricsServer {
 
   /** @param scrape lends one scrape's text, released once the answer is sent */
   constructor(private readonly scrape: () => Promise<Lease>) {
-    this.server = http.createServer((request, response) => this.handle(request, response));
+    // A scrape's request is one line and a few headers: a client that takes longer to send
+    // them is cut off rather than kept (an idle kept-alive connection goes after Node's 5 s).
+    this.server = http.createServer(
+      { requestTimeout: 10_000, headersTimeout: 10_000 },
+      (request, response) => this.handle(request, response),
+    );
   }
 
   /**
