@@ -82,9 +82,10 @@ async function main(): Promise<void> {
   }
 }
 
-// Each round allocates a few MiB that live until its frames are sent (1000 processes: about
-// 12 MiB a second): V8 would grow its young generation to 16 MiB per semi-space, 25 MiB more
-// RSS than the streamer needs, for scavenges that are no cheaper (bench/RESULTS.md, stats).
+// A round allocates about 12 KiB per process (12 MiB a second with 1000): V8 would grow its
+// young generation to 16 MiB per semi-space, 30 MiB more RSS than the streamer needs, for
+// scavenges that are no cheaper (bench/RESULTS.md, "live statistics"). Set from here: given on
+// node's command line, the flag does not take effect.
 v8.setFlagsFromString("--semi-space-growth-factor=1");
 main().catch((error: unknown) => {
   logger.error(`circusd-stats: ${(error as Error).stack ?? String(error)}`);
