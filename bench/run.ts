@@ -18,6 +18,7 @@ import { runControl, type ControlResult } from "./scenarios/control.js";
 import { reloadTables, reloadVersions, runReload } from "./scenarios/reload.js";
 import { runThroughput, throughputTable, throughputTarget } from "./scenarios/throughput.js";
 import { pluginsTable, runPlugins } from "./scenarios/plugins.js";
+import { runStats, statsTables, statsTarget } from "./scenarios/stats.js";
 import { runScale, scaleTables, type ScaleEntry, type ScaleOptions } from "./scenarios/scale.js";
 import { circus } from "./systems/circus.js";
 import { circusPy } from "./systems/circus-py.js";
@@ -34,6 +35,7 @@ const SCENARIOS = [
   "reload",
   "throughput",
   "plugins",
+  "stats",
   "scale",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -60,6 +62,11 @@ scenarios:
                FullStats (loop_rate 1), idle and with 10 more crash-looping; only ours (PM2
                and Supervisor have no such plugins); --repeat gives the runs per setup;
                ignores --n and --systems
+  stats        statsd = true, N sleeps sampled every second: CPU of circusd-stats + circusd
+               over 20 s with a subscriber to "stat." (frames/s, the streamer's RSS) and
+               without one, ours and Circus 0.19 (target: ours <= 0.5x Circus); one sampling
+               round of the N done in-process, ms; --repeat gives the runs per setup;
+               --systems: circus-ts, circus-py
   scale        10,000 children (--scale-n, or --n): start (with a control round trip every
                100 ms during it), RSS and fds, one stats of all, SIGKILL of 100 at once until
                all are replaced, stop (round trips during it); a phase that fails ends that
@@ -516,7 +523,7 @@ async function main(): Promise<number> {
     tables.push(...reloadTables(reload, reloadOpts));
   }
   let throughput;
-  const throughputGoal: string[] = [];
+  const scenarioGoals: string[] = [];
   if (opts.scenarios.has("throughput")) {
     const throughputOpts = {
       bytes: opts.bytes,
@@ -530,7 +537,7 @@ async function main(): Promise<number> {
     throughput = await runThroughput(throughputOpts, progress);
     failed ||= throughput.some((e) => e.runs.some((r) => r.error !== undefined));
     tables.push(throughputTable(throughput, throughputOpts));
-    throughputGoal.push(throughputTarget(throughput));
+    scenarioGoals.push(throughputTarget(throughput));
   }
   let plugins;
   if (opts.scenarios.has("plugins")) {
@@ -545,8 +552,27 @@ async function main(): Promise<number> {
     failed ||= plugins.results.some((r) => r.runs.some((run) => run.error !== undefined));
     tables.push(pluginsTable(plugins, pluginsOpts));
   }
+  let stats;
+  if (opts.scenarios.has("stats")) {
+    const statsOpts = {
+      n: opts.n,
+      windowS: 20,
+      settleS: 5,
+      rounds: opts.repeat,
+      samplingRounds: 10,
+      systems: new Map(
+        opts.systems
+          .filter((s) => s.id === "circus-ts" || s.id === "circus-py")
+          .map((s) => [s.id, unusable.get(s)]),
+      ),
+    };
+    stats = await runStats(statsOpts, progress);
+    failed ||= stats.some((e) => e.runs.some((r) => r.error !== undefined));
+    tables.push(...statsTables(stats, statsOpts));
+    scenarioGoals.push(statsTarget(stats));
+  }
   for (const table of tables) console.log(`\n${formatTable(table)}`);
-  const goals = [...targets(opts, lifecycle), ...throughputGoal];
+  const goals = [...targets(opts, lifecycle), ...scenarioGoals];
   if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
 
   const dump = {
@@ -560,6 +586,7 @@ async function main(): Promise<number> {
     reload,
     throughput,
     plugins,
+    stats,
   };
   writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
   return failed ? 1 : 0;

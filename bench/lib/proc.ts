@@ -103,6 +103,15 @@ export function listPids(): number[] {
   return pids;
 }
 
+/** The NUL-separated command line of `pid` ("" when it is gone). */
+export function cmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "latin1");
+  } catch {
+    return "";
+  }
+}
+
 /** True while `pid` exists and is not a zombie. */
 export function isRunning(pid: number): boolean {
   const stat = readStat(pid);

@@ -5,7 +5,7 @@
  * Supervisor have no equivalent plugins.
  */
 import { createSocket, type Socket } from "node:dgram";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Subscriber } from "../../src/client/subscriber.ts";
 import { onCleanup } from "../lib/cleanup.js";
@@ -14,6 +14,7 @@ import { LineLog } from "../lib/log.js";
 import { freshWorkDir, REPO_DIR } from "../lib/paths.js";
 import {
   CLOCK_TICKS,
+  cmdline,
   delay,
   descendants,
   killTree,
@@ -117,14 +118,6 @@ function config(setup: Setup, opts: PluginsOptions, dir: string, statsdPort: num
 
 function pluginCount(setup: Setup): number {
   return setup.plugins === "none" ? 0 : setup.plugins === "fullstats" ? 1 : 2;
-}
-
-function cmdline(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "latin1");
-  } catch {
-    return "";
-  }
 }
 
 /** The daemon's descendants: running sleeps, and plugin processes with their CPU ticks. */

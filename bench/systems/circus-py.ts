@@ -16,7 +16,7 @@ import { circusConfig } from "./circus.js";
  * Where `circus-ref` is: $CIRCUS_REF, else on PATH, else the shared reference folder next to
  * the repository's worktrees (`../shared/reference`).
  */
-function findCircusRef(): string | undefined {
+export function findCircusRef(): string | undefined {
   const candidates = [
     process.env.CIRCUS_REF,
     ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, "circus-ref")),
@@ -51,7 +51,7 @@ function childrenOf(pid: number): number[] {
  * python3, so today it is the launched pid itself; should the wrapper ever fork instead, the
  * python process is looked for a few levels down. undefined until python has exec'd.
  */
-function findPythonCircusd(launched: number): number | undefined {
+export function findPythonCircusd(launched: number): number | undefined {
   let level = [launched];
   for (let depth = 0; depth < 4 && level.length > 0; depth++) {
     const found = level.find(isPythonCircusd);

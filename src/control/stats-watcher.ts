@@ -3,8 +3,8 @@
  * a singleton that inherits the sockets (it counts their hits on the same fds), with circusd's
  * endpoints and logging on its command line.
  *
- * A process of its own rather than a part of circusd: sampling 1000 processes a second holds
- * a loop for several milliseconds each second (bench/RESULTS.md), which would be added to
+ * A process of its own rather than a part of circusd: sampling 1000 processes holds a loop
+ * for about 60 ms each second (bench/RESULTS.md, "live statistics"), which would be added to
  * circusd's replies; and users who come from Circus see the same `circusd-stats: active`.
  */
 import { DEFAULT_STATS_ENDPOINT, WATCHER_DEFAULTS } from "../config/defaults.js";
