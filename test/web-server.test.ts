@@ -11,7 +11,15 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
 import { hashPassword } from "../src/web/server/users.js";
-import { ROOT, makeTempDir, startCircusd, waitFor, type Circusd } from "./helpers/circusd.js";
+import {
+  ROOT,
+  makeTempDir,
+  refusal,
+  startCircusd,
+  waitFor,
+  writeConfig,
+  type Circusd,
+} from "./helpers/circusd.js";
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { freePort } from "./helpers/ctl.js";
 
@@ -146,7 +154,7 @@ describe("circushttpd run by circusd, with users", () => {
     );
     circusd = startCircusd(
       (d) =>
-        `[circus]\nhttpd = true\nhttpd_host = 127.0.0.1\nhttpd_port = ${port}\nhttpd_users = ${users}\n\n${tickerSection(d)}`,
+        `[circus]\nstatsd = true\nhttpd = true\nhttpd_host = 127.0.0.1\nhttpd_port = ${port}\nhttpd_users = ${users}\n\n${tickerSection(d)}`,
       { dir },
     );
     base = `http://127.0.0.1:${port}`;
@@ -346,6 +354,14 @@ describe("circushttpd run by circusd, with users", () => {
       "the spawn event of the incr",
     );
     assert.equal(spawn.daemon, "0");
+    // circusd-stats' figures, batched: several frames a message, at most every 500 ms.
+    const stats = await socket.wait((m) => m.type === "stats", "a stats message");
+    const frames = stats.frames as { topic: string; data: unknown }[];
+    assert.ok(frames.length > 0);
+    assert.ok(
+      frames.every((f) => f.topic.startsWith("stat.")),
+      JSON.stringify(frames[0]),
+    );
     const events = await page.get("/api/daemons/0/events?limit=50");
     assert.ok(events.list.some((e) => (e as { topic: string }).topic === "watcher.web.spawn"));
     assert.equal((await page.post("/api/daemons/0/watchers/web/decr")).status, 200);
@@ -380,6 +396,18 @@ describe("circushttpd on its own", () => {
     assert.equal(
       stderr,
       "circushttpd: refusing to serve 0.0.0.0 without authentication: give --users FILE (lines NAME:ROLE:HASH; circushttpd hash-password prints a HASH)\n",
+    );
+  });
+
+  test("circusd refuses httpd on a non-loopback host without httpd_users", async () => {
+    const dir = makeTempDir();
+    const config = writeConfig(
+      dir,
+      `[circus]\nhttpd = true\nhttpd_host = 0.0.0.0\n\n${tickerSection(dir)}`,
+    );
+    assert.equal(
+      await refusal(config),
+      `${config}: [circus] httpd_host: refusing to serve 0.0.0.0 without authentication: give httpd_users (lines NAME:ROLE:HASH; circushttpd hash-password prints a HASH)`,
     );
   });
 
