@@ -411,6 +411,41 @@ describe("circushttpd on its own", () => {
     );
   });
 
+  test("a bad users file stops it with FILE:LINE", async () => {
+    const dir = makeTempDir();
+    const users = path.join(dir, "users");
+    writeFileSync(users, `# ok\n\nerin:superuser:scrypt$1$2$3$4$5\n`);
+    const child = spawn(process.execPath, [CIRCUSHTTPD, "--port", "0", "--users", users], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    defer(() => child.kill("SIGKILL"));
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    assert.equal(await new Promise((resolve) => child.once("close", resolve)), 1);
+    assert.equal(
+      stderr,
+      `circushttpd: ${users}:3: role must be admin or readonly, not "superuser"\n`,
+    );
+  });
+
+  test("the page: index (or the placeholder) and assets, nothing outside them", async () => {
+    const dir = makeTempDir();
+    const { base } = await runHttpd(["--endpoint", `ipc://${dir}/none.sock`]);
+    const page = new Page(base);
+    const index = await page.get("/");
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get("content-type") ?? "", /^text\/html/);
+    assert.equal((await page.get("/login")).status, 200);
+    for (const url of [
+      "/assets/../../package.json",
+      "/assets/%2e%2e/%2e%2e/package.json",
+      "/assets/nope.js",
+      "/package.json",
+    ])
+      assert.equal((await page.get(url)).status, 404, url);
+    assert.equal((await page.request("DELETE", "/")).status, 405);
+  });
+
   test("hash-password prints a hash line that a users file takes", async () => {
     const child = spawn(process.execPath, [CIRCUSHTTPD, "hash-password"], {
       stdio: ["pipe", "pipe", "pipe"],
