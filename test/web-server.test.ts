@@ -291,6 +291,17 @@ describe("circushttpd run by circusd, with users", () => {
     });
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.fields, { numprocesses: "expected a whole number >= 0" });
+    const added = await page.post("/api/daemons/0/watchers", {
+      name: "extra",
+      cmd: "sleep",
+      args: ["1000"],
+      numprocesses: 0,
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    assert.equal((await watchers(page)).get("extra")?.numprocesses, 0);
+    const again = await page.post("/api/daemons/0/watchers", { name: "extra", cmd: "sleep" });
+    assert.equal(again.status, 400, "circusd's error reply");
+    assert.match(String(again.body.error), /extra/);
     const missing = await page.get("/api/daemons/0/watchers/nope");
     assert.equal(missing.status, 404);
     assert.deepEqual(missing.body, { error: "no watcher nope" });
