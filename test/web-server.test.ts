@@ -6,8 +6,9 @@
  */
 import { describe, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import WebSocket from "ws";
 import { hashPassword } from "../src/web/server/users.js";
@@ -22,7 +23,7 @@ import {
   type Circusd,
 } from "./helpers/circusd.js";
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
-import { clientOf, freePort } from "./helpers/ctl.js";
+import { clientOf, freePort, startDaemon } from "./helpers/ctl.js";
 
 cleanupEachTest();
 
@@ -393,11 +394,22 @@ describe("circushttpd run by circusd, with users", () => {
 });
 
 /** The built circushttpd on port 0; resolves with its base URL once it listens. */
-async function runHttpd(args: string[]): Promise<{ base: string; output: () => string }> {
+async function runHttpd(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ base: string; output: () => string }> {
   const child = spawn(process.execPath, [CIRCUSHTTPD, "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    env,
   });
-  defer(() => child.kill("SIGKILL"));
+  // SIGTERM first: circushttpd closes its ssh tunnels on the way out.
+  const closed = new Promise((resolve) => child.once("close", resolve));
+  defer(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
+    await closed;
+    clearTimeout(timer);
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
@@ -526,5 +538,77 @@ describe("circushttpd on its own", () => {
     await waitFor(async () => (await page.get("/api/daemons/0/watchers")).status === 200, {
       message: "the API to answer again",
     });
+  });
+});
+
+const SSHD = "/usr/sbin/sshd";
+
+/** A throwaway sshd on a loopback port (as circusctl-ssh.test.ts) and the ssh command for it. */
+async function startSshd(): Promise<{ server: string; command: string }> {
+  const dir = makeTempDir("circushttpd-ssh-");
+  const key = path.join(dir, "user_key");
+  const hostKey = path.join(dir, "host_key");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
+  execFileSync("cp", [`${key}.pub`, path.join(dir, "authorized_keys")]);
+  const port = await freePort();
+  writeFileSync(
+    path.join(dir, "sshd_config"),
+    [
+      `Port ${port}`,
+      "ListenAddress 127.0.0.1",
+      `HostKey ${hostKey}`,
+      `PidFile ${path.join(dir, "sshd.pid")}`,
+      `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin prohibit-password",
+      "StrictModes no",
+      "AllowTcpForwarding yes",
+      "UsePAM no",
+      "",
+    ].join("\n"),
+  );
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  const child = spawn(SSHD, ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  defer(() => child.kill("SIGTERM"));
+  let log = "";
+  child.stderr?.setEncoding("utf8").on("data", (c: string) => (log += c));
+  await waitFor(() => log.includes("Server listening"), {
+    message: () => `sshd to listen; log: ${log}`,
+  });
+  return {
+    server: `${os.userInfo().username}@127.0.0.1:${port}`,
+    command: `ssh -i ${key} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`,
+  };
+}
+
+describe("circushttpd --ssh", () => {
+  const skip =
+    !existsSync(SSHD) || !existsSync("/usr/bin/ssh") ? "openssh-server is not installed" : false;
+
+  test("the control and pub/sub endpoints go through ssh tunnels", { skip }, async () => {
+    const d = await startDaemon((dir) => tickerSection(dir));
+    const ssh = await startSshd();
+    const { base } = await runHttpd(["--ssh", ssh.server, "--endpoint", d.endpoint], {
+      ...process.env,
+      CIRCUS_SSH_COMMAND: ssh.command,
+    });
+    const page = new Page(base);
+    page.csrf = String((await page.get("/api/session")).body.csrf);
+    await waitFor(async () => (await page.get("/api/daemons/0/watchers")).status === 200, {
+      timeout: 30_000,
+      message: "the API through the tunnel",
+    });
+    const socket = await page.socket();
+    socket.send({ type: "subscribe", daemon: "0", channels: ["events", "logs:web"] });
+    await socket.wait((m) => m.type === "log", "a log line through the tunnel");
+    assert.equal((await page.post("/api/daemons/0/watchers/web/incr")).status, 200);
+    await socket.wait(
+      (m) => m.type === "event" && m.topic === "watcher.web.spawn",
+      "a spawn event",
+    );
   });
 });

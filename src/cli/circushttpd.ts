@@ -148,20 +148,20 @@ async function main(): Promise<void> {
 
   const tunnels: SshTunnel[] = [];
   let endpoint = values.endpoint;
-  let statsEndpoint = values["stats-endpoint"] ?? null;
-  if (values.ssh !== undefined) {
-    // Through ssh, the control and stats endpoints are tunnelled; events need the pub/sub
-    // endpoint reachable from here.
-    const control = await openSshTunnel({ server: values.ssh, endpoint });
-    tunnels.push(control);
-    endpoint = control.endpoint;
-    if (statsEndpoint !== null) {
-      const stats = await openSshTunnel({ server: values.ssh, endpoint: statsEndpoint });
-      tunnels.push(stats);
-      statsEndpoint = stats.endpoint;
-    }
+  let reach: ((remote: string) => Promise<string>) | undefined;
+  const ssh = values.ssh;
+  if (ssh !== undefined) {
+    // Every endpoint through the ssh server: the control one now, the pub/sub and stats
+    // ones once the daemon has said where they are.
+    reach = async (remote) => {
+      const tunnel = await openSshTunnel({ server: ssh, endpoint: remote });
+      tunnels.push(tunnel);
+      return tunnel.endpoint;
+    };
+    endpoint = await reach(endpoint);
   }
-  const server = new WebServer({ endpoint, statsEndpoint, users });
+  const statsEndpoint = values["stats-endpoint"] ?? null;
+  const server = new WebServer({ endpoint, statsEndpoint, users, ...(reach ? { reach } : {}) });
   let address;
   try {
     address = await server.listen(fd !== null ? { fd } : { host: values.host, port });

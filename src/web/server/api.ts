@@ -38,9 +38,16 @@ export class Api {
     this.anonymous = users === null ? this.sessions.create("anonymous", "admin") : null;
   }
 
-  /** Adds a daemon and starts watching it. */
-  addDaemon(endpoint: string, statsEndpoint: string | null): Daemon {
-    const daemon = new Daemon(String(this.nextId++), endpoint, statsEndpoint);
+  /**
+   * Adds a daemon and starts watching it; `reach` makes its pub/sub and stats endpoints
+   * reachable (ssh tunnels), when its control endpoint is.
+   */
+  addDaemon(
+    endpoint: string,
+    statsEndpoint: string | null,
+    reach?: (endpoint: string) => Promise<string>,
+  ): Daemon {
+    const daemon = new Daemon(String(this.nextId++), endpoint, statsEndpoint, reach);
     this.daemons.set(daemon.id, daemon);
     this.onDaemon(daemon);
     daemon.start();

@@ -69,6 +69,11 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     readonly id: string,
     readonly endpoint: string,
     public statsEndpoint: string | null,
+    /**
+     * Makes one of the daemon's endpoints reachable from here (an ssh tunnel, with
+     * `--ssh`): the pub/sub and stats endpoints its globaloptions name.
+     */
+    private readonly reach: (endpoint: string) => Promise<string> = async (e) => e,
   ) {
     super();
     this.client = new Client({ endpoint, timeout: 5 });
@@ -141,20 +146,18 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (this.closed) return;
     try {
       const reply = await this.client.call("globaloptions", {}, { timeout: HEARTBEAT_TIMEOUT });
-      if (this.state === "down") this.up(reply);
+      if (this.state === "down") await this.up(reply);
     } catch (error) {
       this.down((error as Error).message);
     }
     if (!this.closed) this.timer = setTimeout(() => void this.beat(), HEARTBEAT_MS);
   }
 
-  private up(reply: CircusReply): void {
+  private async up(reply: CircusReply): Promise<void> {
     const options = (reply.options ?? {}) as Record<string, unknown>;
     if (!this.events && typeof options.pubsub_endpoint === "string") {
-      this.events = new Subscriber({
-        endpoint: reachable(options.pubsub_endpoint, this.endpoint),
-        topics: [""],
-      });
+      const endpoint = await this.reach(reachable(options.pubsub_endpoint, this.endpoint));
+      this.events = new Subscriber({ endpoint, topics: [""] });
       for (const topic of this.logTopics.keys()) this.events.subscribe(topic);
       void this.pump(this.events, (event) => this.onEvent(event));
     }
@@ -162,10 +165,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (this.statsEndpoint === null && typeof options.stats_endpoint === "string")
       this.statsEndpoint = options.stats_endpoint;
     if (!this.stats && this.statsEndpoint !== null) {
-      this.stats = new Subscriber({
-        endpoint: reachable(this.statsEndpoint, this.endpoint),
-        topics: ["stat."],
-      });
+      const endpoint = await this.reach(reachable(this.statsEndpoint, this.endpoint));
+      this.stats = new Subscriber({ endpoint, topics: ["stat."] });
       void this.pump(this.stats, (event) =>
         this.emit("stat", { topic: event.topic, data: event.data }),
       );

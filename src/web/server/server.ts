@@ -20,6 +20,11 @@ export interface WebServerOptions {
   statsEndpoint?: string | null;
   /** The users; null: anonymous admin (loopback only). */
   users: Map<string, User> | null;
+  /**
+   * With `--ssh`: opens a tunnel to one of daemon 0's endpoints (as seen from the ssh
+   * server) and resolves with the local endpoint; `endpoint` is then the tunnelled one.
+   */
+  reach?: (endpoint: string) => Promise<string>;
   /** The folder of the built page; dist/web/ of the package by default. */
   webRoot?: string;
 }
@@ -56,7 +61,7 @@ export class WebServer {
       if ((req.url ?? "").split("?")[0] === "/ws") this.hub.upgrade(req, socket, head);
       else socket.destroy();
     });
-    this.api.addDaemon(options.endpoint, options.statsEndpoint ?? null);
+    this.api.addDaemon(options.endpoint, options.statsEndpoint ?? null, options.reach);
   }
 
   /**
