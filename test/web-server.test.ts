@@ -307,6 +307,7 @@ describe("circushttpd run by circusd, with users", () => {
     assert.equal(missing.status, 404);
     assert.deepEqual(missing.body, { error: "no watcher nope" });
     assert.equal((await page.post("/api/daemons/0/watchers/nope/incr")).status, 404);
+    assert.equal((await page.get("/api/daemons/0/watchers/%E0%A4%A")).status, 400);
     const daemon = await page.get("/api/daemons/7/watchers");
     assert.equal(daemon.status, 404);
     assert.deepEqual(daemon.body, { error: "no daemon 7" });

@@ -102,6 +102,8 @@ export class Api {
           { error: error.message, ...error.extra },
           error.headers,
         );
+      // A malformed %-escape in the path is the client's error.
+      if (error instanceof URIError) return sendJson(response, 400, { error: "bad URL" });
       sendJson(response, 500, { error: (error as Error).message ?? String(error) });
     }
   }
