@@ -1,5 +1,6 @@
 // What the test suite runs besides Node: real programs from Debian, since the tests drive
-// circusd with real peers (Python's pyzmq, OpenSSH, script(1), tmux, redis-server, Prometheus).
+// circusd with real peers (Python's pyzmq, OpenSSH, script(1), tmux, redis-server, Prometheus,
+// chromium).
 // Run before `npm test` (and by .ci/run): when something is missing it is installed with apt-get
 // if we are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do
 // not run half-blind. (Debian's prometheus package may start its own service where services
@@ -34,6 +35,11 @@ const NEEDED = [
     pkg: "prometheus",
     why: "the metrics endpoint is scraped by a real Prometheus, and checked with promtool",
     check: "command -v prometheus && command -v promtool",
+  },
+  {
+    pkg: "chromium",
+    why: "the web console's tests run in a real browser",
+    check: "test -x /usr/bin/chromium",
   },
 ];
 
