@@ -1,0 +1,436 @@
+/**
+ * The web console, circushttpd, as a user sees it: our built circusd with `[circus] httpd =
+ * true` runs it on a port of its own, and a real browser (Debian's chromium, driven by
+ * playwright-core) logs in, clicks and reads the page. What the page shows is cross-checked
+ * with circusd itself, over its control socket. Every wait is bounded and polls (Playwright's
+ * locators wait by themselves; waitFor for the rest); there are no fixed sleeps.
+ *
+ * The page's `data-testid`s are listed at the top of src/web/ui/main.ts; the API is
+ * src/web/API.md.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { before, describe, test } from "node:test";
+import type { APIResponse, Page } from "playwright-core";
+import { newPage, screenshot } from "./helpers/browser.js";
+import {
+  ROOT,
+  makeTempDir,
+  startCircusd,
+  waitFor,
+  isGone,
+  type Circusd,
+} from "./helpers/circusd.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+import { connect, sleeperSection, type RawClient } from "./helpers/control.js";
+import { freePort } from "./helpers/ctl.js";
+
+cleanupEachTest();
+
+const HTTPD = path.join(ROOT, "dist/cli/circushttpd.js");
+const TICKER = path.join(ROOT, "test/fixtures/ticker.mjs");
+
+const ADMIN = { user: "root-admin", password: "correct horse battery" };
+const READER = { user: "alice", password: "only looking" };
+
+/** The hash line of `circushttpd hash-password`, fed the password on a pipe. */
+function hashPassword(password: string): string {
+  const run = spawnSync(process.execPath, [HTTPD, "hash-password"], {
+    input: `${password}\n`,
+    encoding: "utf8",
+    timeout: 20_000,
+  });
+  assert.equal(run.status, 0, `circushttpd hash-password failed: ${run.stderr}`);
+  const hash = run.stdout.trim();
+  assert.match(hash, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/);
+  return hash;
+}
+
+/** The circusd every test of this file looks at, its web console's address and a client. */
+interface System {
+  circusd: Circusd;
+  base: string;
+  control: RawClient;
+}
+
+let system: System;
+
+before(async () => {
+  const dir = makeTempDir("circus-web-");
+  const users = path.join(dir, "users");
+  writeFileSync(
+    users,
+    "# the test's users\n" +
+      `${ADMIN.user}:admin:${hashPassword(ADMIN.password)}\n` +
+      `${READER.user}:readonly:${hashPassword(READER.password)}\n`,
+  );
+  const port = await freePort();
+  const stats = await freePort();
+  const circusd = startCircusd(
+    (d) =>
+      `[circus]
+check_delay = 1
+statsd = true
+stats_endpoint = tcp://127.0.0.1:${stats}
+httpd = true
+httpd_host = 127.0.0.1
+httpd_port = ${port}
+httpd_users = ${users}
+
+[watcher:ticker]
+cmd = ${process.execPath} ${TICKER} ${d}
+numprocesses = 1
+graceful_timeout = 1
+
+${sleeperSection(d, "sleepers", { numprocesses: 2 })}
+${sleeperSection(d, "spare", { numprocesses: 1 })}
+`,
+    { dir },
+  );
+  const control = await connect(circusd);
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (circusd.exitStatus) throw new Error(`circusd exited: ${circusd.stderr}`);
+      return (await fetch(`${base}/healthz`)).ok;
+    },
+    {
+      timeout: 30_000,
+      message: () => `circushttpd to answer on ${base}; log:\n${circusd.log}\n${circusd.stderr}`,
+    },
+  );
+  system = { circusd, base, control };
+});
+
+// ---------------------------------------------------------------------------------------------
+// What the tests do as a user
+
+/** A fresh browser context on the console, logged in as `who` and showing daemon 0. */
+async function loggedIn(who: { user: string; password: string }): Promise<Page> {
+  const { page } = await newPage({ baseURL: system.base });
+  await page.goto("/");
+  await page.getByTestId("login-user").fill(who.user);
+  await page.getByTestId("login-password").fill(who.password);
+  await page.getByTestId("login-submit").click();
+  await page.getByTestId("login-form").waitFor({ state: "detached" });
+  await page.goto("/#/d/0");
+  await page.getByTestId("watchers").waitFor();
+  return page;
+}
+
+/** The watcher's page (its processes, buttons, log tail), reached by its link. */
+async function openWatcher(page: Page, name: string): Promise<void> {
+  await page.getByTestId(`watcher-link-${name}`).click();
+  await page.waitForURL(new RegExp(`#/d/0/w/${name}$`));
+}
+
+/** Pids of process rows on the page (`data-testid="process-PID"`). */
+async function shownPids(page: Page): Promise<number[]> {
+  const ids = await page
+    .locator('[data-testid^="process-"]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute("data-testid") ?? ""));
+  return ids
+    .map((id) => /^process-(\d+)$/.exec(id)?.[1])
+    .filter((pid): pid is string => pid !== undefined)
+    .map(Number);
+}
+
+/** Waits until the page shows exactly `count` process rows, and returns their pids. */
+async function waitShownPids(page: Page, count: number, timeout = 15_000): Promise<number[]> {
+  let last: number[] = [];
+  return waitFor(
+    async () => {
+      last = await shownPids(page);
+      return last.length === count ? last : null;
+    },
+    { timeout, message: () => `${count} process rows on the page; shown: ${last.join(", ")}` },
+  );
+}
+
+/** What circusd itself says: the pids of a watcher, over the control socket. */
+async function circusdPids(name: string): Promise<number[]> {
+  const reply = await system.control.call("list", { name });
+  assert.equal(reply.status, "ok", JSON.stringify(reply));
+  return (reply.pids as number[]).slice().sort((a, b) => a - b);
+}
+
+async function circusdStatus(name: string): Promise<string> {
+  const reply = await system.control.call("status", { name });
+  return String(reply.status);
+}
+
+async function numprocesses(name: string): Promise<number> {
+  const reply = await system.control.call("numprocesses", { name });
+  return Number(reply.numprocesses);
+}
+
+/** The session's CSRF token, as the page gets it. */
+async function csrfOf(page: Page): Promise<string> {
+  const session = await page.request.get("/api/session");
+  assert.equal(session.status(), 200, await session.text());
+  const body = (await session.json()) as { csrf: string };
+  return body.csrf;
+}
+
+async function errorOf(response: APIResponse): Promise<string> {
+  return String(((await response.json()) as { error?: unknown }).error);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("circushttpd, the web console, in a real browser", () => {
+  test("log in: a wrong password is told, the right one shows the watchers", async () => {
+    const { page } = await newPage({ baseURL: system.base });
+    await page.goto("/");
+    await page.getByTestId("login-form").waitFor();
+    await screenshot(page, "login");
+
+    await page.getByTestId("login-user").fill(ADMIN.user);
+    await page.getByTestId("login-password").fill("not the password");
+    await page.getByTestId("login-submit").click();
+    await waitFor(
+      async () => /wrong user or password/i.test(await page.getByTestId("login-error").innerText()),
+      {
+        message: "the login error to say the password is wrong",
+      },
+    );
+    assert.equal(await page.getByTestId("watchers").count(), 0, "no watchers before logging in");
+
+    await page.getByTestId("login-password").fill(ADMIN.password);
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("login-form").waitFor({ state: "detached" });
+    await page.goto("/#/d/0");
+    for (const name of ["ticker", "sleepers", "spare"])
+      await page.getByTestId(`watcher-${name}`).waitFor();
+    await waitFor(
+      async () => (await page.getByTestId("watcher-count-sleepers").innerText()).trim() === "2",
+      {
+        message: "the sleepers watcher to show 2 processes",
+      },
+    );
+    await screenshot(page, "watchers");
+  });
+
+  test("stop a watcher by its status, its processes go; start it, they come back", async () => {
+    const page = await loggedIn(ADMIN);
+    const before = await circusdPids("sleepers");
+    assert.equal(before.length, 2);
+    const toggle = page.getByTestId("watcher-status-sleepers");
+    await waitFor(async () => /active/i.test(await toggle.innerText()), {
+      message: "sleepers active",
+    });
+
+    await toggle.click();
+    await waitFor(async () => /stopped/i.test(await toggle.innerText()), {
+      message: "the status to say stopped",
+    });
+    await waitFor(
+      async () => (await page.getByTestId("watcher-count-sleepers").innerText()).trim() === "0",
+      {
+        message: "the sleepers to show 0 processes",
+      },
+    );
+    assert.equal(await circusdStatus("sleepers"), "stopped");
+    await waitFor(() => before.every(isGone), { message: "the sleepers' processes to be gone" });
+
+    await toggle.click();
+    await waitFor(async () => /active/i.test(await toggle.innerText()), {
+      message: "the status to say active again",
+    });
+    await waitFor(
+      async () => (await page.getByTestId("watcher-count-sleepers").innerText()).trim() === "2",
+      {
+        message: "the sleepers to show 2 processes again",
+      },
+    );
+    const after = await circusdPids("sleepers");
+    assert.equal(after.length, 2);
+    assert.ok(
+      after.every((pid) => !before.includes(pid)),
+      "new processes, not the old ones",
+    );
+
+    // The watcher's own page lists exactly circusd's pids.
+    await openWatcher(page, "sleepers");
+    const shown = await waitShownPids(page, 2);
+    assert.deepEqual(
+      shown.sort((a, b) => a - b),
+      after,
+    );
+    await screenshot(page, "watcher-page");
+  });
+
+  test("incr shows a new process row and the chart follows it", async () => {
+    const page = await loggedIn(ADMIN);
+    await openWatcher(page, "spare");
+    const [first] = await waitShownPids(page, 1);
+    // The chart draws from circusd-stats: wait until it has drawn something before incr.
+    await page.getByTestId("chart-cpu").waitFor();
+    const drawn = () => page.getByTestId("chart-cpu").evaluate((el) => el.innerHTML.length);
+    const initial = await waitFor(drawn, { message: "the CPU chart to draw" });
+
+    await page.getByTestId("incr").click();
+    const pids = await waitShownPids(page, 2);
+    const added = pids.find((pid) => pid !== first);
+    assert.ok(added, `a new pid besides ${first}: ${pids.join(", ")}`);
+    assert.deepEqual(
+      await circusdPids("spare"),
+      pids.sort((a, b) => a - b),
+    );
+    // A line per process: the new pid shows up in the chart (legend or series), or at the
+    // least the chart keeps drawing new frames.
+    await waitFor(
+      async () => {
+        const html = await page.getByTestId("chart-cpu").evaluate((el) => el.innerHTML);
+        return html.includes(String(added)) || html.length !== initial;
+      },
+      { message: `the CPU chart to show ${added}`, timeout: 15_000 },
+    );
+    await screenshot(page, "watcher-incr");
+
+    await page.getByTestId("decr").click();
+    await waitShownPids(page, 1);
+    assert.equal(await numprocesses("spare"), 1);
+  });
+
+  test("kill a pid: a new pid replaces it", async () => {
+    const page = await loggedIn(ADMIN);
+    await openWatcher(page, "spare");
+    const [victim] = await waitShownPids(page, 1);
+    assert.ok(victim);
+    const kill = page.getByTestId(`kill-${victim}`);
+    // Kill may ask for a second click (confirmButton): click until the process is gone.
+    await kill.click();
+    await waitFor(
+      async () => {
+        if (!isGone(victim) && (await kill.count()) > 0) await kill.click().catch(() => undefined);
+        return isGone(victim);
+      },
+      { message: `pid ${victim} to be killed`, interval: 500 },
+    );
+    const [replacement] = await waitFor(
+      async () => {
+        const pids = await shownPids(page);
+        return pids.length === 1 && pids[0] !== victim ? pids : null;
+      },
+      { message: `a new process row instead of ${victim}` },
+    );
+    assert.deepEqual(await circusdPids("spare"), [replacement]);
+  });
+
+  test("add a watcher through the form; a bad numprocesses is refused at its field", async () => {
+    const page = await loggedIn(ADMIN);
+    await page.getByTestId("add-watcher-link").click();
+    await page.getByTestId("add-name").fill("added");
+    await page.getByTestId("add-cmd").fill("/bin/sleep 1000");
+    for (const bad of ["-1", "abc"]) {
+      await page.getByTestId("add-numprocesses").fill(bad);
+      await page.getByTestId("add-submit").click();
+      await waitFor(
+        async () => (await page.getByTestId("error-numprocesses").innerText()).trim() !== "",
+        {
+          message: `an error at numprocesses for ${bad}`,
+        },
+      );
+      const reply = await system.control.call("list");
+      assert.ok(!(reply.watchers as string[]).includes("added"), `nothing added for ${bad}`);
+    }
+    await screenshot(page, "add-watcher-refused");
+
+    await page.getByTestId("add-numprocesses").fill("2");
+    await page.getByTestId("add-submit").click();
+    await page.goto("/#/d/0");
+    await page.getByTestId("watcher-added").waitFor();
+    await waitFor(async () => (await circusdPids("added")).length === 2, {
+      message: "circusd to run 2 processes of the added watcher",
+    });
+    // Leave circusd as the other tests expect it.
+    await system.control.call("rm", { name: "added", waiting: true });
+  });
+
+  test("a line printed by a process is in the log tail within 1 s", async () => {
+    const page = await loggedIn(ADMIN);
+    await openWatcher(page, "ticker");
+    const tail = page.getByTestId("log-tail");
+    await tail.waitFor();
+    // The browser records when each line appears; the line says when it was printed.
+    // (A string: the tests are compiled without the DOM's types.)
+    const since = (await page.evaluate(`(() => {
+      const seen = [];
+      window.seenLines = seen;
+      const box = document.querySelector('[data-testid="log-tail"]');
+      new MutationObserver(() => {
+        const at = Date.now();
+        for (const line of box.querySelectorAll('[data-testid="log-line"]')) {
+          const text = line.textContent ?? "";
+          if (!seen.some((s) => s.text === text)) seen.push({ text, at });
+        }
+      }).observe(box, { childList: true, subtree: true, characterData: true });
+      return Date.now();
+    })()`)) as number;
+    // Lines printed from half a second on (older ones may come from a backlog), for 3 s.
+    const from = since + 500;
+    const until = from + 3000;
+    const seen = await waitFor(
+      async () => {
+        const list = (await page.evaluate("window.seenLines")) as { text: string; at: number }[];
+        return list.some((s) => Number(/tick \d+ (\d+)/.exec(s.text)?.[1]) > until) ? list : null;
+      },
+      { timeout: 15_000, message: "tick lines printed after the watch window" },
+    );
+    const delays = seen
+      .map((s) => ({ printed: Number(/tick \d+ (\d+)/.exec(s.text)?.[1]), at: s.at, text: s.text }))
+      .filter((s) => s.printed >= from && s.printed <= until);
+    assert.ok(delays.length >= 10, `about 15 lines in 3 s: ${delays.length}`);
+    const late = delays.filter((s) => s.at - s.printed > 1000);
+    assert.deepEqual(late, [], "every line within 1 s of being printed");
+  });
+
+  test("a read-only user sees no control buttons, and its forged POST is refused", async () => {
+    const page = await loggedIn(READER);
+    await page.getByTestId("watcher-status-sleepers").waitFor();
+    assert.equal(
+      await page.locator('button[data-testid="watcher-status-sleepers"]').count(),
+      0,
+      "the status is no button",
+    );
+    assert.equal(await page.getByTestId("add-watcher-link").count(), 0, "no add-watcher link");
+    await screenshot(page, "watchers-readonly");
+    await openWatcher(page, "spare");
+    await waitShownPids(page, 1);
+    for (const id of ["incr", "decr"]) assert.equal(await page.getByTestId(id).count(), 0, id);
+    assert.equal(await page.locator('[data-testid^="kill-"]').count(), 0, "no kill buttons");
+
+    const before = await numprocesses("spare");
+    const forged = await page.request.post("/api/daemons/0/watchers/spare/incr", {
+      headers: { "X-CSRF-Token": await csrfOf(page) },
+      data: {},
+    });
+    assert.equal(forged.status(), 403, await forged.text());
+    assert.match(await errorOf(forged), /read-only user alice cannot incr/);
+    assert.equal(await numprocesses("spare"), before);
+  });
+
+  test("a POST without the CSRF token, or with a wrong one, is refused", async () => {
+    const page = await loggedIn(ADMIN);
+    const before = await numprocesses("spare");
+    const none = await page.request.post("/api/daemons/0/watchers/spare/incr", { data: {} });
+    assert.equal(none.status(), 403, await none.text());
+    assert.match(await errorOf(none), /missing or wrong CSRF token/);
+    const wrong = await page.request.post("/api/daemons/0/watchers/spare/incr", {
+      headers: { "X-CSRF-Token": "x".repeat(43) },
+      data: {},
+    });
+    assert.equal(wrong.status(), 403, await wrong.text());
+    assert.equal(await numprocesses("spare"), before);
+    // The right token works: the refusals were the token's doing.
+    const right = await page.request.post("/api/daemons/0/watchers/spare/decr", {
+      headers: { "X-CSRF-Token": await csrfOf(page) },
+      data: {},
+    });
+    assert.equal(right.status(), 200, await right.text());
+    await system.control.call("incr", { name: "spare" });
+  });
+});
