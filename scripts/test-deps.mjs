@@ -1,9 +1,9 @@
 // What the test suite runs besides Node: real programs from Debian, since the tests drive
 // circusd with real peers (Python's pyzmq, OpenSSH, script(1), tmux, redis-server, Prometheus,
-// chromium).
+// chromium, nginx).
 // Run before `npm test` (and by .ci/run): when something is missing it is installed with apt-get
 // if we are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do
-// not run half-blind. (Debian's prometheus package may start its own service where services
+// not run half-blind. (Debian's prometheus and nginx packages may start their own services where services
 // start: the tests never use it; they run their own server on a free port.)
 import { spawnSync } from "node:child_process";
 
@@ -40,6 +40,11 @@ const NEEDED = [
     pkg: "chromium",
     why: "the web console's tests run in a real browser",
     check: "test -x /usr/bin/chromium",
+  },
+  {
+    pkg: "nginx",
+    why: "the web console is tested behind a real reverse proxy",
+    check: "test -x /usr/sbin/nginx",
   },
 ];
 

@@ -9,8 +9,10 @@
  * src/web/API.md.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, writeFileSync } from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { before, describe, test } from "node:test";
 import type { APIResponse, Page } from "playwright-core";
@@ -23,7 +25,7 @@ import {
   isGone,
   type Circusd,
 } from "./helpers/circusd.js";
-import { cleanupEachTest } from "./helpers/cleanup.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { connect, sleeperSection, type RawClient } from "./helpers/control.js";
 import { freePort } from "./helpers/ctl.js";
 
@@ -31,6 +33,7 @@ cleanupEachTest();
 
 const HTTPD = path.join(ROOT, "dist/cli/circushttpd.js");
 const TICKER = path.join(ROOT, "test/fixtures/ticker.mjs");
+const NGINX = "/usr/sbin/nginx";
 
 const ADMIN = { user: "root-admin", password: "correct horse battery" };
 const READER = { user: "alice", password: "only looking" };
@@ -107,9 +110,12 @@ ${sleeperSection(d, "spare", { numprocesses: 1 })}
 // ---------------------------------------------------------------------------------------------
 // What the tests do as a user
 
-/** A fresh browser context on the console, logged in as `who` and showing daemon 0. */
-async function loggedIn(who: { user: string; password: string }): Promise<Page> {
-  const { page } = await newPage({ baseURL: system.base });
+/** A fresh browser context on the console at `base`, logged in as `who`, showing daemon 0. */
+async function loggedIn(
+  who: { user: string; password: string },
+  base = system.base,
+): Promise<Page> {
+  const { page } = await newPage({ baseURL: base });
   await page.goto("/");
   await page.getByTestId("login-user").fill(who.user);
   await page.getByTestId("login-password").fill(who.password);
@@ -176,6 +182,47 @@ async function csrfOf(page: Page): Promise<string> {
 
 async function errorOf(response: APIResponse): Promise<string> {
   return String(((await response.json()) as { error?: unknown }).error);
+}
+
+/** The session cookie of a page's context, as a Cookie header. */
+async function sessionCookie(page: Page): Promise<string> {
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === "circus_session");
+  assert.ok(session, `a circus_session cookie: ${JSON.stringify(cookies)}`);
+  return `circus_session=${session.value}`;
+}
+
+/**
+ * The status of a WebSocket upgrade of `/ws` at `base` with these headers: 101 when the
+ * server upgrades (the socket is closed at once), else the HTTP status it answered.
+ */
+function upgradeStatus(
+  base: string,
+  headers: { cookie?: string; origin: string },
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(`${base}/ws`, {
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": randomBytes(16).toString("base64"),
+        Origin: headers.origin,
+        ...(headers.cookie ? { Cookie: headers.cookie } : {}),
+      },
+      timeout: 10_000,
+    });
+    request.once("upgrade", (response, socket) => {
+      socket.destroy();
+      resolve(response.statusCode ?? 0);
+    });
+    request.once("response", (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.once("timeout", () => request.destroy(new Error(`no answer from ${base}/ws`)));
+    request.once("error", reject);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -432,5 +479,101 @@ describe("circushttpd, the web console, in a real browser", () => {
     });
     assert.equal(right.status(), 200, await right.text());
     await system.control.call("incr", { name: "spare" });
+  });
+
+  test("the WebSocket wants the session cookie and the page's own origin", async () => {
+    const page = await loggedIn(ADMIN);
+    const cookie = await sessionCookie(page);
+    const origin = system.base;
+    assert.equal(await upgradeStatus(system.base, { cookie, origin }), 101);
+    assert.equal(await upgradeStatus(system.base, { origin }), 403, "no cookie");
+    assert.equal(
+      await upgradeStatus(system.base, { cookie, origin: "http://evil.example" }),
+      403,
+      "another origin",
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Behind a real reverse proxy
+
+/**
+ * Debian's nginx in the foreground, with a config of its own in a temp folder, proxying `/`
+ * (pages, API and the WebSocket upgrade) to circushttpd as Circus's documentation shows.
+ * Returns the proxy's address.
+ */
+async function startNginx(upstream: string): Promise<string> {
+  const dir = makeTempDir("circus-web-nginx-");
+  const port = await freePort();
+  const conf = path.join(dir, "nginx.conf");
+  writeFileSync(
+    conf,
+    `# One process in the foreground, everything inside ${dir}.
+master_process off;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 64; }
+http {
+  access_log ${dir}/access.log;
+  client_body_temp_path ${dir}/body;
+  proxy_temp_path ${dir}/proxy;
+  fastcgi_temp_path ${dir}/fastcgi;
+  uwsgi_temp_path ${dir}/uwsgi;
+  scgi_temp_path ${dir}/scgi;
+  map $http_upgrade $connection_upgrade { default upgrade; "" close; }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $http_host;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout 1h;
+      proxy_pass ${upstream};
+    }
+  }
+}
+`,
+  );
+  const nginx = spawn(NGINX, ["-p", dir, "-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  nginx.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  let exited = false;
+  nginx.once("exit", () => (exited = true));
+  defer(() => {
+    if (!exited) nginx.kill("SIGKILL");
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(
+    async () => {
+      if (exited) throw new Error(`nginx exited: ${stderr}`);
+      return (await fetch(`${base}/healthz`)).ok;
+    },
+    { message: () => `nginx to proxy ${base}/healthz; stderr: ${stderr}` },
+  );
+  return base;
+}
+
+describe("circushttpd behind nginx", { skip: existsSync(NGINX) ? false : `no ${NGINX}` }, () => {
+  test("log in through the proxy; the WebSocket carries the log tail", async () => {
+    const proxy = await startNginx(system.base);
+    const page = await loggedIn(ADMIN, proxy);
+    await page.getByTestId("watcher-ticker").waitFor();
+    await openWatcher(page, "ticker");
+    // Log lines only come over the WebSocket: one arriving proves the upgrade went through.
+    await page
+      .getByTestId("log-line")
+      .filter({ hasText: /tick \d+ \d+/ })
+      .first()
+      .waitFor();
+    // Through the proxy too, the server checks the upgrade's Origin against its Host.
+    const cookie = await sessionCookie(page);
+    assert.equal(await upgradeStatus(proxy, { cookie, origin: proxy }), 101);
+    assert.equal(await upgradeStatus(proxy, { cookie, origin: "http://evil.example" }), 403);
   });
 });
