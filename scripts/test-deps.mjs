@@ -3,8 +3,8 @@
 // chromium, nginx).
 // Run before `npm test` (and by .ci/run): when something is missing it is installed with apt-get
 // if we are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do
-// not run half-blind. (Debian's prometheus and nginx packages may start their own services where services
-// start: the tests never use it; they run their own server on a free port.)
+// not run half-blind. (Debian's prometheus and nginx packages may start their own services where
+// services start: the tests never use them; they run their own servers on free ports.)
 import { spawnSync } from "node:child_process";
 
 /** Debian package -> how to tell it is there. */
