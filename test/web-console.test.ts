@@ -370,11 +370,11 @@ describe("circushttpd, the web console, in a real browser", () => {
   test("add a watcher through the form; a bad numprocesses is refused at its field", async () => {
     const page = await loggedIn(ADMIN);
     await page.getByTestId("add-watcher-link").click();
-    await page.getByTestId("add-name").fill("added");
-    await page.getByTestId("add-cmd").fill("/bin/sleep 1000");
+    await page.getByTestId("field-name").fill("added");
+    await page.getByTestId("field-cmd").fill("/bin/sleep 1000");
     for (const bad of ["-1", "abc"]) {
-      await page.getByTestId("add-numprocesses").fill(bad);
-      await page.getByTestId("add-submit").click();
+      await page.getByTestId("field-numprocesses").fill(bad);
+      await page.getByTestId("add-watcher-submit").click();
       await waitFor(
         async () => (await page.getByTestId("error-numprocesses").innerText()).trim() !== "",
         {
@@ -386,8 +386,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     }
     await screenshot(page, "add-watcher-refused");
 
-    await page.getByTestId("add-numprocesses").fill("2");
-    await page.getByTestId("add-submit").click();
+    await page.getByTestId("field-numprocesses").fill("2");
+    await page.getByTestId("add-watcher-submit").click();
     await page.goto("/#/d/0");
     await page.getByTestId("watcher-added").waitFor();
     await waitFor(async () => (await circusdPids("added")).length === 2, {
