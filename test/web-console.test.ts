@@ -385,6 +385,16 @@ describe("circushttpd, the web console, in a real browser", () => {
       assert.ok(!(reply.watchers as string[]).includes("added"), `nothing added for ${bad}`);
     }
     await screenshot(page, "add-watcher-refused");
+    // The server refuses it too, at the same field, should a client skip the page's checks.
+    for (const bad of [-1, "abc"]) {
+      const response = await page.request.post("/api/daemons/0/watchers", {
+        headers: { "X-CSRF-Token": await csrfOf(page) },
+        data: { name: "added", cmd: "/bin/sleep 1000", numprocesses: bad },
+      });
+      assert.equal(response.status(), 400, await response.text());
+      const body = (await response.json()) as { fields?: Record<string, string> };
+      assert.ok(body.fields?.numprocesses, `fields.numprocesses: ${JSON.stringify(body)}`);
+    }
 
     await page.getByTestId("field-numprocesses").fill("2");
     await page.getByTestId("add-watcher-submit").click();
