@@ -313,10 +313,17 @@ describe("circushttpd, the web console, in a real browser", () => {
     const page = await loggedIn(ADMIN);
     await openWatcher(page, "spare");
     const [first] = await waitShownPids(page, 1);
-    // The chart draws from circusd-stats: wait until it has drawn something before incr.
-    await page.getByTestId("chart-cpu").waitFor();
-    const drawn = () => page.getByTestId("chart-cpu").evaluate((el) => el.innerHTML.length);
-    const initial = await waitFor(drawn, { message: "the CPU chart to draw" });
+    // The charts draw from circusd-stats, one line per process, its legend naming the pid.
+    const legend = (testid: string) =>
+      page
+        .getByTestId(testid)
+        .locator(".u-legend")
+        .innerText()
+        .catch(() => "");
+    await waitFor(async () => (await legend("chart-cpu")).includes(String(first)), {
+      timeout: 20_000,
+      message: `a line for ${first} in the CPU chart`,
+    });
 
     await page.getByTestId("incr").click();
     const pids = await waitShownPids(page, 2);
@@ -326,15 +333,12 @@ describe("circushttpd, the web console, in a real browser", () => {
       await circusdPids("spare"),
       pids.sort((a, b) => a - b),
     );
-    // A line per process: the new pid shows up in the chart (legend or series), or at the
-    // least the chart keeps drawing new frames.
-    await waitFor(
-      async () => {
-        const html = await page.getByTestId("chart-cpu").evaluate((el) => el.innerHTML);
-        return html.includes(String(added)) || html.length !== initial;
-      },
-      { message: `the CPU chart to show ${added}`, timeout: 15_000 },
-    );
+    // A line for the new process in both charts.
+    for (const chart of ["chart-cpu", "chart-mem"])
+      await waitFor(async () => (await legend(chart)).includes(String(added)), {
+        timeout: 20_000,
+        message: () => `a line for ${added} in ${chart}`,
+      });
     await screenshot(page, "watcher-incr");
 
     await page.getByTestId("decr").click();
