@@ -139,8 +139,14 @@ function options(title: string): uPlot.Options {
     height: 200,
     legend: { show: true, live: false },
     cursor: { show: true, drag: { x: false, y: false } },
-    scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
-    series: [{}, { label: `${title} (all)`, stroke: "#111827", width: 2 }],
-    axes: [{}, { size: 40 }],
+    scales: {
+      // The last two minutes, even while there is one point only.
+      x: { time: true, range: (_u, _min, max) => [max - POINTS, max] },
+      y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+      all: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+    },
+    // The aggregate on its own scale (right): memory's is a sum, and would flatten the rest.
+    series: [{}, { label: `${title} (all)`, stroke: "#111827", width: 2, scale: "all" }],
+    axes: [{}, { size: 40 }, { scale: "all", side: 1, size: 40, grid: { show: false } }],
   };
 }

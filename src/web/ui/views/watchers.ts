@@ -6,7 +6,7 @@
 import { api, type WatcherSummary } from "../api.ts";
 import { attempt, type Context, type View } from "../context.ts";
 import { fmt, h, replace } from "../dom.ts";
-import { readBatch } from "../stats.ts";
+import { readBatch, type Figures } from "../stats.ts";
 
 /** Builds the view. */
 export function watchersView(ctx: Context, daemon: string): View {
@@ -62,6 +62,8 @@ export function watchersView(ctx: Context, daemon: string): View {
   );
 
   let watchers: WatcherSummary[] = [];
+  // The last aggregates, so a re-render (after an event) does not blank the figures.
+  const lastFigures = new Map<string, Figures>();
   const rows = new Map<string, { row: HTMLElement; cpu: HTMLElement; mem: HTMLElement }>();
 
   const render = (): void => {
@@ -72,8 +74,17 @@ export function watchersView(ctx: Context, daemon: string): View {
       ...watchers
         .filter((w) => w.name.toLowerCase().includes(q))
         .map((w) => {
-          const cpu = h("td", { class: "num", "data-testid": `watcher-cpu-${w.name}` }, "–");
-          const mem = h("td", { class: "num", "data-testid": `watcher-mem-${w.name}` }, "–");
+          const last = lastFigures.get(w.name);
+          const cpu = h(
+            "td",
+            { class: "num", "data-testid": `watcher-cpu-${w.name}` },
+            fmt(last?.cpu),
+          );
+          const mem = h(
+            "td",
+            { class: "num", "data-testid": `watcher-mem-${w.name}` },
+            fmt(last?.mem),
+          );
           const active = w.status === "active";
           const status = ctx.admin
             ? h(
@@ -148,6 +159,7 @@ export function watchersView(ctx: Context, daemon: string): View {
     if (m.type !== "stats" || m.daemon !== daemon) return;
     const batch = readBatch(m);
     for (const [name, f] of batch.aggregates) {
+      lastFigures.set(name, f);
       const r = rows.get(name);
       if (!r) continue;
       r.cpu.textContent = fmt(f.cpu);
