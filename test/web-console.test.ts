@@ -21,6 +21,7 @@ import {
   ROOT,
   makeTempDir,
   startCircusd,
+  testEndpoints,
   waitFor,
   isGone,
   type Circusd,
@@ -60,6 +61,18 @@ interface System {
 
 let system: System;
 
+/**
+ * TEMPORARY, while `[circus] httpd = true` does not start circushttpd yet: the same program
+ * as a watcher of our own (CIRCUS_TEST_HTTPD_WATCHER=1).
+ */
+function ownHttpd(dir: string, port: number, stats: number, users: string): string {
+  const endpoint = testEndpoints(dir).endpoint as string;
+  return `[watcher:circushttpd]
+cmd = ${process.execPath} ${HTTPD} --host 127.0.0.1 --port ${port} --endpoint ${endpoint} --stats-endpoint tcp://127.0.0.1:${stats} --users ${users}
+singleton = true
+`;
+}
+
 before(async () => {
   const dir = makeTempDir("circus-web-");
   const users = path.join(dir, "users");
@@ -77,7 +90,7 @@ before(async () => {
 check_delay = 1
 statsd = true
 stats_endpoint = tcp://127.0.0.1:${stats}
-httpd = true
+httpd = ${process.env.CIRCUS_TEST_HTTPD_WATCHER ? "false" : "true"}
 httpd_host = 127.0.0.1
 httpd_port = ${port}
 httpd_users = ${users}
@@ -87,12 +100,18 @@ cmd = ${process.execPath} ${TICKER} ${d}
 numprocesses = 1
 graceful_timeout = 1
 
+${process.env.CIRCUS_TEST_HTTPD_WATCHER ? ownHttpd(d, port, stats, users) : ""}
 ${sleeperSection(d, "sleepers", { numprocesses: 2 })}
 ${sleeperSection(d, "spare", { numprocesses: 1 })}
 `,
     { dir },
   );
   const control = await connect(circusd);
+  const watchers = (await control.call("list")).watchers as string[];
+  assert.ok(
+    watchers.includes("circushttpd"),
+    `circusd runs no circushttpd watcher with httpd = true: ${watchers.join(", ")}`,
+  );
   const base = `http://127.0.0.1:${port}`;
   await waitFor(
     async () => {
