@@ -182,7 +182,6 @@ describe("an embedded arbiter is served as circusd is", () => {
         () => getArbiter([{ name: "w", cmd: "sleep 1", ...watcher }], options),
         (error: Error) => error instanceof ConfigError && /not supported yet/.test(error.message),
       );
-    refused({ httpd: true });
     refused({}, { usePapa: true });
     refused({ sockets: [{ name: "s", port: 0, usePapa: true }] });
   });

@@ -73,6 +73,7 @@ httpd = on
 httpd_host = 0.0.0.0
 httpd_port = 9090
 httpd_close_outputs = 1
+httpd_users = /etc/circus/users
 debug = true
 debug_gc = TRUE
 fqdn_prefix = web1
@@ -102,6 +103,7 @@ custom_thing = kept
     httpdHost: "0.0.0.0",
     httpdPort: 9090,
     httpdCloseOutputs: true,
+    httpdUsers: "/etc/circus/users",
     debug: true,
     debugGc: true,
     fqdnPrefix: "web1",

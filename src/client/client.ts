@@ -42,6 +42,11 @@ export interface ClientOptions {
 export interface CallOptions {
   /** Seconds to wait for this reply, instead of the client's timeout. */
   timeout?: number;
+  /**
+   * Who the call is made for, sent as the request's top-level `origin` field: circusd logs
+   * the state changes that carry it (circushttpd's audit trail).
+   */
+  origin?: { user: string; via: string };
 }
 
 interface Pending {
@@ -121,7 +126,12 @@ export class Client {
   ): Promise<CircusReply> {
     if (this.closed) throw new CallError("the client is closed");
     const id = newId();
-    const text = encodeRequest({ id, command, properties });
+    const text = encodeRequest({
+      id,
+      command,
+      properties,
+      ...(options.origin ? { origin: options.origin } : {}),
+    });
     const timeout = options.timeout ?? this.timeout;
     const reply = new Promise<CircusReply>((resolve, reject) => {
       const timer = setTimeout(() => {

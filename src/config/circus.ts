@@ -46,6 +46,7 @@ const CIRCUS_FIELDS = {
   httpd_host: c("httpdHost", (text) => text),
   httpd_port: c("httpdPort", parsePort),
   httpd_close_outputs: c("httpdCloseOutputs", parseBool),
+  httpd_users: c("httpdUsers", parseOptionalString),
   debug: c("debug", parseBool),
   debug_gc: c("debugGc", parseBool),
   fqdn_prefix: c("fqdnPrefix", parseOptionalString),

@@ -30,6 +30,7 @@ export const CIRCUS_DEFAULTS: CircusOptions = {
   httpdHost: "localhost",
   httpdPort: 8080,
   httpdCloseOutputs: false,
+  httpdUsers: null,
   debug: false,
   debugGc: false,
   fqdnPrefix: null,

@@ -176,6 +176,11 @@ export interface CircusOptions {
   httpdHost: string;
   httpdPort: number;
   httpdCloseOutputs: boolean;
+  /**
+   * Ours: circushttpd's users file (`NAME:ROLE:HASH` lines), given to it as `--users`; null:
+   * anonymous admin, served on a loopback address only.
+   */
+  httpdUsers: string | null;
   /** The plugins' output goes to circusd's stdout and stderr, and they log at debug level. */
   debug: boolean;
   /** circusd logs every garbage collection of its own heap. */

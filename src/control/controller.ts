@@ -65,6 +65,8 @@ interface Decoded {
   command: Command;
   properties: Record<string, unknown>;
   cast: boolean;
+  /** Who asked, through which program, when a front end (circushttpd) says so. */
+  origin: { user: string; via: string } | null;
 }
 
 /** The ROUTER side of Circus's control protocol. */
@@ -170,7 +172,13 @@ export class Controller {
     const properties = request.properties ?? {};
     if (typeof properties !== "object" || properties === null || Array.isArray(properties))
       return fail("'properties' should be an object", ERRNO.MESSAGE_ERROR);
-    return { id, command, properties: properties as Record<string, unknown>, cast };
+    return {
+      id,
+      command,
+      properties: properties as Record<string, unknown>,
+      cast,
+      origin: readOrigin(request.origin),
+    };
   }
 
   private run(request: Decoded, reply: Answer): void {
@@ -191,6 +199,11 @@ export class Controller {
         else ok(result);
         return;
       }
+      // The audit trail of a web console's users: circusd sees one client, the console's.
+      if (request.origin)
+        logger.info(
+          `${request.origin.user} via ${request.origin.via}: ${command.name} ${auditJson(properties)}`,
+        );
       const plan = command.check?.(this.arbiter, properties);
       const done = this.arbiter.exclusive((change) => command.execute(change, properties, plan));
       if (command.waits || properties.waiting === true) {
@@ -284,4 +297,27 @@ function peekId(payload: Buffer): string | null {
   } catch {
     return null;
   }
+}
+
+/** A request's `origin` field when it is well formed (short printable strings), else null. */
+function readOrigin(value: unknown): { user: string; via: string } | null {
+  if (typeof value !== "object" || value === null) return null;
+  const { user, via } = value as Record<string, unknown>;
+  const ok = (x: unknown): x is string =>
+    typeof x === "string" && x.length > 0 && x.length <= 64 && /^[\x21-\x7e]+$/.test(x);
+  return ok(user) && ok(via) ? { user, via } : null;
+}
+
+/** Properties as Python's json.dumps prints them (`{"name": "web"}`), for the audit line. */
+function auditJson(properties: Record<string, unknown>): string {
+  let text: string;
+  try {
+    text = JSON.stringify(properties) ?? "{}";
+  } catch {
+    return "{...}";
+  }
+  // Separators outside strings only: walk the text, skipping string literals.
+  return text.replace(/("(?:[^"\\]|\\.)*")|([,:])/g, (_m, str: string | undefined, sep: string) =>
+    str !== undefined ? str : `${sep} `,
+  );
 }

@@ -10,6 +10,8 @@ export interface CircusRequest {
   command: string;
   properties: Record<string, unknown>;
   msg_type?: string;
+  /** circushttpd's audit field: who asked for this request, through which program. */
+  origin?: { user: string; via: string };
 }
 
 /** `{"id", "status": "ok"|"error", "time", ...}`; errors add `reason` and `errno`. */

@@ -11,8 +11,6 @@ export function checkSupported(
   config: Pick<CircusConfig, "circus" | "watchers" | "sockets" | "plugins">,
 ): ConfigError | null {
   const later = (what: string) => `${what} is not supported yet by this release`;
-  const circus = (option: string) => sourceLocation(config.circus.source, "circus", option);
-  if (config.circus.httpd) return new ConfigError(later("circushttpd"), circus("httpd"));
   for (const socket of config.sockets) {
     if (socket.usePapa)
       return new ConfigError(

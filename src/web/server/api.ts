@@ -1,0 +1,292 @@
+/**
+ * The JSON API of API.md under `/api/`: login and session, the daemons, and each daemon's
+ * watchers, over one {@link Daemon} per circusd.
+ */
+import type http from "node:http";
+import { CallError } from "../../client/errors.js";
+import type { CircusReply } from "../../control/protocol.js";
+import { addProperties } from "./add-watcher.js";
+import { checkEndpoint, Daemon, type Origin } from "./daemon.js";
+import { HttpError, readJson, sendJson } from "./http-util.js";
+import { LoginLimiter, sessionCookie, Sessions, type Session } from "./sessions.js";
+import { verifyPassword, type User } from "./users.js";
+
+/** The commands a watcher's buttons send. */
+const WATCHER_ACTIONS = new Set(["start", "stop", "restart", "reload", "incr", "decr", "kill"]);
+
+/** A fixed hash to verify against for unknown users, so that both take the same time. */
+const DUMMY_HASH =
+  "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$" + Buffer.alloc(64).toString("base64");
+
+/** The API's state: users (null: anonymous admin), sessions, daemons. */
+export class Api {
+  readonly sessions = new Sessions();
+  private readonly limiter = new LoginLimiter();
+  readonly daemons = new Map<string, Daemon>();
+  private nextId = 0;
+  /** Told of every daemon added (the WebSocket hub listens to its events). */
+  onDaemon: (daemon: Daemon) => void = () => undefined;
+
+  /**
+   * Without users, everyone is this admin (loopback only): one session with its CSRF token,
+   * which a page of another origin cannot read.
+   */
+  private readonly anonymous: Session | null;
+
+  constructor(private readonly users: Map<string, User> | null) {
+    this.anonymous = users === null ? this.sessions.create("anonymous", "admin") : null;
+  }
+
+  /** Adds a daemon and starts watching it. */
+  addDaemon(endpoint: string, statsEndpoint: string | null): Daemon {
+    const daemon = new Daemon(String(this.nextId++), endpoint, statsEndpoint);
+    this.daemons.set(daemon.id, daemon);
+    this.onDaemon(daemon);
+    daemon.start();
+    return daemon;
+  }
+
+  close(): void {
+    for (const daemon of this.daemons.values()) daemon.close();
+  }
+
+  /**
+   * The request's session; with no users file, the anonymous admin's (one made on demand,
+   * so that it has a CSRF token too).
+   */
+  session(request: http.IncomingMessage): Session | null {
+    return this.sessions.get(request) ?? this.anonymous;
+  }
+
+  /** Answers a request under `/api/`. */
+  async handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    path: string,
+    query: URLSearchParams,
+  ): Promise<void> {
+    const method = request.method ?? "GET";
+    try {
+      if (path === "/api/login" && method === "POST") return await this.login(request, response);
+      const session = this.session(request);
+      if (path === "/api/session" && method === "GET") {
+        if (!session) throw new HttpError(401, "not logged in");
+        return sendJson(response, 200, {
+          user: session.user,
+          role: session.role,
+          csrf: session.csrf,
+        });
+      }
+      if (!session) throw new HttpError(401, "not logged in");
+      if (method === "POST" && request.headers["x-csrf-token"] !== session.csrf)
+        throw new HttpError(403, "missing or wrong CSRF token");
+      if (path === "/api/logout" && method === "POST") {
+        this.sessions.delete(session.id);
+        return sendJson(response, 200, { ok: true }, { "Set-Cookie": sessionCookie(request, "") });
+      }
+      const [status, body] = await this.route(request, method, path, query, session);
+      sendJson(response, status, body);
+    } catch (error) {
+      if (error instanceof HttpError)
+        return sendJson(
+          response,
+          error.status,
+          { error: error.message, ...error.extra },
+          error.headers,
+        );
+      sendJson(response, 500, { error: (error as Error).message ?? String(error) });
+    }
+  }
+
+  private async login(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const body = await readJson(request);
+    const user = typeof body.user === "string" ? body.user : "";
+    const password = typeof body.password === "string" ? body.password : "";
+    const address = request.socket.remoteAddress ?? "";
+    const wait = this.limiter.retryAfter(user, address);
+    if (wait > 0)
+      throw new HttpError(
+        429,
+        "too many failed logins: try again later",
+        {},
+        { "Retry-After": String(wait) },
+      );
+    const known = this.users?.get(user);
+    // Verified even for an unknown user: the answer's time does not tell which users exist.
+    const ok = await verifyPassword(password, known?.hash ?? DUMMY_HASH);
+    if (!known || !ok) {
+      this.limiter.fail(user, address);
+      throw new HttpError(401, "wrong user or password");
+    }
+    this.limiter.succeed(user, address);
+    const session = this.sessions.create(known.name, known.role);
+    sendJson(
+      response,
+      200,
+      { user: session.user, role: session.role, csrf: session.csrf },
+      {
+        "Set-Cookie": sessionCookie(request, session.id),
+      },
+    );
+  }
+
+  private async route(
+    request: http.IncomingMessage,
+    method: string,
+    path: string,
+    query: URLSearchParams,
+    session: Session,
+  ): Promise<[number, unknown]> {
+    if (path === "/api/daemons") {
+      if (method === "GET") return [200, [...this.daemons.values()].map((d) => d.describe())];
+      if (method === "POST") {
+        if (session.role !== "admin")
+          throw new HttpError(403, `read-only user ${session.user} cannot add a daemon`);
+        const body = await readJson(request);
+        const endpoint = checkEndpoint(body.endpoint);
+        if (!endpoint)
+          throw new HttpError(400, "malformed endpoint: expected tcp://HOST:PORT or ipc://PATH", {
+            fields: { endpoint: "expected tcp://HOST:PORT or ipc://PATH" },
+          });
+        let stats: string | null = null;
+        if (body.statsEndpoint !== undefined && body.statsEndpoint !== null) {
+          stats = checkEndpoint(body.statsEndpoint);
+          if (!stats)
+            throw new HttpError(400, "malformed statsEndpoint", {
+              fields: { statsEndpoint: "expected tcp://HOST:PORT or ipc://PATH" },
+            });
+        }
+        return [201, this.addDaemon(endpoint, stats).describe()];
+      }
+      throw new HttpError(405, "method not allowed");
+    }
+    const match = /^\/api\/daemons\/([^/]+)(\/.*)?$/.exec(path);
+    if (!match) throw new HttpError(404, `not found: ${path}`);
+    const id = decodeURIComponent(match[1] as string);
+    const daemon = this.daemons.get(id);
+    if (!daemon) throw new HttpError(404, `no daemon ${id}`);
+    const rest = match[2] ?? "/";
+    const parts = rest
+      .split("/")
+      .filter((x) => x !== "")
+      .map(decodeURIComponent);
+    if (method === "POST") {
+      const command = parts[0] === "watchers" ? (parts.length === 1 ? "add" : parts[2]) : parts[0];
+      if (session.role !== "admin")
+        throw new HttpError(403, `read-only user ${session.user} cannot ${command ?? "post"}`);
+      const body = await readJson(request);
+      const origin: Origin = { user: session.user, via: "circushttpd" };
+      if (parts[0] === "watchers" && parts.length === 1) {
+        const reply = await this.call(daemon, "add", addProperties(body), origin);
+        return [201, { ok: true, ...strip(reply) }];
+      }
+      if (
+        parts[0] === "watchers" &&
+        parts.length === 3 &&
+        WATCHER_ACTIONS.has(parts[2] as string)
+      ) {
+        const name = parts[1] as string;
+        const props: Record<string, unknown> = { name };
+        if (parts[2] === "kill") {
+          if (!Number.isInteger(body.pid))
+            throw new HttpError(400, "invalid pid", { fields: { pid: "expected a process id" } });
+          props.pid = body.pid;
+        }
+        const reply = await this.call(daemon, parts[2] as string, props, origin);
+        return [200, { ok: true, ...strip(reply) }];
+      }
+      if (parts.length === 1 && (parts[0] === "reload" || parts[0] === "restart")) {
+        const reply = await this.call(daemon, parts[0], {}, origin);
+        return [200, { ok: true, ...strip(reply) }];
+      }
+      throw new HttpError(404, `not found: ${path}`);
+    }
+    if (method !== "GET") throw new HttpError(405, "method not allowed");
+    if (parts[0] === "options" && parts.length === 1)
+      return [200, (await this.call(daemon, "globaloptions")).options];
+    if (parts[0] === "events" && parts.length === 1) {
+      const limit = Math.min(1000, Math.max(0, Number(query.get("limit") ?? "200") || 0));
+      return [200, daemon.recent(limit)];
+    }
+    if (parts[0] === "watchers" && parts.length === 1) return [200, await this.watchers(daemon)];
+    if (parts[0] === "watchers" && parts.length === 2)
+      return [200, await this.watcher(daemon, parts[1] as string)];
+    throw new HttpError(404, `not found: ${path}`);
+  }
+
+  /** Every watcher with its status and pids: two calls whatever their number. */
+  private async watchers(daemon: Daemon): Promise<unknown[]> {
+    const [status, stats] = await Promise.all([
+      this.call(daemon, "status"),
+      this.call(daemon, "stats"),
+    ]);
+    const statuses = (status.statuses ?? {}) as Record<string, string>;
+    const infos = (stats.infos ?? {}) as Record<string, Record<string, unknown>>;
+    return Object.keys(statuses)
+      .sort()
+      .map((name) => {
+        const pids = Object.keys(infos[name] ?? {})
+          .map(Number)
+          .sort((a, b) => a - b);
+        return { name, status: statuses[name], numprocesses: pids.length, pids };
+      });
+  }
+
+  private async watcher(daemon: Daemon, name: string): Promise<unknown> {
+    const [status, options, stats] = await Promise.all([
+      this.call(daemon, "status", { name }, undefined, name),
+      this.call(daemon, "options", { name }, undefined, name),
+      this.call(daemon, "stats", { name }, undefined, name),
+    ]);
+    const info = (stats.info ?? {}) as Record<string, Record<string, unknown> | string>;
+    const processes = Object.entries(info)
+      .filter((entry): entry is [string, Record<string, unknown>] => typeof entry[1] === "object")
+      .map(([pid, i]) => ({
+        pid: Number(pid),
+        wid: i.wid,
+        age: i.age,
+        cpu: i.cpu,
+        mem: i.mem,
+        mem_info1: i.mem_info1,
+      }));
+    return { name, status: status.status, options: options.options ?? {}, processes };
+  }
+
+  /**
+   * A command's reply, as HTTP errors: 502 when the daemon does not answer, 404 for an
+   * unknown watcher, 400 for another error reply.
+   */
+  private async call(
+    daemon: Daemon,
+    command: string,
+    properties: Record<string, unknown> = {},
+    origin?: Origin,
+    watcher = typeof properties.name === "string" ? properties.name : undefined,
+  ): Promise<CircusReply> {
+    let reply: CircusReply;
+    try {
+      reply = await daemon.call(command, properties, origin);
+    } catch (error) {
+      if (error instanceof CallError)
+        throw new HttpError(502, `daemon ${daemon.id} (${daemon.endpoint}) does not answer`);
+      throw error;
+    }
+    if (reply.status === "error") {
+      const reason = String(reply.reason ?? "error");
+      if (
+        watcher !== undefined &&
+        command !== "add" &&
+        /not found|program .* not found|no such watcher/i.test(reason)
+      )
+        throw new HttpError(404, `no watcher ${watcher}`);
+      throw new HttpError(400, reason);
+    }
+    return reply;
+  }
+}
+
+/** A reply without the protocol's fields. */
+function strip(reply: CircusReply): Record<string, unknown> {
+  const { id: _id, status: _status, time: _time, ...rest } = reply;
+  return rest;
+}

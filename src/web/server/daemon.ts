@@ -1,0 +1,210 @@
+/**
+ * One circusd the console talks to: a {@link Client} for commands, a heartbeat that says
+ * whether it answers, a {@link Subscriber} on its pub/sub endpoint (events into a ring, and
+ * `logs.` topics while a page follows a watcher), and one on its stats endpoint.
+ */
+import { EventEmitter } from "node:events";
+import { Client } from "../../client/client.js";
+import { CallError } from "../../client/errors.js";
+import { Subscriber, type CircusEvent } from "../../client/subscriber.js";
+import type { CircusReply } from "../../control/protocol.js";
+import { logger } from "../../log/logger.js";
+
+/** Events kept per daemon for `GET /events`. */
+const RING_SIZE = 1000;
+/** Between two heartbeats (ms); a heartbeat waits at most HEARTBEAT_TIMEOUT s. */
+const HEARTBEAT_MS = 1000;
+const HEARTBEAT_TIMEOUT = 2;
+
+/** One event as kept in the ring. */
+export interface KeptEvent {
+  time: number;
+  topic: string;
+  data: unknown;
+}
+
+/** Who a state change is made for (the request's `origin`). */
+export interface Origin {
+  user: string;
+  via: string;
+}
+
+/** What a {@link Daemon} emits. */
+export interface DaemonEvents {
+  state: [];
+  event: [KeptEvent];
+  stat: [{ topic: string; data: unknown }];
+  log: [CircusEvent];
+}
+
+/** `tcp://host:port` or `ipc://path`, else null. */
+export function checkEndpoint(text: unknown): string | null {
+  if (typeof text !== "string") return null;
+  if (/^tcp:\/\/[A-Za-z0-9.\-[\]:*]+:\d{1,5}$/.test(text)) return text;
+  if (/^ipc:\/\/\S+$/.test(text)) return text;
+  return null;
+}
+
+/** An endpoint bound on every address, made reachable with the control endpoint's host. */
+function reachable(endpoint: string, control: string): string {
+  const host = /^tcp:\/\/(.+):\d+$/.exec(control)?.[1] ?? "127.0.0.1";
+  return endpoint.replace(/^tcp:\/\/(0\.0\.0\.0|\*)(?=:)/, `tcp://${host}`);
+}
+
+/** A connection to one circusd. */
+export class Daemon extends EventEmitter<DaemonEvents> {
+  state: "up" | "down" = "down";
+  error: string | undefined = "not connected yet";
+  private client: Client;
+  private events: Subscriber | null = null;
+  private stats: Subscriber | null = null;
+  private readonly ring: KeptEvent[] = [];
+  private readonly logTopics = new Map<string, number>();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly endpoint: string,
+    public statsEndpoint: string | null,
+  ) {
+    super();
+    this.client = new Client({ endpoint, timeout: 5 });
+  }
+
+  /** What `GET /api/daemons` lists. */
+  describe(): Record<string, unknown> {
+    return {
+      id: this.id,
+      endpoint: this.endpoint,
+      statsEndpoint: this.statsEndpoint,
+      state: this.state,
+      ...(this.state === "down" && this.error ? { error: this.error } : {}),
+    };
+  }
+
+  /** Starts the heartbeat (the first one at once). */
+  start(): void {
+    void this.beat();
+  }
+
+  /**
+   * Runs a command; an error reply resolves too.
+   *
+   * @throws CallError when the daemon does not answer (it is then marked down).
+   */
+  async call(
+    command: string,
+    properties: Record<string, unknown> = {},
+    origin?: Origin,
+  ): Promise<CircusReply> {
+    // Not sent while down: a DEALER would queue it and deliver it when circusd comes back,
+    // running a state change the user was told had failed.
+    if (this.state === "down") throw new CallError(`daemon ${this.id} is down`);
+    try {
+      return await this.client.call(command, properties, origin ? { origin } : {});
+    } catch (error) {
+      this.down((error as Error).message);
+      throw error;
+    }
+  }
+
+  /** The last `limit` events, oldest first. */
+  recent(limit: number): KeptEvent[] {
+    return this.ring.slice(Math.max(0, this.ring.length - limit));
+  }
+
+  /** Follows a watcher's output (reference-counted per watcher). */
+  followLogs(watcher: string, on: boolean): void {
+    const topic = `logs.${watcher.toLowerCase()}.`;
+    const count = (this.logTopics.get(topic) ?? 0) + (on ? 1 : -1);
+    if (count <= 0) {
+      this.logTopics.delete(topic);
+      if (!on && count === 0) this.events?.unsubscribe(topic);
+    } else {
+      this.logTopics.set(topic, count);
+      if (on && count === 1) this.events?.subscribe(topic);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.client.close();
+    this.events?.close();
+    this.stats?.close();
+  }
+
+  private async beat(): Promise<void> {
+    if (this.closed) return;
+    try {
+      const reply = await this.client.call("globaloptions", {}, { timeout: HEARTBEAT_TIMEOUT });
+      if (this.state === "down") this.up(reply);
+    } catch (error) {
+      this.down((error as Error).message);
+    }
+    if (!this.closed) this.timer = setTimeout(() => void this.beat(), HEARTBEAT_MS);
+  }
+
+  private up(reply: CircusReply): void {
+    const options = (reply.options ?? {}) as Record<string, unknown>;
+    if (!this.events && typeof options.pubsub_endpoint === "string") {
+      this.events = new Subscriber({
+        endpoint: reachable(options.pubsub_endpoint, this.endpoint),
+        topics: [""],
+      });
+      for (const topic of this.logTopics.keys()) this.events.subscribe(topic);
+      void this.pump(this.events, (event) => this.onEvent(event));
+    }
+    // Without --stats-endpoint, the daemon's own: an unbound endpoint costs a SUB nothing.
+    if (this.statsEndpoint === null && typeof options.stats_endpoint === "string")
+      this.statsEndpoint = options.stats_endpoint;
+    if (!this.stats && this.statsEndpoint !== null) {
+      this.stats = new Subscriber({
+        endpoint: reachable(this.statsEndpoint, this.endpoint),
+        topics: ["stat."],
+      });
+      void this.pump(this.stats, (event) =>
+        this.emit("stat", { topic: event.topic, data: event.data }),
+      );
+    }
+    this.state = "up";
+    this.error = undefined;
+    logger.info(`daemon ${this.id} (${this.endpoint}) is up`);
+    this.emit("state");
+  }
+
+  private down(message: string): void {
+    if (this.closed) return;
+    const was = this.state;
+    this.state = "down";
+    this.error = `daemon ${this.id} (${this.endpoint}) does not answer: ${message}`;
+    // A fresh socket: what the old one queued for a gone daemon must not run when it is back.
+    this.client.close();
+    this.client = new Client({ endpoint: this.endpoint, timeout: 5 });
+    if (was === "up") {
+      logger.warning(this.error);
+      this.emit("state");
+    }
+  }
+
+  private onEvent(event: CircusEvent): void {
+    if (event.topic.startsWith("logs.")) {
+      this.emit("log", event);
+      return;
+    }
+    const kept = { time: Date.now() / 1000, topic: event.topic, data: event.data };
+    this.ring.push(kept);
+    if (this.ring.length > RING_SIZE) this.ring.splice(0, this.ring.length - RING_SIZE);
+    this.emit("event", kept);
+  }
+
+  private async pump(subscriber: Subscriber, handle: (event: CircusEvent) => void): Promise<void> {
+    try {
+      for await (const event of subscriber) handle(event);
+    } catch (error) {
+      if (!this.closed)
+        logger.warning(`daemon ${this.id}: subscriber failed: ${(error as Error).message}`);
+    }
+  }
+}
