@@ -1,15 +1,16 @@
-// Bundles circushttpd's page (src/web/ui) into dist/web: index.html, app.js, app.css (uPlot's
-// stylesheet first). Everything is served from the console itself (the CSP allows no CDN),
+// Bundles circushttpd's page (src/web/ui) into dist/web: index.html, and assets/app.js and
+// assets/app.css (uPlot's stylesheet first), which the server serves under /assets/. Everything is served from the console itself (the CSP allows no CDN),
 // and the page weight is printed: the budget is 150 KB gzipped.
 import { build } from "esbuild";
 import { copyFile, mkdir, readFile, writeFile } from "node:fs/promises";
 import { gzipSync } from "node:zlib";
 
 const out = "dist/web";
-await mkdir(out, { recursive: true });
+const assets = `${out}/assets`;
+await mkdir(assets, { recursive: true });
 await build({
   entryPoints: { app: "src/web/ui/main.ts" },
-  outdir: out,
+  outdir: assets,
   bundle: true,
   minify: true,
   format: "esm",
@@ -29,12 +30,12 @@ const minified = await build({
   minify: true,
   logLevel: "warning",
 });
-await writeFile(`${out}/app.css`, minified.outputFiles[0].contents);
+await writeFile(`${assets}/app.css`, minified.outputFiles[0].contents);
 await copyFile("src/web/ui/index.html", `${out}/index.html`);
 
 let total = 0;
 const sizes = [];
-for (const f of ["index.html", "app.js", "app.css"]) {
+for (const f of ["index.html", "assets/app.js", "assets/app.css"]) {
   const gz = gzipSync(await readFile(`${out}/${f}`), { level: 9 }).length;
   total += gz;
   sizes.push(`${f} ${(gz / 1024).toFixed(1)}`);

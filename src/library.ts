@@ -6,7 +6,7 @@ import { PLUGIN_WATCHER_DEFAULTS } from "./config/plugin.js";
 import { socketConfig } from "./config/socket.js";
 import type { CircusOptions, PluginConfig, SocketConfig, WatcherConfig } from "./config/types.js";
 import { watcherConfig } from "./config/watcher.js";
-import { pluginRunner, statsRunner } from "./cli/plugin-runner.js";
+import { httpdRunner, pluginRunner, statsRunner } from "./cli/plugin-runner.js";
 import { ServedArbiter, type ServeOptions } from "./control/served-arbiter.js";
 
 /** A watcher as the library takes it: `cmd` plus any WatcherConfig field. */
@@ -67,7 +67,11 @@ function pluginConfig(input: PluginInput): PluginConfig {
  */
 export function getArbiter(watchers: WatcherInput[], options: ArbiterOptions = {}): ServedArbiter {
   const { controller, sockets, plugins, procName, onQuit, ...circus } = options;
-  const serve: ServeOptions = { pluginRunner: pluginRunner(), statsRunner: statsRunner() };
+  const serve: ServeOptions = {
+    pluginRunner: pluginRunner(),
+    statsRunner: statsRunner(),
+    httpdRunner: httpdRunner(),
+  };
   if (onQuit) serve.onQuit = onQuit;
   if (procName !== undefined) serve.procName = procName;
   return new ServedArbiter(

@@ -20,7 +20,7 @@ import {
   reopenLogFiles,
 } from "../log/config.js";
 import { checkSupported } from "../control/unsupported.js";
-import { pluginRunner, statsRunner } from "./plugin-runner.js";
+import { httpdRunner, pluginRunner, statsRunner } from "./plugin-runner.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
 
 const USAGE = `usage: circusd [-h] [--log-level LEVEL] [--log-output LOGOUTPUT]
@@ -156,6 +156,7 @@ async function main(): Promise<void> {
     arbiter = new ServedArbiter(config.watchers, config.circus, config.sockets, config.plugins, {
       pluginRunner: pluginRunner(),
       statsRunner: statsRunner(),
+      httpdRunner: httpdRunner(),
       onQuit: () => {
         logger.info("Got quit command");
         exiting = true;

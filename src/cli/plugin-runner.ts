@@ -22,3 +22,8 @@ export function pluginRunner(): string[] {
 export function statsRunner(): string[] {
   return runner("circusd-stats");
 }
+
+/** node's arguments that run circushttpd. */
+export function httpdRunner(): string[] {
+  return runner("circushttpd");
+}

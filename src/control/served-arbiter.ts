@@ -9,6 +9,7 @@ import { Arbiter } from "../core/arbiter.js";
 import { Controller } from "./controller.js";
 import { Discovery } from "./discovery.js";
 import type { MetricsEndpoint } from "./metrics/endpoint.js";
+import { httpdSockets, httpdWatchers } from "./httpd-watcher.js";
 import { pluginWatchers } from "./plugin-watcher.js";
 import { statsWatchers } from "./stats-watcher.js";
 import { Publisher } from "./publisher.js";
@@ -38,6 +39,11 @@ export interface ServeOptions {
    * refused.
    */
   statsRunner?: string[];
+  /**
+   * node's arguments that run `circushttpd`, for `httpd = true`; without them httpd is
+   * refused.
+   */
+  httpdRunner?: string[];
 }
 
 /**
@@ -49,7 +55,7 @@ export interface ServeOptions {
  * watchers, lets the last events and replies out, then closes the endpoints.
  *
  * @throws ConfigError from the constructor for an option this release does not run yet
- * (httpd, use_papa), with the same line circusd prints.
+ * (use_papa), with the same line circusd prints.
  */
 export class ServedArbiter extends Arbiter {
   private controller: Controller | null = null;
@@ -64,10 +70,18 @@ export class ServedArbiter extends Arbiter {
     plugins: PluginConfig[] = [],
     private readonly serve: ServeOptions = {},
   ) {
-    super(watchers, options, sockets, plugins, (p, circus) => [
-      ...statsWatchers(circus, serve.statsRunner),
-      ...pluginWatchers(p, circus, serve.pluginRunner),
-    ]);
+    super(
+      watchers,
+      options,
+      sockets,
+      plugins,
+      (p, circus) => [
+        ...statsWatchers(circus, serve.statsRunner),
+        ...httpdWatchers(circus, serve.httpdRunner),
+        ...pluginWatchers(p, circus, serve.pluginRunner),
+      ],
+      httpdSockets,
+    );
     const unsupported = checkSupported({
       circus: this.options,
       watchers,

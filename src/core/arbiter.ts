@@ -59,6 +59,9 @@ export class ArbiterError extends Error {
  */
 export type CircusWatchers = (plugins: PluginConfig[], options: CircusOptions) => WatcherConfig[];
 
+/** The sockets circus binds for itself, from its options: circushttpd's (`httpd`). */
+export type CircusSockets = (options: CircusOptions) => SocketConfig[];
+
 /**
  * A bare arbiter's own watchers: none. An active plugin or statsd is refused, having no
  * endpoint to talk to.
@@ -138,6 +141,8 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
    * (`plugin:NAME`). They talk to the arbiter through its control endpoint, which a bare
    * arbiter does not have: without this, statsd and an active plugin are refused
    * ({@link ServedArbiter} gives it).
+   * @param circusSockets - builds the sockets of those watchers (circushttpd's), added to the
+   * config's at start and at each reload; a config's socket of the same name wins.
    */
   constructor(
     watchers: WatcherConfig[],
@@ -145,10 +150,11 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     sockets: SocketConfig[] = [],
     plugins: PluginConfig[] = [],
     private readonly circusWatchers: CircusWatchers = refuseCircusWatchers,
+    private readonly circusSockets: CircusSockets = () => [],
   ) {
     super();
     this.options = { ...CIRCUS_DEFAULTS, ...options };
-    this.sockets = sockets;
+    this.sockets = this.withCircusSockets(sockets, this.options);
     this.plugins = plugins;
     for (const config of [...watchers, ...circusWatchers(plugins, this.options)])
       this.attach(new Watcher(config));
@@ -405,6 +411,21 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     return gone;
   }
 
+  /** The config's sockets and circus's own, those of the config winning a name. */
+  private withCircusSockets(sockets: SocketConfig[], options: CircusOptions): SocketConfig[] {
+    const names = new Set(sockets.map((s) => s.name.toLowerCase()));
+    return [
+      ...sockets,
+      ...this.circusSockets(options).filter((s) => !names.has(s.name.toLowerCase())),
+    ];
+  }
+
+  /** A config to reload, with circus's own sockets. */
+  private reloadedConfig(config: CircusConfig): CircusConfig {
+    // The httpd options are not start options: the config's own apply.
+    return { ...config, sockets: this.withCircusSockets(config.sockets, config.circus) };
+  }
+
   /**
    * Refuses a config that reloadConfig cannot apply, before anything changes: a socket whose
    * options changed (its workers hold the old one), or a watcher naming a socket the new
@@ -413,6 +434,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
    * @throws ArbiterError, or ConfigError naming a watcher's section and option.
    */
   checkReload(config: CircusConfig): void {
+    config = this.reloadedConfig(config);
     const { changed } = planSockets(this.sockets, config.sockets);
     if (changed.length > 0)
       throw new ArbiterError(
@@ -434,6 +456,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
 
   private async doReloadConfig(config: CircusConfig | null): Promise<ReloadSummary> {
     if (!config) throw new ArbiterError("no config file to reload");
+    config = this.reloadedConfig(config);
     this.checkReload(config);
     await this.pluginCheck?.(config);
     const sockets = planSockets(this.sockets, config.sockets);

@@ -1,0 +1,81 @@
+/**
+ * `[circus] httpd = true` runs circushttpd as the watcher `circushttpd`, as Circus does: a
+ * singleton serving on the socket `circushttpd` (httpd_host:httpd_port) that circusd binds and
+ * hands over (`--fd $(circus.sockets.circushttpd)`), with circusd's endpoints on its command
+ * line. Built as the circusd-stats watcher is (stats-watcher.ts).
+ */
+import { isIP } from "node:net";
+import path from "node:path";
+import { DEFAULT_STATS_ENDPOINT, SOCKET_DEFAULTS, WATCHER_DEFAULTS } from "../config/defaults.js";
+import type { CircusOptions, SocketConfig, WatcherConfig } from "../config/types.js";
+import { ArbiterError } from "../core/arbiter.js";
+import { childLogOutput } from "./plugin-watcher.js";
+
+/** The watcher's and its socket's name, as Circus's. */
+export const HTTPD_WATCHER = "circushttpd";
+
+/** The socket circusd binds for circushttpd, when httpd is on. */
+export function httpdSockets(circus: CircusOptions): SocketConfig[] {
+  if (!circus.httpd) return [];
+  const host = circus.httpdHost.replace(/^\[|\]$/g, "");
+  return [
+    {
+      ...SOCKET_DEFAULTS,
+      name: HTTPD_WATCHER,
+      host,
+      port: circus.httpdPort,
+      family: isIP(host) === 6 ? "AF_INET6" : "AF_INET",
+      source: circus.source,
+    },
+  ];
+}
+
+/** The circushttpd watcher; `runner` is node's arguments that run circushttpd. */
+export function httpdWatcherConfig(circus: CircusOptions, runner: string[]): WatcherConfig {
+  const args = [
+    ...runner,
+    "--fd",
+    `$(circus.sockets.${HTTPD_WATCHER})`,
+    // Told the host too: without users, circushttpd refuses a non-loopback one.
+    "--host",
+    circus.httpdHost,
+    "--endpoint",
+    circus.endpoint,
+  ];
+  if (circus.statsd || circus.statsEndpoint !== null)
+    args.push("--stats-endpoint", circus.statsEndpoint ?? DEFAULT_STATS_ENDPOINT);
+  if (circus.httpdUsers !== null) args.push("--users", path.resolve(circus.httpdUsers));
+  args.push("--log-level", circus.debug ? "debug" : circus.loglevel.toLowerCase());
+  const output = childLogOutput(circus);
+  if (output !== null) args.push("--log-output", output);
+  const stream = (cls: string) => (circus.debug ? { class: cls, options: {} } : null);
+  return {
+    ...WATCHER_DEFAULTS,
+    name: HTTPD_WATCHER,
+    cmd: process.execPath,
+    args,
+    singleton: true,
+    useSockets: true,
+    copyEnv: true,
+    copyPath: true,
+    closeChildStdout: circus.httpdCloseOutputs,
+    closeChildStderr: circus.httpdCloseOutputs,
+    stdoutStream: stream("StdoutStream"),
+    stderrStream: stream("StderrStream"),
+    baseDir: process.cwd(),
+    source: circus.source,
+  };
+}
+
+/** The circushttpd watcher when httpd is on; without a runner, httpd is refused. */
+export function httpdWatchers(
+  circus: CircusOptions,
+  runner: string[] | undefined,
+): WatcherConfig[] {
+  if (!circus.httpd) return [];
+  if (!runner)
+    throw new ArbiterError(
+      "httpd: circushttpd needs the control endpoint; use getArbiter() or ServedArbiter",
+    );
+  return [httpdWatcherConfig(circus, runner)];
+}

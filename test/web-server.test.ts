@@ -1,0 +1,443 @@
+/**
+ * circushttpd's server, from Node (no browser): circusd runs it as its `circushttpd` watcher
+ * (`[circus] httpd = true`) with a users file; the tests speak HTTP and WebSocket to it as
+ * the page does, and check API.md's contract: login, sessions, CSRF, roles, the API over
+ * circusd, the limits, the headers, the audit line, the WebSocket, and a daemon that goes.
+ */
+import { describe, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import WebSocket from "ws";
+import { hashPassword } from "../src/web/server/users.js";
+import { ROOT, makeTempDir, startCircusd, waitFor, type Circusd } from "./helpers/circusd.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
+import { freePort } from "./helpers/ctl.js";
+
+cleanupEachTest();
+
+const CIRCUSHTTPD = path.join(ROOT, "dist/cli/circushttpd.js");
+
+/** A watcher printing a line every 300 ms; the folder in its argv marks it for cleanup. */
+function tickerSection(dir: string): string {
+  return `[watcher:web]\ncmd = sh -c 'while :; do echo tick; sleep 0.3; done' ${dir}\ngraceful_timeout = 1\n`;
+}
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown> & { [key: string]: unknown };
+  list: unknown[];
+}
+
+/** A browser-like client of one circushttpd: a cookie jar and the CSRF token. */
+class Page {
+  cookie = "";
+  csrf = "";
+  constructor(readonly base: string) {}
+
+  async request(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
+    const response = await fetch(this.base + url, {
+      method,
+      headers: {
+        ...(this.cookie ? { Cookie: this.cookie } : {}),
+        ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+    });
+    const set = response.headers.get("set-cookie");
+    if (set) this.cookie = set.split(";")[0] as string;
+    const text = await response.text();
+    let json: unknown = null;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = null;
+    }
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (json && !Array.isArray(json) ? json : {}) as Answer["body"],
+      list: Array.isArray(json) ? json : [],
+    };
+  }
+
+  get(url: string) {
+    return this.request("GET", url);
+  }
+
+  /** A POST with the session's CSRF token. */
+  post(url: string, body: unknown = {}) {
+    return this.request("POST", url, body, { "X-CSRF-Token": this.csrf });
+  }
+
+  async login(user: string, password: string): Promise<Answer> {
+    const answer = await this.request("POST", "/api/login", { user, password });
+    if (answer.status === 200) this.csrf = String(answer.body.csrf);
+    return answer;
+  }
+
+  /** A WebSocket of this page's session, open. */
+  async socket(): Promise<Socket> {
+    const ws = new WebSocket(this.base.replace("http", "ws") + "/ws", {
+      origin: this.base,
+      headers: this.cookie ? { Cookie: this.cookie } : {},
+    });
+    const socket = new Socket(ws);
+    defer(() => ws.terminate());
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    return socket;
+  }
+}
+
+/** A WebSocket that keeps every message received. */
+class Socket {
+  readonly messages: Record<string, unknown>[] = [];
+  constructor(readonly ws: WebSocket) {
+    ws.on("message", (data) =>
+      this.messages.push(JSON.parse(String(data)) as Record<string, unknown>),
+    );
+  }
+  send(message: unknown): void {
+    this.ws.send(typeof message === "string" ? message : JSON.stringify(message));
+  }
+  wait(predicate: (m: Record<string, unknown>) => boolean, what: string) {
+    return waitFor(() => this.messages.find(predicate), {
+      message: () => `${what}; got ${JSON.stringify(this.messages).slice(0, 2000)}`,
+    });
+  }
+}
+
+/** The watchers' list, by name. */
+async function watchers(
+  page: Page,
+): Promise<Map<string, { numprocesses: number; pids: number[] }>> {
+  const answer = await page.get("/api/daemons/0/watchers");
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  return new Map(
+    (answer.list as { name: string; numprocesses: number; pids: number[] }[]).map((w) => [
+      w.name,
+      w,
+    ]),
+  );
+}
+
+describe("circushttpd run by circusd, with users", () => {
+  let circusd: Circusd;
+  let base: string;
+
+  before(async () => {
+    const dir = makeTempDir();
+    const port = await freePort();
+    const users = path.join(dir, "users");
+    writeFileSync(
+      users,
+      `# the test's users\nalice:admin:${await hashPassword("wonderland")}\n\nbob:readonly:${await hashPassword("builder")}\n`,
+    );
+    circusd = startCircusd(
+      (d) =>
+        `[circus]\nhttpd = true\nhttpd_host = 127.0.0.1\nhttpd_port = ${port}\nhttpd_users = ${users}\n\n${tickerSection(d)}`,
+      { dir },
+    );
+    base = `http://127.0.0.1:${port}`;
+    await waitFor(
+      async () =>
+        (await fetch(`${base}/healthz`)).ok &&
+        (await new Page(base).login("alice", "wonderland")).status === 200,
+      { timeout: 30_000, message: () => `circushttpd to answer; circusd log:\n${circusd.log}` },
+    );
+  });
+
+  test("login: a wrong password is 401, a right one gives the session cookie and CSRF token", async () => {
+    const page = new Page(base);
+    assert.equal((await page.get("/api/session")).status, 401);
+    const wrong = await page.login("alice", "nope");
+    assert.equal(wrong.status, 401);
+    assert.deepEqual(wrong.body, { error: "wrong user or password" });
+    const unknown = await page.login("mallory", "wonderland");
+    assert.equal(unknown.status, 401);
+    const response = await fetch(`${base}/api/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ user: "alice", password: "wonderland" }),
+    });
+    assert.equal(response.status, 200);
+    const cookie = response.headers.get("set-cookie") ?? "";
+    assert.match(cookie, /^circus_session=[A-Za-z0-9_-]{43}; /);
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.match(cookie, /Path=\//);
+    assert.doesNotMatch(cookie, /Secure/, "not over plain http");
+    const ok = await page.login("alice", "wonderland");
+    assert.equal(ok.body.user, "alice");
+    assert.equal(ok.body.role, "admin");
+    const session = await page.get("/api/session");
+    assert.deepEqual(session.body, { user: "alice", role: "admin", csrf: page.csrf });
+    // Over https (as a proxy says), the cookie is Secure.
+    const proxied = await new Page(base).request(
+      "POST",
+      "/api/login",
+      { user: "alice", password: "wonderland" },
+      { "X-Forwarded-Proto": "https" },
+    );
+    assert.match(proxied.headers.get("set-cookie") ?? "", /; Secure/);
+    const out = await page.post("/api/logout");
+    assert.equal(out.status, 200);
+    assert.equal((await page.get("/api/session")).status, 401);
+  });
+
+  test("login: the sixth failure within a minute is 429 with Retry-After", async () => {
+    const page = new Page(base);
+    for (let i = 0; i < 5; i++) assert.equal((await page.login("carol", `guess${i}`)).status, 401);
+    const limited = await page.login("carol", "guess6");
+    assert.equal(limited.status, 429);
+    assert.ok(Number(limited.headers.get("retry-after")) > 0);
+    // Another user from the same address is not held back.
+    assert.equal((await page.login("alice", "wonderland")).status, 200);
+  });
+
+  test("security headers on the page, the API and the errors", async () => {
+    const page = new Page(base);
+    for (const url of ["/", "/login", "/api/session", "/healthz", "/nothing-here"]) {
+      const { headers } = await page.get(url);
+      assert.match(
+        headers.get("content-security-policy") ?? "",
+        /default-src 'self'; script-src 'self'; style-src 'self'/,
+        url,
+      );
+      assert.match(headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/, url);
+      assert.equal(headers.get("x-content-type-options"), "nosniff", url);
+      assert.equal(headers.get("referrer-policy"), "no-referrer", url);
+      assert.equal(headers.get("x-frame-options"), "DENY", url);
+    }
+  });
+
+  test("CSRF: a POST without the session's token is 403", async () => {
+    const page = new Page(base);
+    await page.login("alice", "wonderland");
+    const none = await page.request("POST", "/api/daemons/0/watchers/web/incr", {});
+    assert.equal(none.status, 403);
+    assert.deepEqual(none.body, { error: "missing or wrong CSRF token" });
+    const wrong = await page.request(
+      "POST",
+      "/api/daemons/0/watchers/web/incr",
+      {},
+      { "X-CSRF-Token": "x" },
+    );
+    assert.equal(wrong.status, 403);
+  });
+
+  test("a read-only user cannot change anything: 403 naming the command", async () => {
+    const page = new Page(base);
+    await page.login("bob", "builder");
+    assert.equal((await page.get("/api/daemons/0/watchers")).status, 200);
+    const refused = await page.post("/api/daemons/0/watchers/web/incr");
+    assert.equal(refused.status, 403);
+    assert.deepEqual(refused.body, { error: "read-only user bob cannot incr" });
+    assert.equal((await page.post("/api/daemons/0/reload")).status, 403);
+  });
+
+  test("incr through the API changes the list, and circusd logs who asked", async () => {
+    const page = new Page(base);
+    await page.login("alice", "wonderland");
+    const before = (await watchers(page)).get("web");
+    assert.ok(before, "the web watcher is listed");
+    assert.equal(before.numprocesses, 1);
+    assert.ok((await watchers(page)).has("circushttpd"), "circushttpd is a watcher too");
+    const incr = await page.post("/api/daemons/0/watchers/web/incr");
+    assert.equal(incr.status, 200, JSON.stringify(incr.body));
+    assert.equal(incr.body.ok, true);
+    await waitFor(async () => (await watchers(page)).get("web")?.pids.length === 2, {
+      message: "web to have 2 processes",
+    });
+    await circusd.waitForLog(/\[INFO\] alice via circushttpd: incr \{"name": "web"\}/);
+    const detail = await page.get("/api/daemons/0/watchers/web");
+    assert.equal(detail.status, 200);
+    assert.equal(detail.body.name, "web");
+    assert.equal((detail.body.processes as unknown[]).length, 2);
+    assert.equal((detail.body.options as Record<string, unknown>).numprocesses, 2);
+    assert.equal((await page.post("/api/daemons/0/watchers/web/decr")).status, 200);
+    await waitFor(async () => (await watchers(page)).get("web")?.pids.length === 1, {
+      message: "web back to 1 process",
+    });
+  });
+
+  test("errors: bad fields 400, unknown watcher and daemon 404, huge body 413", async () => {
+    const page = new Page(base);
+    await page.login("alice", "wonderland");
+    const bad = await page.post("/api/daemons/0/watchers", {
+      name: "x",
+      cmd: "sleep 100",
+      numprocesses: -1,
+    });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.fields, { numprocesses: "expected a whole number >= 0" });
+    const missing = await page.get("/api/daemons/0/watchers/nope");
+    assert.equal(missing.status, 404);
+    assert.deepEqual(missing.body, { error: "no watcher nope" });
+    assert.equal((await page.post("/api/daemons/0/watchers/nope/incr")).status, 404);
+    const daemon = await page.get("/api/daemons/7/watchers");
+    assert.equal(daemon.status, 404);
+    assert.deepEqual(daemon.body, { error: "no daemon 7" });
+    const huge = await page.post("/api/daemons/0/watchers", {
+      name: "x",
+      cmd: "y".repeat(70 * 1024),
+    });
+    assert.equal(huge.status, 413);
+    const long = await page.post("/api/daemons/0/watchers", { name: "x", cmd: "y".repeat(5000) });
+    assert.equal(long.status, 400);
+    assert.match(String(long.body.error), /cmd/);
+    const malformed = await page.post("/api/daemons", { endpoint: "http://nope" });
+    assert.equal(malformed.status, 400);
+  });
+
+  test("the WebSocket: session and origin checked, bad messages answered, events and logs relayed", async () => {
+    const anonymous = new WebSocket(base.replace("http", "ws") + "/ws", { origin: base });
+    const refused = await new Promise<number>((resolve) => {
+      anonymous.once("unexpected-response", (_request, response) =>
+        resolve(response.statusCode ?? 0),
+      );
+      anonymous.once("open", () => resolve(101));
+      anonymous.once("error", () => undefined);
+    });
+    assert.equal(refused, 403, "no session cookie");
+    const page = new Page(base);
+    await page.login("alice", "wonderland");
+    const foreign = new WebSocket(base.replace("http", "ws") + "/ws", {
+      origin: "http://evil.example",
+      headers: { Cookie: page.cookie },
+    });
+    const foreignStatus = await new Promise<number>((resolve) => {
+      foreign.once("unexpected-response", (_request, response) =>
+        resolve(response.statusCode ?? 0),
+      );
+      foreign.once("open", () => resolve(101));
+      foreign.once("error", () => undefined);
+    });
+    assert.equal(foreignStatus, 403, "another origin");
+
+    const socket = await page.socket();
+    socket.send("{not json");
+    await socket.wait((m) => m.type === "error", "an error message for bad JSON");
+    socket.send({ type: "dance" });
+    await waitFor(() => socket.messages.filter((m) => m.type === "error").length === 2, {
+      message: "an error for an unknown type",
+    });
+    socket.send({ type: "subscribe", daemon: "0", channels: ["events", "logs:web", "stats"] });
+    // The connection stayed: subscribed, output lines come.
+    const log = await socket.wait((m) => m.type === "log", "a log line of web");
+    assert.equal(log.watcher, "web");
+    assert.equal(log.stream, "stdout");
+    assert.equal(typeof log.pid, "number");
+    assert.ok((log.lines as string[]).includes("tick"));
+    assert.equal((await page.post("/api/daemons/0/watchers/web/incr")).status, 200);
+    const spawn = await socket.wait(
+      (m) => m.type === "event" && m.topic === "watcher.web.spawn",
+      "the spawn event of the incr",
+    );
+    assert.equal(spawn.daemon, "0");
+    const events = await page.get("/api/daemons/0/events?limit=50");
+    assert.ok(events.list.some((e) => (e as { topic: string }).topic === "watcher.web.spawn"));
+    assert.equal((await page.post("/api/daemons/0/watchers/web/decr")).status, 200);
+  });
+});
+
+/** The built circushttpd on port 0; resolves with its base URL once it listens. */
+async function runHttpd(args: string[]): Promise<{ base: string; output: () => string }> {
+  const child = spawn(process.execPath, [CIRCUSHTTPD, "--port", "0", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  defer(() => child.kill("SIGKILL"));
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const port = await waitFor(() => /listening on [^\s]+:(\d+)/.exec(output)?.[1], {
+    message: () => `circushttpd to listen; output:\n${output}`,
+  });
+  return { base: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+describe("circushttpd on its own", () => {
+  test("a non-loopback host without users is refused at start with one line", async () => {
+    const child = spawn(process.execPath, [CIRCUSHTTPD, "--host", "0.0.0.0", "--port", "0"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    defer(() => child.kill("SIGKILL"));
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
+    assert.equal(code, 1);
+    assert.equal(
+      stderr,
+      "circushttpd: refusing to serve 0.0.0.0 without authentication: give --users FILE (lines NAME:ROLE:HASH; circushttpd hash-password prints a HASH)\n",
+    );
+  });
+
+  test("hash-password prints a hash line that a users file takes", async () => {
+    const child = spawn(process.execPath, [CIRCUSHTTPD, "hash-password"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdin.end("s3cret\n");
+    assert.equal(await new Promise((resolve) => child.once("close", resolve)), 0);
+    assert.match(stdout, /^scrypt\$16384\$8\$1\$[A-Za-z0-9+/=]{24}\$[A-Za-z0-9+/=]{88}\n$/);
+    const dir = makeTempDir();
+    const users = path.join(dir, "users");
+    writeFileSync(users, `dave:admin:${stdout.trim()}\n`);
+    const { base } = await runHttpd(["--users", users, "--endpoint", `ipc://${dir}/none.sock`]);
+    const page = new Page(base);
+    assert.equal((await page.login("dave", "s3cret")).status, 200);
+    assert.equal((await page.login("dave", "s3cret!")).status, 401);
+  });
+
+  test("a daemon that goes away is down (502, a daemon message) and comes back up", async () => {
+    const dir = makeTempDir();
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const pubsub = `tcp://127.0.0.1:${await freePort()}`;
+    const config = `[circus]\nendpoint = ${endpoint}\npubsub_endpoint = ${pubsub}\n\n${tickerSection(dir)}`;
+    let circusd = startCircusd(config, { dir });
+    const { base } = await runHttpd(["--endpoint", endpoint]);
+    const page = new Page(base);
+    const session = await page.get("/api/session");
+    assert.deepEqual(session.body.user, "anonymous");
+    page.csrf = String(session.body.csrf);
+    await waitFor(
+      async () =>
+        (await page.get("/api/daemons")).list.some((d) => (d as { state: string }).state === "up"),
+      {
+        timeout: 20_000,
+        message: "daemon 0 up",
+      },
+    );
+    const socket = await page.socket();
+    await circusd.stop();
+    const down = await socket.wait(
+      (m) => m.type === "daemon" && m.state === "down",
+      "a daemon down message",
+    );
+    assert.equal(down.id, "0");
+    const listed = (await page.get("/api/daemons")).list[0] as Record<string, unknown>;
+    assert.equal(listed.state, "down");
+    assert.equal(typeof listed.error, "string");
+    const call = await page.get("/api/daemons/0/watchers");
+    assert.equal(call.status, 502);
+    assert.equal(call.body.error, `daemon 0 (${endpoint}) does not answer`);
+    assert.equal((await page.post("/api/daemons/0/watchers/web/incr")).status, 502);
+    circusd = startCircusd(config, { dir });
+    await socket.wait((m) => m.type === "daemon" && m.state === "up", "a daemon up message");
+    await waitFor(async () => (await page.get("/api/daemons/0/watchers")).status === 200, {
+      message: "the API to answer again",
+    });
+  });
+});
