@@ -14,14 +14,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
-import { before, describe, test } from "node:test";
+import { before, describe, test, type TestContext } from "node:test";
 import type { APIResponse, Page } from "playwright-core";
 import { newPage, screenshot } from "./helpers/browser.js";
 import {
   ROOT,
   makeTempDir,
   startCircusd,
-  testEndpoints,
   waitFor,
   isGone,
   type Circusd,
@@ -61,18 +60,6 @@ interface System {
 
 let system: System;
 
-/**
- * TEMPORARY, while `[circus] httpd = true` does not start circushttpd yet: the same program
- * as a watcher of our own (CIRCUS_TEST_HTTPD_WATCHER=1).
- */
-function ownHttpd(dir: string, port: number, stats: number, users: string): string {
-  const endpoint = testEndpoints(dir).endpoint as string;
-  return `[watcher:circushttpd]
-cmd = ${process.execPath} ${HTTPD} --host 127.0.0.1 --port ${port} --endpoint ${endpoint} --stats-endpoint tcp://127.0.0.1:${stats} --users ${users}
-singleton = true
-`;
-}
-
 before(async () => {
   const dir = makeTempDir("circus-web-");
   const users = path.join(dir, "users");
@@ -90,7 +77,7 @@ before(async () => {
 check_delay = 1
 statsd = true
 stats_endpoint = tcp://127.0.0.1:${stats}
-httpd = ${process.env.CIRCUS_TEST_HTTPD_WATCHER ? "false" : "true"}
+httpd = true
 httpd_host = 127.0.0.1
 httpd_port = ${port}
 httpd_users = ${users}
@@ -100,7 +87,6 @@ cmd = ${process.execPath} ${TICKER} ${d}
 numprocesses = 1
 graceful_timeout = 1
 
-${process.env.CIRCUS_TEST_HTTPD_WATCHER ? ownHttpd(d, port, stats, users) : ""}
 ${sleeperSection(d, "sleepers", { numprocesses: 2 })}
 ${sleeperSection(d, "spare", { numprocesses: 1 })}
 `,
@@ -131,10 +117,11 @@ ${sleeperSection(d, "spare", { numprocesses: 1 })}
 
 /** A fresh browser context on the console at `base`, logged in as `who`, showing daemon 0. */
 async function loggedIn(
+  t: TestContext,
   who: { user: string; password: string },
   base = system.base,
 ): Promise<Page> {
-  const { page } = await newPage({ baseURL: base });
+  const { page } = await newPage({ baseURL: base, name: t.name });
   await page.goto("/");
   await page.getByTestId("login-user").fill(who.user);
   await page.getByTestId("login-password").fill(who.password);
@@ -151,10 +138,12 @@ async function openWatcher(page: Page, name: string): Promise<void> {
   await page.waitForURL(new RegExp(`#/d/0/w/${name}$`));
 }
 
-/** Pids of process rows on the page (`data-testid="process-PID"`). */
+/** Pids of the process rows a user sees (`data-testid="process-PID"`). */
 async function shownPids(page: Page): Promise<number[]> {
+  // Visible rows only: the virtual list hides the rows it does not need, keeping them.
   const ids = await page
     .locator('[data-testid^="process-"]')
+    .filter({ visible: true })
     .evaluateAll((els) => els.map((e) => e.getAttribute("data-testid") ?? ""));
   return ids
     .map((id) => /^process-(\d+)$/.exec(id)?.[1])
@@ -247,8 +236,8 @@ function upgradeStatus(
 // ---------------------------------------------------------------------------------------------
 
 describe("circushttpd, the web console, in a real browser", () => {
-  test("log in: a wrong password is told, the right one shows the watchers", async () => {
-    const { page } = await newPage({ baseURL: system.base });
+  test("log in: a wrong password is told, the right one shows the watchers", async (t) => {
+    const { page } = await newPage({ baseURL: system.base, name: t.name });
     await page.goto("/");
     await page.getByTestId("login-form").waitFor();
     await screenshot(page, "login");
@@ -279,8 +268,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     await screenshot(page, "watchers");
   });
 
-  test("stop a watcher by its status, its processes go; start it, they come back", async () => {
-    const page = await loggedIn(ADMIN);
+  test("stop a watcher by its status, its processes go; start it, they come back", async (t) => {
+    const page = await loggedIn(t, ADMIN);
     const before = await circusdPids("sleepers");
     assert.equal(before.length, 2);
     const toggle = page.getByTestId("watcher-status-sleepers");
@@ -328,8 +317,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     await screenshot(page, "watcher-page");
   });
 
-  test("incr shows a new process row and the chart follows it", async () => {
-    const page = await loggedIn(ADMIN);
+  test("incr shows a new process row and the chart follows it", async (t) => {
+    const page = await loggedIn(t, ADMIN);
     await openWatcher(page, "spare");
     const [first] = await waitShownPids(page, 1);
     // The charts draw from circusd-stats, one line per process, its legend naming the pid.
@@ -365,8 +354,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     assert.equal(await numprocesses("spare"), 1);
   });
 
-  test("kill a pid: a new pid replaces it", async () => {
-    const page = await loggedIn(ADMIN);
+  test("kill a pid: a new pid replaces it", async (t) => {
+    const page = await loggedIn(t, ADMIN);
     await openWatcher(page, "spare");
     const [victim] = await waitShownPids(page, 1);
     assert.ok(victim);
@@ -390,8 +379,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     assert.deepEqual(await circusdPids("spare"), [replacement]);
   });
 
-  test("add a watcher through the form; a bad numprocesses is refused at its field", async () => {
-    const page = await loggedIn(ADMIN);
+  test("add a watcher through the form; a bad numprocesses is refused at its field", async (t) => {
+    const page = await loggedIn(t, ADMIN);
     await page.getByTestId("add-watcher-link").click();
     await page.getByTestId("field-name").fill("added");
     await page.getByTestId("field-cmd").fill("/bin/sleep 1000");
@@ -430,8 +419,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     await system.control.call("rm", { name: "added", waiting: true });
   });
 
-  test("a line printed by a process is in the log tail within 1 s", async () => {
-    const page = await loggedIn(ADMIN);
+  test("a line printed by a process is in the log tail within 1 s", async (t) => {
+    const page = await loggedIn(t, ADMIN);
     await openWatcher(page, "ticker");
     const tail = page.getByTestId("log-tail");
     await tail.waitFor();
@@ -468,8 +457,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     assert.deepEqual(late, [], "every line within 1 s of being printed");
   });
 
-  test("a read-only user sees no control buttons, and its forged POST is refused", async () => {
-    const page = await loggedIn(READER);
+  test("a read-only user sees no control buttons, and its forged POST is refused", async (t) => {
+    const page = await loggedIn(t, READER);
     await page.getByTestId("watcher-status-sleepers").waitFor();
     assert.equal(
       await page.locator('button[data-testid="watcher-status-sleepers"]').count(),
@@ -493,8 +482,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     assert.equal(await numprocesses("spare"), before);
   });
 
-  test("a POST without the CSRF token, or with a wrong one, is refused", async () => {
-    const page = await loggedIn(ADMIN);
+  test("a POST without the CSRF token, or with a wrong one, is refused", async (t) => {
+    const page = await loggedIn(t, ADMIN);
     const before = await numprocesses("spare");
     const none = await page.request.post("/api/daemons/0/watchers/spare/incr", { data: {} });
     assert.equal(none.status(), 403, await none.text());
@@ -514,8 +503,8 @@ describe("circushttpd, the web console, in a real browser", () => {
     await system.control.call("incr", { name: "spare" });
   });
 
-  test("the WebSocket wants the session cookie and the page's own origin", async () => {
-    const page = await loggedIn(ADMIN);
+  test("the WebSocket wants the session cookie and the page's own origin", async (t) => {
+    const page = await loggedIn(t, ADMIN);
     const cookie = await sessionCookie(page);
     const origin = system.base;
     assert.equal(await upgradeStatus(system.base, { cookie, origin }), 101);
@@ -593,9 +582,9 @@ http {
 }
 
 describe("circushttpd behind nginx", { skip: existsSync(NGINX) ? false : `no ${NGINX}` }, () => {
-  test("log in through the proxy; the WebSocket carries the log tail", async () => {
+  test("log in through the proxy; the WebSocket carries the log tail", async (t) => {
     const proxy = await startNginx(system.base);
-    const page = await loggedIn(ADMIN, proxy);
+    const page = await loggedIn(t, ADMIN, proxy);
     await page.getByTestId("watcher-ticker").waitFor();
     await openWatcher(page, "ticker");
     // Log lines only come over the WebSocket: one arriving proves the upgrade went through.

@@ -40,9 +40,12 @@ export async function launchBrowser(): Promise<Browser> {
   return launched;
 }
 
-/** A page in a fresh context of the file's browser; the context closes after the test. */
+/**
+ * A page in a fresh context of the file's browser; the context closes after the test. With
+ * a `name`, the page's last look is saved as test-output/web/end/NAME.png.
+ */
 export async function newPage(
-  options: { baseURL?: string } = {},
+  options: { baseURL?: string; name?: string } = {},
 ): Promise<{ context: BrowserContext; page: Page }> {
   const b = await launchBrowser();
   const context = await b.newContext({
@@ -53,6 +56,10 @@ export async function newPage(
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   defer(() => context.close());
+  // How the page looked when the test ended (passed or not): what a failure message cannot
+  // say. Deferred after the close, so it runs before it.
+  const { name } = options;
+  if (name) defer(() => screenshot(page, path.join("end", name)).catch(() => undefined));
   return { context, page };
 }
 
@@ -67,8 +74,8 @@ export function slug(name: string): string {
 
 /** Saves a full-page screenshot as test-output/web/NAME.png and returns its path. */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  const file = path.join(SCREENSHOTS, `${slug(name)}.png`);
+  const file = path.join(SCREENSHOTS, ...name.split("/").map(slug)) + ".png";
+  mkdirSync(path.dirname(file), { recursive: true });
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
