@@ -410,11 +410,16 @@ describe("circushttpd, the web console, in a real browser", () => {
 
     await page.getByTestId("field-numprocesses").fill("2");
     await page.getByTestId("add-watcher-submit").click();
-    await page.goto("/#/d/0");
+    // Once added, the page shows the new watcher's own page, with its processes.
+    await page.waitForURL(/#\/d\/0\/w\/added$/);
+    const shown = await waitShownPids(page, 2);
+    assert.deepEqual(
+      shown.sort((a, b) => a - b),
+      await circusdPids("added"),
+    );
+    await page.getByTestId("nav-daemons").click();
+    await page.getByTestId("daemon-link-0").click();
     await page.getByTestId("watcher-added").waitFor();
-    await waitFor(async () => (await circusdPids("added")).length === 2, {
-      message: "circusd to run 2 processes of the added watcher",
-    });
     // Leave circusd as the other tests expect it.
     await system.control.call("rm", { name: "added", waiting: true });
   });
