@@ -73,7 +73,6 @@ httpd = on
 httpd_host = 0.0.0.0
 httpd_port = 9090
 httpd_close_outputs = 1
-httpd_users = /etc/circus/users
 debug = true
 debug_gc = TRUE
 fqdn_prefix = web1
@@ -85,6 +84,7 @@ loggerconfig = default
 metrics = yes
 metrics_host = 0.0.0.0
 metrics_port = 9123
+httpd_users = /etc/circus/users
 custom_thing = kept
 `);
   assert.deepEqual(config.circus, {
@@ -127,6 +127,13 @@ custom_thing = kept
 test("[circus] umask: 0o form, and empty means unset", () => {
   assert.equal(loadIni("[circus]\numask = 0o22\n").config.circus.umask, 0o22);
   assert.equal(loadIni("[circus]\numask =\n").config.circus.umask, null);
+});
+
+test("[circus] httpd_users: circushttpd's users file, none by default or when empty", () => {
+  assert.equal(loadIni("").config.circus.httpdUsers, null);
+  assert.equal(loadIni("[circus]\nhttpd_users =\n").config.circus.httpdUsers, null);
+  const { config } = loadIni("[circus]\nhttpd = true\nhttpd_users = users.txt\n");
+  assert.equal(config.circus.httpdUsers, "users.txt");
 });
 
 test("a minimal watcher gets every default", () => {

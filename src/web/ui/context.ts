@@ -91,6 +91,8 @@ export async function attempt(ctx: Context, action: () => Promise<unknown>): Pro
     ctx.banners.clearError();
     return true;
   } catch (e) {
+    // The session expired (12 h idle) or the server restarted: back to the login form.
+    if (e instanceof ApiError && e.status === 401) location.reload();
     ctx.banners.showError(e);
     return false;
   }

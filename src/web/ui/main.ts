@@ -11,7 +11,8 @@
  * - header: `user` (the user's name), `role` (`admin` / `readonly`), `logout`, `ws-state`
  *   (`data-state` `up` / `down`: the WebSocket), `nav-daemons`.
  * - banners: `error-banner` (any API error, its text the server's `error`), `error-dismiss`,
- *   `daemon-banner-ID` (`data-state` `down` while down; `up` for 5 s after it is back).
+ *   `daemon-banner-ID` (`data-state` `down` while down; `up` for 5 s after it is back);
+ *   while a daemon is down its watchers / watcher view has the class `stale`.
  * - daemons (`#/`): `daemons` (table), `daemon-ID` (row, `data-state`), `daemon-link-ID`,
  *   `daemon-state-ID`, `circus-stats-ID` (the Circus processes' cell), `circus-proc-NAME`
  *   (circusd, circusd-stats...: "pid P · CPU x% · mem y%"); admin: `add-daemon-form`,

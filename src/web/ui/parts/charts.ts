@@ -50,8 +50,10 @@ export class ProcessCharts {
       h("div", {}, h("h3", {}, "CPU %"), cpuBox),
       h("div", {}, h("h3", {}, "Memory %"), memBox),
     );
-    this.cpu = new uPlot(options("CPU"), [[]], cpuBox);
-    this.mem = new uPlot(options("Memory"), [[]], memBox);
+    // CPU's aggregate is an average, on the processes' scale; memory's is a sum, which would
+    // flatten them: it gets a scale of its own, on the right.
+    this.cpu = new uPlot(options("CPU", false), [[]], cpuBox);
+    this.mem = new uPlot(options("Memory", true), [[]], memBox);
     this.observer = new ResizeObserver(() => {
       const width = Math.max(200, cpuBox.clientWidth);
       this.cpu.setSize({ width, height: 200 });
@@ -133,7 +135,14 @@ export class ProcessCharts {
   }
 }
 
-function options(title: string): uPlot.Options {
+function options(title: string, ownScale: boolean): uPlot.Options {
+  const scale = ownScale ? "all" : "y";
+  const pad = (n: number): string => String(n).padStart(2, "0");
+  const time = (_u: uPlot, splits: number[]): string[] =>
+    splits.map((t) => {
+      const d = new Date(t * 1000);
+      return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    });
   return {
     width: 480,
     height: 200,
@@ -145,8 +154,11 @@ function options(title: string): uPlot.Options {
       y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
       all: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
     },
-    // The aggregate on its own scale (right): memory's is a sum, and would flatten the rest.
-    series: [{}, { label: `${title} (all)`, stroke: "#111827", width: 2, scale: "all" }],
-    axes: [{}, { size: 40 }, { scale: "all", side: 1, size: 40, grid: { show: false } }],
+    series: [{}, { label: `${title} (all)`, stroke: "#111827", width: 2, scale }],
+    axes: [
+      { values: time, space: 60 },
+      { size: 40 },
+      ...(ownScale ? [{ scale: "all", side: 1, size: 40, grid: { show: false } }] : []),
+    ],
   };
 }

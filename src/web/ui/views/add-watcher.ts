@@ -84,7 +84,13 @@ export function addWatcherView(_ctx: Context, daemon: string): View {
     formError,
   );
 
-  const show = (errs: Record<string, string>): void => {
+  const show = (given: Record<string, string>): void => {
+    // The checkbox sends `start`: its errors belong next to it.
+    const errs = { ...given };
+    if (errs.start !== undefined) {
+      errs.autostart ??= errs.start;
+      delete errs.start;
+    }
     for (const f of FIELDS) {
       errors[f].textContent = errs[f] ?? "";
       inputs[f].toggleAttribute("aria-invalid", Boolean(errs[f]));
@@ -110,7 +116,8 @@ export function addWatcherView(_ctx: Context, daemon: string): View {
     const body: Record<string, unknown> = {
       name: values.name.trim(),
       cmd: values.cmd.trim(),
-      autostart: values.autostart,
+      // The checkbox is `start` (start it now): circusd's `add` refuses an `autostart`
+      // option today ("unknown key 'autostart'"), so none is sent.
       start: values.autostart,
     };
     if (values.args.trim()) body.args = values.args.trim();

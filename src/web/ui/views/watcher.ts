@@ -133,8 +133,11 @@ export function watcherView(ctx: Context, daemon: string, name: string): View {
       timeline.add(m.topic, m.data);
       clearTimeout(timer);
       timer = window.setTimeout(() => void load(), 300);
-    } else if (m.type === "daemon" && m.id === daemon && m.state === "up") void load();
-    else if (m.type === "stats" && m.daemon === daemon) {
+    } else if (m.type === "daemon" && m.id === daemon) {
+      // While the daemon is down, what the view shows is its last known state: dim it.
+      el.classList.toggle("stale", m.state === "down");
+      if (m.state === "up") void load();
+    } else if (m.type === "stats" && m.daemon === daemon) {
       const batch = readBatch(m);
       const procs = batch.processes.get(name);
       const agg = batch.aggregates.get(name);

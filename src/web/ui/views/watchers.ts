@@ -51,9 +51,9 @@ export function watchersView(ctx: Context, daemon: string): View {
           {},
           h("th", {}, "Watcher"),
           h("th", {}, "Status"),
-          h("th", {}, "Processes"),
-          h("th", {}, "CPU %"),
-          h("th", {}, "Memory %"),
+          h("th", { class: "num" }, "Processes"),
+          h("th", { class: "num" }, "CPU %"),
+          h("th", { class: "num" }, "Memory %"),
         ),
       ),
       body,
@@ -151,7 +151,11 @@ export function watchersView(ctx: Context, daemon: string): View {
   // Spawns, reaps, starts and stops change the list: fetch it again, at most every 300 ms.
   let timer = 0;
   const stop = ctx.socket.listen((m) => {
-    if (m.type === "daemon" && m.id === daemon && m.state === "up") void load();
+    if (m.type === "daemon" && m.id === daemon) {
+      // While the daemon is down, the table is its last known state: dim it.
+      el.classList.toggle("stale", m.state === "down");
+      if (m.state === "up") void load();
+    }
     if (m.type === "event" && m.daemon === daemon) {
       clearTimeout(timer);
       timer = window.setTimeout(() => void load(), 300);
