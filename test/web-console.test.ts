@@ -37,6 +37,8 @@ const NGINX = "/usr/sbin/nginx";
 
 const ADMIN = { user: "root-admin", password: "correct horse battery" };
 const READER = { user: "alice", password: "only looking" };
+/** Only ever given wrong passwords: the login rate limit locks it out. */
+const GUESSED = { user: "mallory", password: "never typed right" };
 
 /** The hash line of `circushttpd hash-password`, fed the password on a pipe. */
 function hashPassword(password: string): string {
@@ -67,7 +69,8 @@ before(async () => {
     users,
     "# the test's users\n" +
       `${ADMIN.user}:admin:${hashPassword(ADMIN.password)}\n` +
-      `${READER.user}:readonly:${hashPassword(READER.password)}\n`,
+      `${READER.user}:readonly:${hashPassword(READER.password)}\n` +
+      `${GUESSED.user}:readonly:${hashPassword(GUESSED.password)}\n`,
   );
   const port = await freePort();
   const stats = await freePort();
@@ -268,6 +271,39 @@ describe("circushttpd, the web console, in a real browser", () => {
     await screenshot(page, "watchers");
   });
 
+  test("five wrong passwords in a row, and the next try is told to wait", async (t) => {
+    const { page } = await newPage({ baseURL: system.base, name: t.name });
+    await page.goto("/");
+    await page.getByTestId("login-user").fill(GUESSED.user);
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      await page.getByTestId("login-password").fill(`guess ${i}`);
+      const answered = page.waitForResponse((r) => r.url().endsWith("/api/login"));
+      await page.getByTestId("login-submit").click();
+      statuses.push((await answered).status());
+    }
+    assert.deepEqual(statuses, [401, 401, 401, 401, 401, 429]);
+    await waitFor(
+      async () => /too many failed logins/i.test(await page.getByTestId("login-error").innerText()),
+      { message: "the login error to say there were too many tries" },
+    );
+    // Even the right password waits out the lock.
+    await page.getByTestId("login-password").fill(GUESSED.password);
+    const answered = page.waitForResponse((r) => r.url().endsWith("/api/login"));
+    await page.getByTestId("login-submit").click();
+    assert.equal((await answered).status(), 429);
+    assert.ok((await answered).headers()["retry-after"], "a Retry-After header");
+  });
+
+  test("log out: the login form is back and the old session is gone", async (t) => {
+    const page = await loggedIn(t, ADMIN);
+    const cookie = await sessionCookie(page);
+    await page.getByTestId("logout").click();
+    await page.getByTestId("login-form").waitFor();
+    const old = await fetch(`${system.base}/api/session`, { headers: { cookie } });
+    assert.equal(old.status, 401, "the old cookie no longer opens a session");
+  });
+
   test("stop a watcher by its status, its processes go; start it, they come back", async (t) => {
     const page = await loggedIn(t, ADMIN);
     const before = await circusdPids("sleepers");
@@ -348,6 +384,13 @@ describe("circushttpd, the web console, in a real browser", () => {
         message: () => `a line for ${added} in ${chart}`,
       });
     await screenshot(page, "watcher-incr");
+    // The spawn is in the watcher's event timeline, and circusd logged who asked for it.
+    await page
+      .getByTestId("event")
+      .filter({ hasText: String(added) })
+      .first()
+      .waitFor();
+    await system.circusd.waitForLog(new RegExp(`${ADMIN.user} via circushttpd: incr .*"spare"`));
 
     await page.getByTestId("decr").click();
     await waitShownPids(page, 1);
