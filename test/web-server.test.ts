@@ -11,7 +11,15 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
 import { hashPassword } from "../src/web/server/users.js";
-import { ROOT, makeTempDir, startCircusd, waitFor, type Circusd } from "./helpers/circusd.js";
+import {
+  ROOT,
+  makeTempDir,
+  refusal,
+  startCircusd,
+  waitFor,
+  writeConfig,
+  type Circusd,
+} from "./helpers/circusd.js";
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { freePort } from "./helpers/ctl.js";
 
@@ -146,7 +154,7 @@ describe("circushttpd run by circusd, with users", () => {
     );
     circusd = startCircusd(
       (d) =>
-        `[circus]\nhttpd = true\nhttpd_host = 127.0.0.1\nhttpd_port = ${port}\nhttpd_users = ${users}\n\n${tickerSection(d)}`,
+        `[circus]\nstatsd = true\nhttpd = true\nhttpd_host = 127.0.0.1\nhttpd_port = ${port}\nhttpd_users = ${users}\n\n${tickerSection(d)}`,
       { dir },
     );
     base = `http://127.0.0.1:${port}`;
@@ -346,6 +354,14 @@ describe("circushttpd run by circusd, with users", () => {
       "the spawn event of the incr",
     );
     assert.equal(spawn.daemon, "0");
+    // circusd-stats' figures, batched: several frames a message, at most every 500 ms.
+    const stats = await socket.wait((m) => m.type === "stats", "a stats message");
+    const frames = stats.frames as { topic: string; data: unknown }[];
+    assert.ok(frames.length > 0);
+    assert.ok(
+      frames.every((f) => f.topic.startsWith("stat.")),
+      JSON.stringify(frames[0]),
+    );
     const events = await page.get("/api/daemons/0/events?limit=50");
     assert.ok(events.list.some((e) => (e as { topic: string }).topic === "watcher.web.spawn"));
     assert.equal((await page.post("/api/daemons/0/watchers/web/decr")).status, 200);
@@ -381,6 +397,53 @@ describe("circushttpd on its own", () => {
       stderr,
       "circushttpd: refusing to serve 0.0.0.0 without authentication: give --users FILE (lines NAME:ROLE:HASH; circushttpd hash-password prints a HASH)\n",
     );
+  });
+
+  test("circusd refuses httpd on a non-loopback host without httpd_users", async () => {
+    const dir = makeTempDir();
+    const config = writeConfig(
+      dir,
+      `[circus]\nhttpd = true\nhttpd_host = 0.0.0.0\n\n${tickerSection(dir)}`,
+    );
+    assert.equal(
+      await refusal(config),
+      `${config}: [circus] httpd_host: refusing to serve 0.0.0.0 without authentication: give httpd_users (lines NAME:ROLE:HASH; circushttpd hash-password prints a HASH)`,
+    );
+  });
+
+  test("a bad users file stops it with FILE:LINE", async () => {
+    const dir = makeTempDir();
+    const users = path.join(dir, "users");
+    writeFileSync(users, `# ok\n\nerin:superuser:scrypt$1$2$3$4$5\n`);
+    const child = spawn(process.execPath, [CIRCUSHTTPD, "--port", "0", "--users", users], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    defer(() => child.kill("SIGKILL"));
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    assert.equal(await new Promise((resolve) => child.once("close", resolve)), 1);
+    assert.equal(
+      stderr,
+      `circushttpd: ${users}:3: role must be admin or readonly, not "superuser"\n`,
+    );
+  });
+
+  test("the page: index (or the placeholder) and assets, nothing outside them", async () => {
+    const dir = makeTempDir();
+    const { base } = await runHttpd(["--endpoint", `ipc://${dir}/none.sock`]);
+    const page = new Page(base);
+    const index = await page.get("/");
+    assert.equal(index.status, 200);
+    assert.match(index.headers.get("content-type") ?? "", /^text\/html/);
+    assert.equal((await page.get("/login")).status, 200);
+    for (const url of [
+      "/assets/../../package.json",
+      "/assets/%2e%2e/%2e%2e/package.json",
+      "/assets/nope.js",
+      "/package.json",
+    ])
+      assert.equal((await page.get(url)).status, 404, url);
+    assert.equal((await page.request("DELETE", "/")).status, 405);
   });
 
   test("hash-password prints a hash line that a users file takes", async () => {

@@ -8,7 +8,9 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { DEFAULT_STATS_ENDPOINT, SOCKET_DEFAULTS, WATCHER_DEFAULTS } from "../config/defaults.js";
 import type { CircusOptions, SocketConfig, WatcherConfig } from "../config/types.js";
+import { ConfigError, sourceLocation } from "../config/errors.js";
 import { ArbiterError } from "../core/arbiter.js";
+import { isLoopbackHost } from "../sys/sockets.js";
 import { childLogOutput } from "./plugin-watcher.js";
 
 /** The watcher's and its socket's name, as Circus's. */
@@ -73,6 +75,12 @@ export function httpdWatchers(
   runner: string[] | undefined,
 ): WatcherConfig[] {
   if (!circus.httpd) return [];
+  // Refused here too, rather than a circushttpd that exits at each of its respawns.
+  if (circus.httpdUsers === null && !isLoopbackHost(circus.httpdHost))
+    throw new ConfigError(
+      `refusing to serve ${circus.httpdHost} without authentication: give httpd_users (lines NAME:ROLE:HASH; circushttpd hash-password prints a HASH)`,
+      sourceLocation(circus.source, "circus", "httpd_host"),
+    );
   if (!runner)
     throw new ArbiterError(
       "httpd: circushttpd needs the control endpoint; use getArbiter() or ServedArbiter",

@@ -1,4 +1,5 @@
 import { lookup } from "node:dns/promises";
+import { isIP } from "node:net";
 import { closeSync, unlinkSync } from "node:fs";
 import { native, type NativeSocketOptions } from "./native.js";
 
@@ -51,4 +52,14 @@ export function watchReadable(fds: number[], callback: (fd: number) => void): ()
     done = true;
     native().unwatch(handle);
   };
+}
+
+/**
+ * True for `localhost` and loopback addresses (127/8, ::1): where circushttpd may serve
+ * without users, reachable only from this machine.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "localhost" || h === "::1" || h === "::ffff:127.0.0.1") return true;
+  return isIP(h) === 4 && h.startsWith("127.");
 }

@@ -15,6 +15,8 @@ const RING_SIZE = 1000;
 /** Between two heartbeats (ms); a heartbeat waits at most HEARTBEAT_TIMEOUT s. */
 const HEARTBEAT_MS = 1000;
 const HEARTBEAT_TIMEOUT = 2;
+/** Seconds an API call may wait for its reply (a stop or restart may wait for processes). */
+const CALL_TIMEOUT = 60;
 
 /** One event as kept in the ring. */
 export interface KeptEvent {
@@ -91,7 +93,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   /**
    * Runs a command; an error reply resolves too.
    *
-   * @throws CallError when the daemon does not answer (it is then marked down).
+   * @throws CallError when the daemon is down, goes down meanwhile, or does not answer in time.
    */
   async call(
     command: string,
@@ -101,12 +103,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     // Not sent while down: a DEALER would queue it and deliver it when circusd comes back,
     // running a state change the user was told had failed.
     if (this.state === "down") throw new CallError(`daemon ${this.id} is down`);
-    try {
-      return await this.client.call(command, properties, origin ? { origin } : {});
-    } catch (error) {
-      this.down((error as Error).message);
-      throw error;
-    }
+    // A slow command (a stop waiting out a graceful_timeout) is not a gone daemon: only the
+    // heartbeat says down, and closing the socket then ends the calls still waiting.
+    return this.client.call(command, properties, {
+      timeout: CALL_TIMEOUT,
+      ...(origin ? { origin } : {}),
+    });
   }
 
   /** The last `limit` events, oldest first. */

@@ -3,9 +3,9 @@
  * server, bound to host:port or served on a socket circusd bound (`--fd`).
  */
 import http from "node:http";
-import { isIP } from "node:net";
 import type { AddressInfo } from "node:net";
 import { logger } from "../../log/logger.js";
+import { isLoopbackHost } from "../../sys/sockets.js";
 import { Api } from "./api.js";
 import { sendBytes, sendJson } from "./http-util.js";
 import { defaultWebRoot, StaticFiles } from "./static.js";
@@ -33,11 +33,7 @@ export function refusalLine(host: string): string {
 }
 
 /** True for localhost and loopback addresses (127/8, ::1). */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "localhost" || h === "::1" || h === "::ffff:127.0.0.1") return true;
-  return isIP(h) === 4 && h.startsWith("127.");
-}
+export const isLoopback = isLoopbackHost;
 
 /** The server of circushttpd. */
 export class WebServer {

@@ -19,9 +19,12 @@ const STATS_BATCH_MS = 500;
 const STATS_MAX_FRAMES = 5000;
 /** A client that does not read more than this is cut off rather than buffered for. */
 const MAX_BUFFERED = 8 * 1024 * 1024;
+/** Between two pings (ms): a peer that did not answer the last one is gone. */
+const PING_MS = 30_000;
 
 interface Client {
   socket: WebSocket;
+  alive: boolean;
   /** daemon id -> channels. */
   channels: Map<string, Set<string>>;
 }
@@ -32,6 +35,9 @@ export class WsHub {
   private readonly clients = new Set<Client>();
   private readonly statsBatches = new Map<string, { topic: string; data: unknown }[]>();
   private statsTimer: NodeJS.Timeout | null = null;
+  // Idle connections through proxies and NATs are dropped silently: pings keep them, and
+  // find the peers that went without a close.
+  private readonly pinger = setInterval(() => this.ping(), PING_MS).unref();
 
   constructor(
     private readonly api: Api,
@@ -85,17 +91,30 @@ export class WsHub {
   }
 
   close(): void {
+    clearInterval(this.pinger);
     if (this.statsTimer) clearTimeout(this.statsTimer);
     for (const client of this.clients) client.socket.terminate();
     this.wss.close();
   }
 
   private accept(socket: WebSocket): void {
-    const client: Client = { socket, channels: new Map() };
+    const client: Client = { socket, alive: true, channels: new Map() };
+    socket.on("pong", () => (client.alive = true));
     this.clients.add(client);
     socket.on("message", (data: RawData, binary: boolean) => this.onMessage(client, data, binary));
     socket.on("close", () => this.drop(client));
     socket.on("error", () => this.drop(client));
+  }
+
+  private ping(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
   }
 
   private drop(client: Client): void {
