@@ -522,6 +522,7 @@ describe("circushttpd, the web console, in a real browser", () => {
       .map((s) => ({ printed: Number(/tick \d+ (\d+)/.exec(s.text)?.[1]), at: s.at, text: s.text }))
       .filter((s) => s.printed >= from && s.printed <= until);
     assert.ok(delays.length >= 10, `about 15 lines in 3 s: ${delays.length}`);
+    await screenshot(page, "watcher-log");
     const slowest = Math.max(...delays.map((s) => s.at - s.printed));
     t.diagnostic(`${delays.length} lines, the slowest in ${slowest} ms`);
     const late = delays.filter((s) => s.at - s.printed > 1000);

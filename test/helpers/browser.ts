@@ -42,7 +42,8 @@ export async function launchBrowser(): Promise<Browser> {
 
 /**
  * A page in a fresh context of the file's browser; the context closes after the test. With
- * a `name`, the page's last look is saved as test-output/web/end/NAME.png.
+ * a `name`, the page's last look is saved as test-output/web/end/NAME.png. An uncaught
+ * exception or a CSP refusal in the page fails the test at its end.
  */
 export async function newPage(
   options: { baseURL?: string; name?: string } = {},
@@ -56,6 +57,18 @@ export async function newPage(
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   defer(() => context.close());
+  // What a user would not see but a broken page shows: uncaught exceptions, and anything
+  // the Content-Security-Policy refused (an inline style or script, a foreign URL). Failed
+  // requests (a 401 before login) are the page's business, not counted.
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`uncaught: ${error.message}`));
+  page.on("console", (message) => {
+    const text = message.text();
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
+  });
+  defer(() => {
+    if (problems.length > 0) throw new Error(`the page reported:\n${problems.join("\n")}`);
+  });
   // How the page looked when the test ended (passed or not): what a failure message cannot
   // say. Deferred after the close, so it runs before it.
   const { name } = options;
