@@ -23,6 +23,7 @@ import {
   ROOT,
   makeTempDir,
   startCircusd,
+  testEndpoints,
   waitFor,
   isGone,
   type Circusd,
@@ -669,5 +670,70 @@ describe("circushttpd behind nginx", { skip: existsSync(NGINX) ? false : `no ${N
     const cookie = await sessionCookie(page);
     assert.equal(await upgradeStatus(proxy, { cookie, origin: proxy }), 101);
     assert.equal(await upgradeStatus(proxy, { cookie, origin: "http://evil.example" }), 403);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A circusd that goes away and comes back
+
+describe("circushttpd on its own, without a users file", () => {
+  test("the page says when circusd is down, and again when it is back", async (t) => {
+    const dir = makeTempDir("circus-web-down-");
+    const config = (d: string) => sleeperSection(d, "lonely", { numprocesses: 1 });
+    let circusd = startCircusd(config, { dir });
+    await connect(circusd);
+    const port = await freePort();
+    // No --users: an anonymous admin, allowed since it listens on a loopback address.
+    const httpd = spawn(
+      process.execPath,
+      [
+        HTTPD,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--endpoint",
+        testEndpoints(dir).endpoint as string,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    httpd.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    defer(() => {
+      if (httpd.exitCode === null && httpd.signalCode === null) httpd.kill("SIGKILL");
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/healthz`)).ok, {
+      message: () => `circushttpd on ${base}; stderr: ${stderr}`,
+    });
+
+    const { page } = await newPage({ baseURL: base, name: t.name });
+    await page.goto("/#/d/0");
+    await page.getByTestId("watcher-lonely").waitFor();
+    assert.equal(await page.getByTestId("login-form").count(), 0, "no login without users");
+    assert.equal((await page.getByTestId("role").innerText()).trim(), "admin");
+
+    await circusd.stop();
+    const banner = page.getByTestId("daemon-banner-0");
+    await waitFor(async () => (await banner.getAttribute("data-state")) === "down", {
+      message: "the page to say daemon 0 is down",
+    });
+    await screenshot(page, "daemon-down");
+
+    circusd = startCircusd(config, { dir });
+    await connect(circusd);
+    await waitFor(
+      async () =>
+        (await banner.count()) === 0 || (await banner.getAttribute("data-state")) === "up",
+      { timeout: 20_000, message: "the page to say daemon 0 is back" },
+    );
+    // And it works again: the watcher's processes are those of the new circusd.
+    await page.getByTestId("watcher-link-lonely").click();
+    const pids = await waitFor(async () => {
+      const shown = await shownPids(page);
+      return shown.length === 1 ? shown : null;
+    });
+    const client = await connect(circusd);
+    assert.deepEqual(pids, (await client.call("list", { name: "lonely" })).pids);
   });
 });
