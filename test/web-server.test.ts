@@ -16,12 +16,13 @@ import {
   makeTempDir,
   refusal,
   startCircusd,
+  testEndpoints,
   waitFor,
   writeConfig,
   type Circusd,
 } from "./helpers/circusd.js";
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
-import { freePort } from "./helpers/ctl.js";
+import { clientOf, freePort } from "./helpers/ctl.js";
 
 cleanupEachTest();
 
@@ -290,6 +291,17 @@ describe("circushttpd run by circusd, with users", () => {
     });
     assert.equal(bad.status, 400);
     assert.deepEqual(bad.body.fields, { numprocesses: "expected a whole number >= 0" });
+    const added = await page.post("/api/daemons/0/watchers", {
+      name: "extra",
+      cmd: "sleep",
+      args: ["1000"],
+      numprocesses: 0,
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    assert.equal((await watchers(page)).get("extra")?.numprocesses, 0);
+    const again = await page.post("/api/daemons/0/watchers", { name: "extra", cmd: "sleep" });
+    assert.equal(again.status, 400, "circusd's error reply");
+    assert.match(String(again.body.error), /extra/);
     const missing = await page.get("/api/daemons/0/watchers/nope");
     assert.equal(missing.status, 404);
     assert.deepEqual(missing.body, { error: "no watcher nope" });
@@ -365,6 +377,18 @@ describe("circushttpd run by circusd, with users", () => {
     const events = await page.get("/api/daemons/0/events?limit=50");
     assert.ok(events.list.some((e) => (e as { topic: string }).topic === "watcher.web.spawn"));
     assert.equal((await page.post("/api/daemons/0/watchers/web/decr")).status, 200);
+  });
+
+  test("a config reload keeps the circushttpd socket and its process", async () => {
+    const client = clientOf(testEndpoints(circusd.dir).endpoint as string, 20);
+    const socketNames = async () =>
+      ((await client.callOk("listsockets")).sockets as { name: string }[]).map((s) => s.name);
+    assert.ok((await socketNames()).includes("circushttpd"));
+    const pids = (await client.callOk("list", { name: "circushttpd" })).pids;
+    await client.callOk("reloadconfig", { waiting: true });
+    assert.ok((await socketNames()).includes("circushttpd"), "the socket is still bound");
+    assert.deepEqual((await client.callOk("list", { name: "circushttpd" })).pids, pids);
+    assert.equal((await new Page(base).login("alice", "wonderland")).status, 200);
   });
 });
 

@@ -2,6 +2,7 @@
  * The JSON API of API.md under `/api/`: login and session, the daemons, and each daemon's
  * watchers, over one {@link Daemon} per circusd.
  */
+import { timingSafeEqual } from "node:crypto";
 import type http from "node:http";
 import { CallError } from "../../client/errors.js";
 import type { CircusReply } from "../../control/protocol.js";
@@ -78,7 +79,7 @@ export class Api {
         });
       }
       if (!session) throw new HttpError(401, "not logged in");
-      if (method === "POST" && request.headers["x-csrf-token"] !== session.csrf)
+      if (method === "POST" && !sameToken(request.headers["x-csrf-token"], session.csrf))
         throw new HttpError(403, "missing or wrong CSRF token");
       if (path === "/api/logout" && method === "POST") {
         this.sessions.delete(session.id);
@@ -283,6 +284,14 @@ export class Api {
     }
     return reply;
   }
+}
+
+/** The request's CSRF header against the session's token, in constant time. */
+function sameToken(given: string | string[] | undefined, token: string): boolean {
+  if (typeof given !== "string") return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /** A reply without the protocol's fields. */
