@@ -15,4 +15,9 @@ export default tseslint.config(
       ],
     },
   },
+  // The console's page runs in a browser, not in Node.
+  {
+    files: ["src/web/ui/**"],
+    languageOptions: { globals: { ...globals.browser } },
+  },
 );

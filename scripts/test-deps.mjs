@@ -1,9 +1,10 @@
 // What the test suite runs besides Node: real programs from Debian, since the tests drive
-// circusd with real peers (Python's pyzmq, OpenSSH, script(1), tmux, redis-server, Prometheus).
+// circusd with real peers (Python's pyzmq, OpenSSH, script(1), tmux, redis-server, Prometheus,
+// chromium, nginx).
 // Run before `npm test` (and by .ci/run): when something is missing it is installed with apt-get
 // if we are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do
-// not run half-blind. (Debian's prometheus package may start its own service where services
-// start: the tests never use it; they run their own server on a free port.)
+// not run half-blind. (Debian's prometheus and nginx packages may start their own services where
+// services start: the tests never use them; they run their own servers on free ports.)
 import { spawnSync } from "node:child_process";
 
 /** Debian package -> how to tell it is there. */
@@ -34,6 +35,16 @@ const NEEDED = [
     pkg: "prometheus",
     why: "the metrics endpoint is scraped by a real Prometheus, and checked with promtool",
     check: "command -v prometheus && command -v promtool",
+  },
+  {
+    pkg: "chromium",
+    why: "the web console's tests run in a real browser",
+    check: "test -x /usr/bin/chromium",
+  },
+  {
+    pkg: "nginx",
+    why: "the web console is tested behind a real reverse proxy",
+    check: "test -x /usr/sbin/nginx",
   },
 ];
 

@@ -1,0 +1,150 @@
+/**
+ * `#/`: the daemons, up or down, with the live CPU and memory of the Circus processes
+ * themselves (the `stat.circus` frames: circusd, circusd-stats, circushttpd), and for an
+ * admin a form to add an endpoint.
+ */
+import { api, type Daemon } from "../api.ts";
+import { attempt, type Context, type View } from "../context.ts";
+import { fmt, h, replace } from "../dom.ts";
+import { readBatch } from "../stats.ts";
+
+/** Builds the view. */
+export function daemonsView(ctx: Context): View {
+  const list = h("tbody", {});
+  const el = h(
+    "div",
+    { class: "view" },
+    h("h2", {}, "Daemons"),
+    h(
+      "table",
+      { class: "grid", "data-testid": "daemons" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", {}, "Daemon"),
+          h("th", {}, "Endpoint"),
+          h("th", {}, "State"),
+          h("th", {}, "Circus processes"),
+        ),
+      ),
+      list,
+    ),
+  );
+  const circusCells = new Map<string, HTMLElement>();
+  const unsubs: (() => void)[] = [];
+
+  const render = (daemons: Daemon[]): void => {
+    for (const u of unsubs.splice(0)) u();
+    circusCells.clear();
+    replace(
+      list,
+      ...daemons.map((d) => {
+        const cell = h(
+          "td",
+          { "data-testid": `circus-stats-${d.id}` },
+          d.statsEndpoint ? "waiting for stats…" : "no stats endpoint",
+        );
+        circusCells.set(d.id, cell);
+        if (d.state === "up") unsubs.push(ctx.socket.subscribe(d.id, ["stats"]));
+        return h(
+          "tr",
+          { "data-testid": `daemon-${d.id}`, "data-state": d.state },
+          h(
+            "td",
+            {},
+            h(
+              "a",
+              { href: `#/d/${encodeURIComponent(d.id)}`, "data-testid": `daemon-link-${d.id}` },
+              d.id,
+            ),
+          ),
+          h("td", {}, d.endpoint),
+          h(
+            "td",
+            {},
+            h("span", { class: `pill ${d.state}`, "data-testid": `daemon-state-${d.id}` }, d.state),
+            d.error ? h("span", { class: "muted" }, ` ${d.error}`) : null,
+          ),
+          cell,
+        );
+      }),
+    );
+  };
+  const load = (): Promise<boolean> => attempt(ctx, async () => render(await api.daemons()));
+
+  const stop = ctx.socket.listen((m) => {
+    if (m.type === "daemon") void load();
+    if (m.type !== "stats") return;
+    const cell = circusCells.get(m.daemon);
+    const circus = readBatch(m).processes.get("circus");
+    if (!cell || !circus) return;
+    replace(
+      cell,
+      h(
+        "ul",
+        { class: "circus-procs" },
+        ...[...circus].map(([pid, f]) =>
+          h(
+            "li",
+            { "data-testid": `circus-proc-${f.name ?? pid}` },
+            h("b", {}, f.name ?? String(pid)),
+            ` pid ${pid} · CPU ${fmt(f.cpu)}% · mem ${fmt(f.mem)}%`,
+          ),
+        ),
+      ),
+    );
+  });
+
+  if (ctx.admin) el.append(addForm(load));
+  void load();
+  return {
+    el,
+    dispose: () => {
+      stop();
+      for (const u of unsubs) u();
+    },
+  };
+}
+
+function addForm(reload: () => Promise<boolean>): HTMLElement {
+  const endpoint = h("input", {
+    name: "endpoint",
+    placeholder: "tcp://127.0.0.1:5555",
+    required: true,
+    "data-testid": "add-daemon-endpoint",
+  });
+  const stats = h("input", {
+    name: "statsEndpoint",
+    placeholder: "tcp://127.0.0.1:5557 (optional)",
+    "data-testid": "add-daemon-stats",
+  });
+  const error = h("span", { class: "error", "data-testid": "add-daemon-error" });
+  const form = h(
+    "form",
+    { class: "inline-form", "data-testid": "add-daemon-form" },
+    h("h3", {}, "Connect to another circusd"),
+    h("label", {}, "Endpoint", endpoint),
+    h("label", {}, "Stats endpoint", stats),
+    h("button", { type: "submit", "data-testid": "add-daemon-submit" }, "Connect"),
+    error,
+  );
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    error.textContent = "";
+    if (!/^(tcp:\/\/.+:\d+|ipc:\/\/.+)$/.test(endpoint.value.trim())) {
+      error.textContent = "expected tcp://HOST:PORT or ipc://PATH";
+      return;
+    }
+    api.addDaemon(endpoint.value.trim(), stats.value.trim() || undefined).then(
+      () => {
+        form.reset();
+        void reload();
+      },
+      (e: unknown) => (error.textContent = e instanceof Error ? e.message : String(e)),
+    );
+  });
+  return form;
+}
