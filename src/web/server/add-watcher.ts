@@ -43,13 +43,14 @@ export function addProperties(body: Record<string, unknown>): Record<string, unk
   if (numprocesses !== undefined) options.numprocesses = numprocesses;
   if (working_dir !== undefined) options.working_dir = working_dir;
   if (env !== undefined) options.env = env;
-  if (autostart !== undefined) options.autostart = autostart;
+  // `add`, Circus's as ours, takes no autostart option: whether the new watcher starts is
+  // its `start` property, which the form's "start it now" (autostart) says.
   return {
     name,
     cmd,
     ...(args !== undefined ? { args } : {}),
     options,
-    start: start ?? true,
+    start: start ?? autostart ?? true,
   };
 }
 

@@ -67,7 +67,12 @@ export class VirtualList<T> {
       if (i < count && item !== undefined) {
         row.hidden = false;
         this.renderer.fill(row, item, first + i);
-      } else row.hidden = true;
+      } else {
+        // A spare row keeps no name: a test or a click must not find a pid that left.
+        row.hidden = true;
+        for (const named of [row, ...row.querySelectorAll<HTMLElement>("[data-testid]")])
+          named.removeAttribute("data-testid");
+      }
     }
   }
 }

@@ -116,8 +116,7 @@ export function addWatcherView(_ctx: Context, daemon: string): View {
     const body: Record<string, unknown> = {
       name: values.name.trim(),
       cmd: values.cmd.trim(),
-      // The checkbox is `start` (start it now): circusd's `add` refuses an `autostart`
-      // option today ("unknown key 'autostart'"), so none is sent.
+      // The checkbox is `add`'s `start` (start it now).
       start: values.autostart,
     };
     if (values.args.trim()) body.args = values.args.trim();
