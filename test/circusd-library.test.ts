@@ -5,6 +5,8 @@ import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import {
+  Arbiter,
+  ArbiterError,
   ConfigError,
   getArbiter,
   logger,
@@ -184,6 +186,15 @@ describe("an embedded arbiter is served as circusd is", () => {
       );
     refused({}, { usePapa: true });
     refused({ sockets: [{ name: "s", port: 0, usePapa: true }] });
+  });
+
+  test("a bare Arbiter, with no endpoints, refuses what talks to them: statsd, httpd, a plugin", () => {
+    for (const options of [{ statsd: true }, { httpd: true }])
+      assert.throws(
+        () => new Arbiter([watcherConfig({ name: "w", cmd: "sleep 1" })], options),
+        (error: Error) =>
+          error instanceof ArbiterError && /needs the control endpoint/.test(error.message),
+      );
   });
 });
 

@@ -9,7 +9,7 @@ import path from "node:path";
 import { DEFAULT_STATS_ENDPOINT, SOCKET_DEFAULTS, WATCHER_DEFAULTS } from "../config/defaults.js";
 import type { CircusOptions, SocketConfig, WatcherConfig } from "../config/types.js";
 import { ConfigError, sourceLocation } from "../config/errors.js";
-import { ArbiterError } from "../core/arbiter.js";
+import { refuseCircusWatchers } from "../core/arbiter.js";
 import { isLoopbackHost } from "../sys/sockets.js";
 import { childLogOutput } from "./plugin-watcher.js";
 
@@ -81,9 +81,6 @@ export function httpdWatchers(
       `refusing to serve ${circus.httpdHost} without authentication: give httpd_users (lines NAME:ROLE:HASH; circushttpd hash-password prints a HASH)`,
       sourceLocation(circus.source, "circus", "httpd_host"),
     );
-  if (!runner)
-    throw new ArbiterError(
-      "httpd: circushttpd needs the control endpoint; use getArbiter() or ServedArbiter",
-    );
+  if (!runner) return refuseCircusWatchers([], { statsd: false, httpd: true });
   return [httpdWatcherConfig(circus, runner)];
 }

@@ -77,7 +77,7 @@ export function pluginWatchers(
   circus: CircusOptions,
   runner: string[] | undefined,
 ): WatcherConfig[] {
-  if (!runner) return refuseCircusWatchers(plugins, { statsd: false });
+  if (!runner) return refuseCircusWatchers(plugins, { statsd: false, httpd: false });
   const active = plugins.filter((p) => p.active);
   for (const p of plugins)
     if (!p.active) logger.info(`plugin:${p.name} is not started: its section says active = false`);

@@ -55,6 +55,6 @@ export function statsWatchers(
   runner: string[] | undefined,
 ): WatcherConfig[] {
   if (!circus.statsd) return [];
-  if (!runner) return refuseCircusWatchers([], circus);
+  if (!runner) return refuseCircusWatchers([], { ...circus, httpd: false });
   return [statsWatcherConfig(circus, runner)];
 }

@@ -63,12 +63,12 @@ export type CircusWatchers = (plugins: PluginConfig[], options: CircusOptions) =
 export type CircusSockets = (options: CircusOptions) => SocketConfig[];
 
 /**
- * A bare arbiter's own watchers: none. An active plugin or statsd is refused, having no
- * endpoint to talk to.
+ * A bare arbiter's own watchers: none. An active plugin, statsd or httpd is refused, having
+ * no endpoint to talk to.
  */
 export function refuseCircusWatchers(
   plugins: PluginConfig[],
-  options: Pick<CircusOptions, "statsd">,
+  options: Pick<CircusOptions, "statsd" | "httpd">,
 ): WatcherConfig[] {
   const active = plugins.find((p) => p.active);
   if (active)
@@ -78,6 +78,10 @@ export function refuseCircusWatchers(
   if (options.statsd)
     throw new ArbiterError(
       "statsd: circusd-stats needs the control endpoint; use getArbiter() or ServedArbiter",
+    );
+  if (options.httpd)
+    throw new ArbiterError(
+      "httpd: circushttpd needs the control endpoint; use getArbiter() or ServedArbiter",
     );
   return [];
 }
