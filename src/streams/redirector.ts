@@ -202,8 +202,14 @@ class PipeReader {
     this.timer = setTimeout(() => {
       this.timer = null;
       if (!this.carry) return;
-      if (Date.now() - this.carrySince >= CARRY_MS) this.flushCarry();
-      else this.armTimer();
+      if (Date.now() - this.carrySince < CARRY_MS) return this.armTimer();
+      // After the loop's I/O, not before: when circusd itself was held up (a busy machine, a
+      // long GC), timers run first on waking, while the rest of the line may already wait
+      // in the pipe. Read it first; flush only a line that is still unfinished then.
+      const since = this.carrySince;
+      setImmediate(() => {
+        if (this.carry && this.carrySince === since) this.flushCarry();
+      });
     }, CARRY_MS);
     this.timer.unref();
   }
