@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { before, describe, test, type TestContext } from "node:test";
@@ -586,13 +586,21 @@ describe("circushttpd, the web console, in a real browser", () => {
 // Behind a real reverse proxy
 
 /**
- * Debian's nginx in the foreground, with a config of its own in a temp folder, proxying `/`
- * (pages, API and the WebSocket upgrade) to circushttpd as Circus's documentation shows.
+ * Debian's nginx in the foreground, with a config of its own in a temp folder that includes
+ * examples/nginx-circushttpd.conf (the README's, proxying `/`: pages, API and the WebSocket
+ * upgrade) with only its two addresses changed: nginx's port and circushttpd's.
  * Returns the proxy's address.
  */
 async function startNginx(upstream: string): Promise<string> {
   const dir = makeTempDir("circus-web-nginx-");
   const port = await freePort();
+  const example = readFileSync(path.join(ROOT, "examples/nginx-circushttpd.conf"), "utf8");
+  const site = example
+    .replace(/^(\s*)listen 80;$/m, `$1listen 127.0.0.1:${port};`)
+    .replace(/^(\s*)server 127\.0\.0\.1:8080;$/m, `$1server ${new URL(upstream).host};`);
+  assert.notEqual(site, example, "the example's addresses were found");
+  assert.ok(site.includes(String(port)) && site.includes(new URL(upstream).host));
+  writeFileSync(path.join(dir, "circushttpd.conf"), site);
   const conf = path.join(dir, "nginx.conf");
   writeFileSync(
     conf,
@@ -609,21 +617,7 @@ http {
   fastcgi_temp_path ${dir}/fastcgi;
   uwsgi_temp_path ${dir}/uwsgi;
   scgi_temp_path ${dir}/scgi;
-  map $http_upgrade $connection_upgrade { default upgrade; "" close; }
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection $connection_upgrade;
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Real-IP $remote_addr;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_read_timeout 1h;
-      proxy_pass ${upstream};
-    }
-  }
+  include ${dir}/circushttpd.conf;
 }
 `,
   );

@@ -37,8 +37,10 @@ export class Banners {
     this.el = h("div", { class: "banners" }, this.error);
   }
 
-  /** Says a daemon went down, or (for a few seconds) that it came back. */
+  /** Says a daemon went down, or (for a few seconds) that it came back, or up. */
   daemon(id: string, state: "up" | "down", error?: string): void {
+    // "Back" only after a "down" this page showed: a daemon just added is up for the first time.
+    const back = this.daemons.get(id)?.dataset.state === "down";
     this.daemons.get(id)?.remove();
     const down = state === "down";
     const el = h(
@@ -49,7 +51,9 @@ export class Banners {
         "data-state": state,
         role: "status",
       },
-      down ? `Daemon ${id} is down${error ? `: ${error}` : ""}` : `Daemon ${id} is back up`,
+      down
+        ? `Daemon ${id} is down${error ? `: ${error}` : ""}`
+        : `Daemon ${id} is ${back ? "back " : ""}up`,
     );
     this.daemons.set(id, el);
     this.el.append(el);

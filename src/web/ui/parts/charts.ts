@@ -157,8 +157,8 @@ function options(title: string, ownScale: boolean): uPlot.Options {
     series: [{}, { label: `${title} (all)`, stroke: "#111827", width: 2, scale }],
     axes: [
       { values: time, space: 60 },
-      { size: 40 },
-      ...(ownScale ? [{ scale: "all", side: 1, size: 40, grid: { show: false } }] : []),
+      { size: 50 },
+      ...(ownScale ? [{ scale: "all", side: 1, size: 50, grid: { show: false } }] : []),
     ],
   };
 }
