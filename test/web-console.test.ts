@@ -405,16 +405,10 @@ describe("circushttpd, the web console, in a real browser", () => {
     await openWatcher(page, "spare");
     const [victim] = await waitShownPids(page, 1);
     assert.ok(victim);
-    const kill = page.getByTestId(`kill-${victim}`);
-    // Kill may ask for a second click (confirmButton): click until the process is gone.
-    await kill.click();
-    await waitFor(
-      async () => {
-        if (!isGone(victim) && (await kill.count()) > 0) await kill.click().catch(() => undefined);
-        return isGone(victim);
-      },
-      { message: `pid ${victim} to be killed`, interval: 500 },
-    );
+    // One click kills (no confirmation). Never a second: the row is recycled for the
+    // replacement as soon as it shows, and a second click would kill that one.
+    await page.getByTestId(`kill-${victim}`).click();
+    await waitFor(() => isGone(victim), { message: `pid ${victim} to be killed` });
     const [replacement] = await waitFor(
       async () => {
         const pids = await shownPids(page);
