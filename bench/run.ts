@@ -19,6 +19,7 @@ import { reloadTables, reloadVersions, runReload } from "./scenarios/reload.js";
 import { runThroughput, throughputTable, throughputTarget } from "./scenarios/throughput.js";
 import { pluginsTable, runPlugins } from "./scenarios/plugins.js";
 import { runStats, statsTables, statsTarget } from "./scenarios/stats.js";
+import { runWeb, webTables } from "./scenarios/web.js";
 import { runScale, scaleTables, type ScaleEntry, type ScaleOptions } from "./scenarios/scale.js";
 import { circus } from "./systems/circus.js";
 import { circusPy } from "./systems/circus-py.js";
@@ -36,6 +37,7 @@ const SCENARIOS = [
   "throughput",
   "plugins",
   "stats",
+  "web",
   "scale",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -67,6 +69,12 @@ scenarios:
                without one, ours and Circus 0.19 (target: ours <= 0.5x Circus); one sampling
                round of the N done in-process, ms; --repeat gives the runs per setup;
                --systems: circus-ts, circus-py
+  web          the web console (httpd = true, statsd = true), N sleeps: CPU and RSS of circusd,
+               circushttpd and circusd-stats over 20 s with the console closed, then open in
+               headless chromium on the N's watcher page (and the browser's renderer); the
+               page's frame times (p50, p99, max) and long tasks over the window; first render
+               of the watcher page (median of 5 loads); only ours (no peer has such a
+               console); --repeat gives the runs; ignores --systems
   scale        10,000 children (--scale-n, or --n): start (with a control round trip every
                100 ms during it), RSS and fds, one stats of all, SIGKILL of 100 at once until
                all are replaced, stop (round trips during it); a phase that fails ends that
@@ -571,6 +579,13 @@ async function main(): Promise<number> {
     tables.push(...statsTables(stats, statsOpts));
     scenarioGoals.push(statsTarget(stats));
   }
+  let web;
+  if (opts.scenarios.has("web")) {
+    const webOpts = { n: opts.n, windowS: 20, settleS: 5, loads: 5, rounds: opts.repeat };
+    web = await runWeb(webOpts, progress);
+    failed ||= web.some((r) => r.error !== undefined);
+    tables.push(...webTables(web, webOpts));
+  }
   for (const table of tables) console.log(`\n${formatTable(table)}`);
   const goals = [...targets(opts, lifecycle), ...scenarioGoals];
   if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
@@ -587,6 +602,7 @@ async function main(): Promise<number> {
     throughput,
     plugins,
     stats,
+    web,
   };
   writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
   return failed ? 1 : 0;

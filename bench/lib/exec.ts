@@ -1,6 +1,7 @@
 /** Running the systems' commands: one-shot commands and long-lived daemons. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { now } from "./proc.js";
 import type { LineLog } from "./log.js";
 
@@ -134,6 +135,20 @@ export function within<T, F>(promise: Promise<T>, timeoutMs: number, fallback: F
     void promise.then((value) => {
       clearTimeout(timer);
       resolve(value);
+    });
+  });
+}
+
+/** A free TCP port on 127.0.0.1 (bound then released: the systems bind it themselves). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
     });
   });
 }

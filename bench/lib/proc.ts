@@ -128,6 +128,16 @@ export function countFds(pid: number): number | undefined {
 }
 
 /** VmRSS and VmHWM of `pid` from /proc/PID/status; undefined if it is gone. */
+/** Proportional set size (shared pages split among their users), KiB; 0 if unreadable. */
+export function readPssKiB(pid: number): number {
+  try {
+    const text = readFileSync(`/proc/${pid}/smaps_rollup`, "latin1");
+    return Number(/^Pss:\s+(\d+) kB/m.exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
 export function readMem(pid: number): MemInfo | undefined {
   let text: string;
   try {

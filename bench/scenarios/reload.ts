@@ -5,10 +5,9 @@
  * in PM2's cluster mode. Loads come from autocannon, only against 127.0.0.1, bounded in time.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { join } from "node:path";
-import { launch, run } from "../lib/exec.js";
+import { freePort, launch, run } from "../lib/exec.js";
 import { onCleanup } from "../lib/cleanup.js";
 import { LineLog } from "../lib/log.js";
 import { BENCH_DIR, freshWorkDir, REPO_DIR, WORK_DIR } from "../lib/paths.js";
@@ -67,20 +66,6 @@ function load(port: number, opts: ReloadOptions, durationS = opts.durationS) {
 }
 
 const failures = (r: LoadResult): number => r.errors + r.timeouts + r.non2xx;
-
-/** A free TCP port on 127.0.0.1 (bound then released: the systems bind it themselves). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 /** Waits until something answers HTTP on the port. */
 async function waitServing(port: number): Promise<void> {
