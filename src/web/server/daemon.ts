@@ -60,6 +60,8 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private client: Client;
   private events: Subscriber | null = null;
   private stats: Subscriber | null = null;
+  /** Pages following the stats: `stat.` is subscribed to while there is one. */
+  private statsFollowers = 0;
   private readonly ring: KeptEvent[] = [];
   private readonly logTopics = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -121,6 +123,17 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     return this.ring.slice(Math.max(0, this.ring.length - limit));
   }
 
+  /**
+   * Follows the daemon's stats (reference-counted): subscribed to `stat.` only while a page
+   * shows them, since circusd-stats samples nothing for nobody (1000 processes: 8% of a core
+   * with a subscriber, under 1% without).
+   */
+  followStats(on: boolean): void {
+    this.statsFollowers = Math.max(0, this.statsFollowers + (on ? 1 : -1));
+    if (on && this.statsFollowers === 1) this.stats?.subscribe("stat.");
+    if (!on && this.statsFollowers === 0) this.stats?.unsubscribe("stat.");
+  }
+
   /** Follows a watcher's output (reference-counted per watcher). */
   followLogs(watcher: string, on: boolean): void {
     const topic = `logs.${watcher.toLowerCase()}.`;
@@ -166,7 +179,10 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       this.statsEndpoint = options.stats_endpoint;
     if (!this.stats && this.statsEndpoint !== null) {
       const endpoint = await this.reach(reachable(this.statsEndpoint, this.endpoint));
-      this.stats = new Subscriber({ endpoint, topics: ["stat."] });
+      this.stats = new Subscriber({
+        endpoint,
+        topics: this.statsFollowers > 0 ? ["stat."] : [],
+      });
       void this.pump(this.stats, (event) =>
         this.emit("stat", { topic: event.topic, data: event.data }),
       );

@@ -157,11 +157,14 @@ export class WsHub {
     this.follow(id, new Set(changed), on);
   }
 
-  /** Tells the daemon which watchers' output someone follows. */
+  /** Tells the daemon which watchers' output, and whether its stats, someone follows. */
   private follow(id: string, channels: Set<string>, on: boolean): void {
     const daemon = this.api.daemons.get(id);
     if (!daemon) return;
-    for (const c of channels) if (c.startsWith("logs:")) daemon.followLogs(c.slice(5), on);
+    for (const c of channels) {
+      if (c.startsWith("logs:")) daemon.followLogs(c.slice(5), on);
+      else if (c === "stats") daemon.followStats(on);
+    }
   }
 
   private relayLog(daemon: Daemon, event: CircusEvent): void {
