@@ -10,7 +10,7 @@ import { readFileSync, readlinkSync } from "node:fs";
 import { Subscriber } from "zeromq";
 import path from "node:path";
 import { describe, test } from "node:test";
-import { ROOT, startCircusd, waitFor, type Circusd } from "./helpers/circusd.js";
+import { isGone, ROOT, startCircusd, waitFor, type Circusd } from "./helpers/circusd.js";
 import {
   connect,
   EventLog,
@@ -131,6 +131,21 @@ describe("circusd-stats", () => {
     const after = await frame(log, "stat.idle", () => true, log.events.length);
     assert.deepEqual(after.data.pid, left);
     assert.ok(!log.events.slice(mark).some((e) => e.topic === `stat.idle.${gone}`));
+  });
+
+  test("circusd-stats run by circusd ends when circusd is killed -9, instead of sampling for nobody", async () => {
+    const d = startCircusd((dir) => statsd(dir) + sleeperSection(dir, "w"));
+    const client = await connect(d);
+    const [pid] = await waitFor(async () => {
+      const pids = await pidsOf(client, "circusd-stats");
+      return pids.length === 1 ? pids : null;
+    });
+    assert.ok(pid);
+    d.kill("SIGKILL");
+    await waitFor(() => isGone(pid), {
+      timeout: 20_000,
+      message: `circusd-stats ${pid} to end`,
+    });
   });
 
   test("stats_endpoint alone turns circusd-stats on, with Circus's warning", async () => {

@@ -43,6 +43,8 @@ export class StatsStreamer extends CircusPlugin {
   /** circusd, circusd-stats and circushttpd: pid -> name. */
   private circus = new Map<number, string>();
   private hits: SocketHits | null = null;
+  /** circusd's pid when it is our parent (we run as its watcher), else null. */
+  private parent: number | null = null;
   private readonly publisher: StatsPublisher;
   private readonly delay: number;
 
@@ -89,6 +91,13 @@ export class StatsStreamer extends CircusPlugin {
 
   /** One round: every group someone subscribes to, then the sockets. */
   private round(): void {
+    // Run by circusd and orphaned (circusd killed -9): nobody will stop us, nothing is left
+    // to sample. Reparented, our ppid is no longer circusd's.
+    if (this.parent !== null && process.ppid !== this.parent) {
+      logger.info(`circusd (pid ${this.parent}) is gone: stopping`);
+      void this.stop().then(() => process.exit(0));
+      return;
+    }
     const ctx = sampleContext(false);
     for (const [watcher, pids] of this.pids)
       if (this.publisher.wants(watcher)) this.publishGroup(watcher, pids, ctx);
@@ -152,7 +161,10 @@ export class StatsStreamer extends CircusPlugin {
     const pids = new Map<number, string>([[process.pid, "circusd-stats"]]);
     const dstats = await this.call("dstats");
     const info = dstats.info as { pid?: unknown } | undefined;
-    if (typeof info?.pid === "number") pids.set(info.pid, "circusd");
+    if (typeof info?.pid === "number") {
+      pids.set(info.pid, "circusd");
+      if (info.pid === process.ppid) this.parent = info.pid;
+    }
     if (watchers.includes("circushttpd")) {
       const httpd = numberList(await this.call("list", { name: "circushttpd" }), "pids");
       if (httpd.length === 1) pids.set(httpd[0] as number, "circushttpd");
