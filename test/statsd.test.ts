@@ -38,6 +38,27 @@ function statsLog(d: Circusd): EventLog {
   return log;
 }
 
+/** circusd-stats run by the test on a circusd's endpoints, killed at cleanup. */
+function ownStatsd(d: Circusd, extra: string[] = []) {
+  const endpoint = `ipc://${d.dir}/own-stats.sock`;
+  const child = spawn(
+    process.execPath,
+    [
+      STATSD,
+      "--endpoint",
+      `ipc://${d.dir}/circus-ctl.sock`,
+      "--pubsub",
+      `ipc://${d.dir}/circus-pub.sock`,
+      "--statspoint",
+      endpoint,
+      ...extra,
+    ],
+    { stdio: "ignore" },
+  );
+  defer(() => child.kill("SIGKILL"));
+  return { child, endpoint };
+}
+
 async function pidsOf(client: RawClient, name: string): Promise<number[]> {
   const reply = await client.call("list", { name });
   assert.equal(reply.status, "ok", JSON.stringify(reply));
@@ -187,21 +208,7 @@ describe("circusd-stats", () => {
     const [pid] = await pidsOf(client, "w");
     const ctl = await runCtl(["--endpoint", `ipc://${d.dir}/circus-ctl.sock`, "status"]);
     assert.equal(ctl.stdout, "w: active\n", "no circusd-stats without statsd");
-    const endpoint = `ipc://${d.dir}/own-stats.sock`;
-    const child = spawn(
-      process.execPath,
-      [
-        STATSD,
-        "--endpoint",
-        `ipc://${d.dir}/circus-ctl.sock`,
-        "--pubsub",
-        `ipc://${d.dir}/circus-pub.sock`,
-        "--statspoint",
-        endpoint,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    defer(() => child.kill("SIGKILL"));
+    const { child, endpoint } = ownStatsd(d);
     const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
     const log = new EventLog(endpoint);
     defer(() => log.close());
@@ -215,25 +222,9 @@ describe("circusd-stats", () => {
     const d = startCircusd((dir) => sleeperSection(dir, "w", { numprocesses: 100 }));
     const client = await connect(d);
     await waitFor(async () => (await pidsOf(client, "w")).length === 100);
-    const endpoint = `ipc://${d.dir}/own-stats.sock`;
     // 50 rounds a second of 100 processes: 5000 frames a second, so that the queue of the
     // stalled subscriber (10,000 frames) fills within 2 s.
-    const child = spawn(
-      process.execPath,
-      [
-        STATSD,
-        "--endpoint",
-        `ipc://${d.dir}/circus-ctl.sock`,
-        "--pubsub",
-        `ipc://${d.dir}/circus-pub.sock`,
-        "--statspoint",
-        endpoint,
-        "--delay",
-        "0.02",
-      ],
-      { stdio: "ignore" },
-    );
-    defer(() => child.kill("SIGKILL"));
+    const { child, endpoint } = ownStatsd(d, ["--delay", "0.02"]);
     const stalled = new Subscriber({ linger: 0 });
     defer(() => stalled.close());
     stalled.connect(endpoint);

@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { before, describe, test, type TestContext } from "node:test";
@@ -634,7 +634,8 @@ http {
   return base;
 }
 
-describe("circushttpd behind nginx", { skip: existsSync(NGINX) ? false : `no ${NGINX}` }, () => {
+// nginx is one of the programs `npm test` installs (scripts/test-deps.mjs): never skipped.
+describe("circushttpd behind nginx", () => {
   test("log in through the proxy; the WebSocket carries the log tail", async (t) => {
     const proxy = await startNginx(system.base);
     const page = await loggedIn(t, ADMIN, proxy);

@@ -6,12 +6,12 @@
  */
 import { isIP } from "node:net";
 import path from "node:path";
-import { DEFAULT_STATS_ENDPOINT, SOCKET_DEFAULTS, WATCHER_DEFAULTS } from "../config/defaults.js";
+import { DEFAULT_STATS_ENDPOINT, SOCKET_DEFAULTS } from "../config/defaults.js";
 import type { CircusOptions, SocketConfig, WatcherConfig } from "../config/types.js";
 import { ConfigError, sourceLocation } from "../config/errors.js";
 import { refuseCircusWatchers } from "../core/arbiter.js";
 import { isLoopbackHost } from "../sys/sockets.js";
-import { childLogOutput } from "./plugin-watcher.js";
+import { ownWatcherConfig } from "./plugin-watcher.js";
 
 /** The watcher's and its socket's name, as Circus's. */
 export const HTTPD_WATCHER = "circushttpd";
@@ -47,26 +47,7 @@ export function httpdWatcherConfig(circus: CircusOptions, runner: string[]): Wat
   if (circus.statsd || circus.statsEndpoint !== null)
     args.push("--stats-endpoint", circus.statsEndpoint ?? DEFAULT_STATS_ENDPOINT);
   if (circus.httpdUsers !== null) args.push("--users", path.resolve(circus.httpdUsers));
-  args.push("--log-level", circus.debug ? "debug" : circus.loglevel.toLowerCase());
-  const output = childLogOutput(circus);
-  if (output !== null) args.push("--log-output", output);
-  const stream = (cls: string) => (circus.debug ? { class: cls, options: {} } : null);
-  return {
-    ...WATCHER_DEFAULTS,
-    name: HTTPD_WATCHER,
-    cmd: process.execPath,
-    args,
-    singleton: true,
-    useSockets: true,
-    copyEnv: true,
-    copyPath: true,
-    closeChildStdout: circus.httpdCloseOutputs,
-    closeChildStderr: circus.httpdCloseOutputs,
-    stdoutStream: stream("StdoutStream"),
-    stderrStream: stream("StderrStream"),
-    baseDir: process.cwd(),
-    source: circus.source,
-  };
+  return ownWatcherConfig(HTTPD_WATCHER, circus, args, circus.httpdCloseOutputs);
 }
 
 /** The circushttpd watcher when httpd is on; without a runner, httpd is refused. */

@@ -3,6 +3,7 @@
  * `circus-plugin` with circusd's endpoints and the section's options.
  */
 import path from "node:path";
+import { WATCHER_DEFAULTS } from "../config/defaults.js";
 import type { CircusOptions, PluginConfig, WatcherConfig } from "../config/types.js";
 import { refuseCircusWatchers } from "../core/arbiter.js";
 import { logger } from "../log/logger.js";
@@ -27,6 +28,40 @@ export function childLogOutput(circus: CircusOptions): string | null {
   const output = circus.logoutput.trim();
   if (output === "" || output === "-" || output === "stdout") return null;
   return output.startsWith("syslog:") ? output : path.resolve(output);
+}
+
+/**
+ * A watcher circus runs for itself from `[circus]` (circusd-stats, circushttpd), as Circus
+ * builds them: a singleton node process with the sockets and circusd's environment, its log
+ * level and output on its command line (after `args`), its output to circusd's with `debug`,
+ * to /dev/null with `closeOutputs`.
+ */
+export function ownWatcherConfig(
+  name: string,
+  circus: CircusOptions,
+  args: string[],
+  closeOutputs: boolean,
+): WatcherConfig {
+  const all = [...args, "--log-level", circus.debug ? "debug" : circus.loglevel.toLowerCase()];
+  const output = childLogOutput(circus);
+  if (output !== null) all.push("--log-output", output);
+  const stream = (cls: string) => (circus.debug ? { class: cls, options: {} } : null);
+  return {
+    ...WATCHER_DEFAULTS,
+    name,
+    cmd: process.execPath,
+    args: all,
+    singleton: true,
+    useSockets: true,
+    copyEnv: true,
+    copyPath: true,
+    closeChildStdout: closeOutputs,
+    closeChildStderr: closeOutputs,
+    stdoutStream: stream("StdoutStream"),
+    stderrStream: stream("StderrStream"),
+    baseDir: process.cwd(),
+    source: circus.source,
+  };
 }
 
 /**

@@ -7,10 +7,10 @@
  * for about 60 ms each second (bench/RESULTS.md, "live statistics"), which would be added to
  * circusd's replies; and users who come from Circus see the same `circusd-stats: active`.
  */
-import { DEFAULT_STATS_ENDPOINT, WATCHER_DEFAULTS } from "../config/defaults.js";
+import { DEFAULT_STATS_ENDPOINT } from "../config/defaults.js";
 import type { CircusOptions, WatcherConfig } from "../config/types.js";
 import { refuseCircusWatchers } from "../core/arbiter.js";
-import { childLogOutput } from "./plugin-watcher.js";
+import { ownWatcherConfig } from "./plugin-watcher.js";
 
 /** The watcher's name, as Circus's. */
 export const STATS_WATCHER = "circusd-stats";
@@ -25,28 +25,8 @@ export function statsWatcherConfig(circus: CircusOptions, runner: string[]): Wat
     circus.pubsubEndpoint,
     "--statspoint",
     circus.statsEndpoint ?? DEFAULT_STATS_ENDPOINT,
-    "--log-level",
-    circus.debug ? "debug" : circus.loglevel,
   ];
-  const output = childLogOutput(circus);
-  if (output !== null) args.push("--log-output", output);
-  const stream = (cls: string) => (circus.debug ? { class: cls, options: {} } : null);
-  return {
-    ...WATCHER_DEFAULTS,
-    name: STATS_WATCHER,
-    cmd: process.execPath,
-    args,
-    singleton: true,
-    useSockets: true,
-    copyEnv: true,
-    copyPath: true,
-    closeChildStdout: circus.statsdCloseOutputs,
-    closeChildStderr: circus.statsdCloseOutputs,
-    stdoutStream: stream("StdoutStream"),
-    stderrStream: stream("StderrStream"),
-    baseDir: process.cwd(),
-    source: circus.source,
-  };
+  return ownWatcherConfig(STATS_WATCHER, circus, args, circus.statsdCloseOutputs);
 }
 
 /** The circusd-stats watcher when statsd is on; without a runner, statsd is refused. */
