@@ -320,6 +320,31 @@ describe("endpoint_owner", () => {
   });
 });
 
+describe("reload with a pattern (ours: match, as start's)", () => {
+  test("reloads the watchers it matches, and only those; without match the name is exact", async () => {
+    const d = startCircusd(
+      (dir) =>
+        sleeperSection(dir, "web1") + sleeperSection(dir, "web2") + sleeperSection(dir, "db"),
+    );
+    const c = await connect(d);
+    const before = new Map<string, number[]>();
+    for (const name of ["web1", "web2", "db"]) before.set(name, await waitForPids(c, name, 1));
+    const reply = await c.call("reload", { name: "(?!db$)", match: "regex", waiting: true });
+    assert.equal(reply.status, "ok", JSON.stringify(reply));
+    for (const name of ["web1", "web2"]) {
+      const now = await waitForPids(c, name, 1);
+      assert.notDeepEqual(now, before.get(name), `${name} reloaded`);
+    }
+    assert.deepEqual(await waitForPids(c, "db", 1), before.get("db"), "db untouched");
+    // As Circus's, a name without match is a watcher's exact name, not a glob.
+    const exact = await c.call("reload", { name: "web*" });
+    assert.equal(exact.status, "error");
+    assert.match(String(exact.reason), /web\*/);
+    const bad = await c.call("reload", { name: "web1", match: "fuzzy" });
+    assert.equal(bad.reason, "unknown match method fuzzy");
+  });
+});
+
 describe("restart of several watchers", () => {
   test("stops them all, then starts them highest priority first", async () => {
     const d = startCircusd(

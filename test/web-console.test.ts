@@ -15,6 +15,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { before, describe, test, type TestContext } from "node:test";
 import type { APIResponse, Page } from "playwright-core";
@@ -31,6 +32,7 @@ import {
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { connect, sleeperSection, type RawClient } from "./helpers/control.js";
 import { freePort } from "./helpers/ctl.js";
+import { listSockets, tcpSocket } from "./helpers/sockets.js";
 
 cleanupEachTest();
 
@@ -95,7 +97,7 @@ graceful_timeout = 1
 
 ${sleeperSection(d, "sleepers", { numprocesses: 2 })}
 ${sleeperSection(d, "spare", { numprocesses: 1 })}
-`,
+${tcpSocket("queue")}`,
     { dir },
   );
   const control = await connect(circusd);
@@ -573,6 +575,125 @@ describe("circushttpd, the web console, in a real browser", () => {
       403,
       "another origin",
     );
+  });
+
+  test("the filter narrows the watchers to the names that contain it", async (t) => {
+    const page = await loggedIn(t, READER);
+    const shown = async () =>
+      (
+        await page
+          .locator('[data-testid^="watcher-link-"]')
+          .evaluateAll((els) => els.map((e) => e.textContent ?? ""))
+      ).sort();
+    await page.getByTestId("watcher-ticker").waitFor();
+    const all = await shown();
+    assert.deepEqual(
+      all,
+      ((await system.control.call("list")).watchers as string[]).slice().sort(),
+      "every watcher of circusd, unfiltered",
+    );
+    let last: string[] = [];
+    await page.getByTestId("watcher-search").fill("SPA");
+    await waitFor(async () => (last = await shown()).join() === "spare", {
+      message: () => `only spare for "SPA": ${last.join(", ")}`,
+    });
+    await page.getByTestId("watcher-search").fill("s");
+    await waitFor(async () => (await shown()).every((n) => n.includes("s")), {
+      message: "only names with an s",
+    });
+    assert.ok((await shown()).includes("sleepers") && !(await shown()).includes("ticker"));
+    await page.getByTestId("watcher-search").fill("");
+    await waitFor(async () => (await shown()).length === all.length, { message: "all back" });
+  });
+
+  test("the global options page shows what globaloptions says", async (t) => {
+    const page = await loggedIn(t, READER);
+    await page.getByTestId("options-link").click();
+    await page.waitForURL(/#\/d\/0\/options$/);
+    await page.getByTestId("option-check_delay").waitFor();
+    const options = (await system.control.call("globaloptions")).options as Record<string, unknown>;
+    const shown = await page
+      .locator('[data-testid^="option-"]')
+      .evaluateAll((els) =>
+        els.map((e) => [e.getAttribute("data-testid") ?? "", e.textContent ?? ""]),
+      );
+    assert.deepEqual(
+      new Map(shown.map(([id, text]) => [String(id).slice("option-".length), text])),
+      new Map(
+        Object.entries(options).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+      ),
+    );
+    assert.equal(await page.getByTestId("option-check_delay").innerText(), "1");
+    await screenshot(page, "options");
+  });
+
+  test("a socket's hits: connections to it are counted on the page", async (t) => {
+    const queue = (await listSockets(system.control)).get("queue");
+    assert.ok(queue?.port !== undefined);
+    const page = await loggedIn(t, READER);
+    const entry = page
+      .getByTestId("sockets")
+      .locator("li")
+      .filter({
+        hasText: `127.0.0.1:${queue.port} (fd ${queue.fd}):`,
+      });
+    const hits = async () => Number(/: (\d+)$/.exec(await entry.innerText())?.[1]);
+    await entry.waitFor({ timeout: 20_000 });
+    assert.equal(await hits(), 0, "no connection yet");
+    // Nobody accepts on the queue: the connections wait in its backlog, each arrival seen.
+    for (let i = 0; i < 3; i++) {
+      const socket = net.connect(queue.port, "127.0.0.1");
+      defer(() => socket.destroy());
+      await new Promise<void>((resolve, reject) => {
+        socket.once("connect", resolve);
+        socket.once("error", reject);
+      });
+    }
+    await waitFor(async () => (await hits()) > 0, {
+      timeout: 20_000,
+      message: "hits on the queue socket",
+    });
+    assert.ok((await hits()) <= 3, `${await hits()} hits for 3 connections`);
+    // The total counts the console's own socket too: at least the queue's.
+    assert.ok(Number(await page.getByTestId("socket-hits").innerText()) >= (await hits()));
+  });
+
+  // Last of its group: every process (circusd-stats' too) is new after it.
+  test("reload, then restart, every watcher from the page; the console lives on", async (t) => {
+    const page = await loggedIn(t, ADMIN);
+    const [httpd] = await circusdPids("circushttpd");
+    for (const action of ["reload", "restart"]) {
+      const before = new Map<string, number[]>();
+      for (const name of ["sleepers", "spare", "ticker"]) before.set(name, await circusdPids(name));
+      const button = page.getByTestId(`arbiter-${action}`);
+      // A first click only arms the button: nothing changes.
+      await button.click();
+      await waitFor(async () => /again/i.test(await button.innerText()), {
+        message: `the ${action} button to ask for a second click`,
+      });
+      assert.deepEqual(await circusdPids("sleepers"), before.get("sleepers"));
+      await button.click();
+      for (const [name, old] of before)
+        await waitFor(
+          async () => {
+            const now = await circusdPids(name);
+            return now.length === old.length && now.every((pid) => !old.includes(pid));
+          },
+          { timeout: 20_000, message: `${action}: new processes for ${name}` },
+        );
+      await system.circusd.waitForLog(
+        new RegExp(`${ADMIN.user} via circushttpd: ${action} .*circushttpd`),
+      );
+      // Still logged in, on the same circushttpd, and the page follows the new processes.
+      assert.deepEqual(await circusdPids("circushttpd"), [httpd], "circushttpd kept");
+      await waitFor(
+        async () => (await page.getByTestId("watcher-count-sleepers").innerText()).trim() === "2",
+        { message: "the sleepers' 2 processes on the page" },
+      );
+      assert.equal(await page.getByTestId("login-form").count(), 0, "still logged in");
+      const banner = page.getByTestId("error-banner");
+      assert.equal(await banner.isVisible(), false, `no error shown: ${await banner.innerText()}`);
+    }
   });
 });
 

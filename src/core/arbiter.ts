@@ -32,7 +32,8 @@ export interface Change {
   stopWatchers(): Promise<void>;
   addWatcher(config: WatcherConfig, start?: boolean): Promise<Watcher>;
   removeWatcher(name: string, nostop?: boolean): Promise<void>;
-  reload(graceful?: boolean, sequential?: boolean): Promise<void>;
+  /** Reloads `watchers` (every watcher by default) in the arbiter's order, warmup_delay apart. */
+  reload(graceful?: boolean, sequential?: boolean, watchers?: Watcher[]): Promise<void>;
   /** Applies `config`, or the one the config loader reads now. */
   reloadConfig(config?: CircusConfig): Promise<ReloadSummary>;
 }
@@ -134,7 +135,8 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     stopWatchers: () => this.doStopWatchers(),
     addWatcher: (config, start = false) => this.doAddWatcher(config, start),
     removeWatcher: (name, nostop = false) => this.doRemoveWatcher(name, nostop),
-    reload: (graceful = true, sequential = false) => this.doReload(graceful, sequential),
+    reload: (graceful = true, sequential = false, watchers?: Watcher[]) =>
+      this.doReload(graceful, sequential, watchers),
     reloadConfig: (config) => this.doReloadConfig(config ?? this.configLoader?.() ?? null),
   };
   /** Children are not Node handles: this keeps the event loop alive while the arbiter runs. */
@@ -387,8 +389,9 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     return this.exclusive((change) => change.reload(graceful, sequential));
   }
 
-  private async doReload(graceful: boolean, sequential: boolean): Promise<void> {
+  private async doReload(graceful: boolean, sequential: boolean, only?: Watcher[]): Promise<void> {
     for (const watcher of this.iterWatchers()) {
+      if (only && !only.includes(watcher)) continue;
       await this.changesOf(watcher).reload(graceful, sequential);
       if (this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
     }

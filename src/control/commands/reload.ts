@@ -1,11 +1,24 @@
 import type { Watcher } from "../../core/watcher.js";
 import type { ChangeCommand } from "../command.js";
-import { ArgumentError } from "../protocol.js";
+import { ArgumentError, MessageError } from "../protocol.js";
 import { pidChanges } from "./start-stop.js";
-import { checkTypes, getWatcher, okOutput, WAITING } from "./util.js";
+import {
+  checkMatch,
+  checkTypes,
+  getWatcher,
+  MATCH,
+  matchWatchers,
+  okOutput,
+  WAITING,
+} from "./util.js";
 
-/** `reload [NAME] [--terminate] [--waiting] [--sequential]`. */
-export const reload: ChangeCommand<Watcher | null> = {
+/**
+ * `reload [NAME] [--terminate] [--waiting] [--sequential] [--match=simple|glob|regex]`.
+ * `match` is ours (Circus's reload takes one exact name): without it the name is exact, as
+ * Circus's; with it the name is a pattern, as start/stop/restart's, and the watchers it picks
+ * reload in the arbiter's order, warmup_delay apart (the web console reloads all but itself).
+ */
+export const reload: ChangeCommand<Watcher[] | null> = {
   name: "reload",
   summary: "Reload the arbiter or a watcher",
   help: `Reload the arbiter or a watcher
@@ -21,15 +34,17 @@ This command reloads all the processes in a watcher or all watchers, in one of 3
 ZMQ Message:
     {
         "command": "reload",
-        "properties": {"name": "<name>", "graceful": true, "sequential": false, "waiting": false}
+        "properties": {"name": "<name>", "graceful": true, "sequential": false, "waiting": false,
+                       "match": "[simple|glob|regex]"}
     }
 
 The response returns the status "ok". If the property graceful is set to true the
 processes will be exited gracefully. If the property name is present, then the reload
-will be applied to the watcher.
+will be applied to the watcher. With "match" (ours: "simple", "glob" or "regex"), the name
+is a pattern, as start's, and every watcher it matches is reloaded in turn.
 
 Command line:
-    $ circusctl reload [<name>] [--terminate] [--waiting] [--sequential]
+    $ circusctl reload [<name>] [--terminate] [--waiting] [--sequential] [--match=...]
 
 Options:
     <name>: name of the watcher
@@ -39,23 +54,40 @@ Options:
     WAITING,
     { name: "sequential", type: "boolean", help: "sequential reload" },
     { name: "terminate", type: "boolean", help: "stop immediately" },
+    MATCH,
   ],
   watcherArgs: [0],
-  validate: (props) =>
+  validate: (props) => {
     checkTypes(props, {
       name: "string",
       graceful: "boolean",
       sequential: "boolean",
       waiting: "boolean",
-    }),
-  check: (arbiter, props) => (props.name === undefined ? null : getWatcher(arbiter, props.name)),
-  async execute(change, props, watcher) {
+      match: "string",
+    });
+    checkMatch(props);
+  },
+  check: (arbiter, props) => {
+    if (props.name === undefined) return null;
+    if (props.match === undefined) return [getWatcher(arbiter, props.name)];
+    return matchWatchers(arbiter, props);
+  },
+  async execute(change, props, matched) {
     const graceful = props.graceful !== false;
     const sequential = props.sequential === true;
-    if (watcher === null) {
+    if (matched === null) {
       await change.reload(graceful, sequential);
       return;
     }
+    // Those a change queued before this one removed are gone.
+    const watchers = matched.filter((w) => change.arbiter.watchers.includes(w));
+    if (watchers.length === 0)
+      throw new MessageError(`program ${String(matched[0]?.name)} not found`);
+    if (watchers.length > 1) {
+      await change.reload(graceful, sequential, watchers);
+      return;
+    }
+    const watcher = watchers[0] as Watcher;
     const changes = change.watcher(watcher);
     return { info: await pidChanges(watcher, () => changes.reload(graceful, sequential), true) };
   },
@@ -67,6 +99,7 @@ Options:
       sequential: line.options.sequential === true,
     };
     if (line.args[0] !== undefined) props.name = line.args[0];
+    if (typeof line.options.match === "string") props.match = line.options.match;
     return props;
   },
   consoleOutput: (reply) => okOutput(reply),

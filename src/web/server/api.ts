@@ -206,7 +206,7 @@ export class Api {
         return [200, { ok: true, ...strip(reply) }];
       }
       if (parts.length === 1 && (parts[0] === "reload" || parts[0] === "restart")) {
-        const reply = await this.call(daemon, parts[0], {}, origin);
+        const reply = await this.allButSelf(daemon, parts[0], origin);
         return [200, { ok: true, ...strip(reply) }];
       }
       throw new HttpError(404, `not found: ${path}`);
@@ -222,6 +222,26 @@ export class Api {
     if (parts[0] === "watchers" && parts.length === 2)
       return [200, await this.watcher(daemon, parts[1] as string)];
     throw new HttpError(404, `not found: ${path}`);
+  }
+
+  /**
+   * The arbiter's reload or restart, of every watcher but the one running this server, when
+   * the daemon runs it (`httpd = true`): restarting itself would cut this very request and
+   * end every session, which live in its memory. circusctl's reload and restart still take
+   * every watcher, as Circus's.
+   */
+  private async allButSelf(
+    daemon: Daemon,
+    action: "reload" | "restart",
+    origin: Origin,
+  ): Promise<CircusReply> {
+    const watchers = (await this.watchers(daemon)) as { name: string; pids: number[] }[];
+    const self = watchers.find((w) => w.pids.includes(process.pid));
+    if (!self) return this.call(daemon, action, {}, origin);
+    if (watchers.length === 1) return { id: null, status: "ok", time: Date.now() / 1000 };
+    // A regex (Python's re.match, anchored at the start): any name but this one.
+    const name = `(?!${self.name.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")}$)`;
+    return this.call(daemon, action, { name, match: "regex" }, origin);
   }
 
   /** Every watcher with its status and pids: two calls whatever their number. */
