@@ -6,71 +6,30 @@
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
-import { makeTempDir, markedProcesses, waitFor, workerSection } from "./helpers/circusd.js";
-import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
-import { cleanupEachTest, defer } from "./helpers/cleanup.js";
+import { markedProcesses, waitFor, workerSection } from "./helpers/circusd.js";
+import { CIRCUSCTL, ctlEnv, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
+import { cleanupEachTest } from "./helpers/cleanup.js";
+import { SSH_OPTIONS, sshSkip, startSshd } from "./helpers/sshd.js";
 
 cleanupEachTest();
 
-const SSHD = "/usr/sbin/sshd";
-const skip =
-  !existsSync(SSHD) || !existsSync("/usr/bin/ssh") ? "openssh-server is not installed" : false;
+const skip = sshSkip;
 
 let d: Daemon;
 let dir: string;
-let sshd: ChildProcess | null = null;
+let sshdPid = 0;
 let server: string;
 let key: string;
-/** The ssh client must trust the test's throwaway host key without a known_hosts entry. */
-const SSH_COMMAND =
-  "ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
+const SSH_COMMAND = `ssh ${SSH_OPTIONS}`;
 
 before(async () => {
   if (skip) return;
   d = await startDaemon((dir) => workerSection(dir, "remote", { numprocesses: 1 }));
-  dir = makeTempDir("circusctl-ssh-");
-  key = path.join(dir, "user_key");
-  const hostKey = path.join(dir, "host_key");
-  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
-  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
-  execFileSync("cp", [`${key}.pub`, path.join(dir, "authorized_keys")]);
-  const port = await freePort();
-  const user = os.userInfo().username;
-  writeFileSync(
-    path.join(dir, "sshd_config"),
-    [
-      `Port ${port}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${hostKey}`,
-      `PidFile ${path.join(dir, "sshd.pid")}`,
-      `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "PermitRootLogin prohibit-password",
-      // The temp folder is world-writable (see makeTempDir): sshd would refuse its keys.
-      "StrictModes no",
-      "AllowTcpForwarding yes",
-      "UsePAM no",
-      "",
-    ].join("\n"),
-  );
-  // sshd insists on its privilege separation folder.
-  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-  const child = spawn(SSHD, ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  sshd = child;
-  defer(() => child.kill("SIGTERM"));
-  let log = "";
-  child.stderr?.setEncoding("utf8").on("data", (c: string) => (log += c));
-  await waitFor(() => log.includes("Server listening"), {
-    message: () => `sshd to listen; log: ${log}`,
-  });
-  server = `${user}@127.0.0.1:${port}`;
+  const sshd = await startSshd();
+  ({ dir, key, server } = sshd);
+  sshdPid = sshd.pid;
 });
 
 /** circusctl --ssh SERVER --ssh_keyfile KEY ARGS */
@@ -87,7 +46,7 @@ describe("circusctl --ssh", { skip }, () => {
     const list = await viaSsh("--endpoint", d.endpoint, "--json", "list");
     assert.deepEqual((JSON.parse(list.stdout) as { watchers: string[] }).watchers, ["remote"]);
     // The ssh processes named the key in their argv: none may be left.
-    await waitFor(() => markedProcesses(key).filter((pid) => pid !== sshd?.pid).length === 0, {
+    await waitFor(() => markedProcesses(key).filter((pid) => pid !== sshdPid).length === 0, {
       message: "the ssh client processes to be gone",
     });
   });

@@ -7,7 +7,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import net from "node:net";
@@ -27,6 +27,7 @@ import {
 } from "./helpers/circusd.js";
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { connect, sleeperSection } from "./helpers/control.js";
+import { listeningTcp } from "./helpers/proc-net.js";
 import { Prometheus } from "./helpers/prometheus.js";
 import { httpWatcher, listSockets, load, tcpSocket } from "./helpers/sockets.js";
 
@@ -119,37 +120,6 @@ async function waitingConnections(port: number, count: number): Promise<void> {
       socket.once("error", reject);
     });
   }
-}
-
-/** The TCP addresses a process listens on (`127.0.0.1:PORT`), from /proc/net/tcp{,6}. */
-function listeningTcp(pid: number): string[] {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (match) inodes.add(match[1] as string);
-    } catch {
-      // closed meanwhile
-    }
-  }
-  const found: string[] = [];
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    for (const line of readFileSync(file, "latin1").split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      // local_address is HEXIP:HEXPORT; state 0A is LISTEN; field 9 is the inode.
-      if (fields[3] !== "0A" || !inodes.has(fields[9] as string)) continue;
-      const [ip, port] = (fields[1] as string).split(":") as [string, string];
-      const address =
-        ip.length === 8
-          ? (ip.match(/../g) as string[])
-              .reverse()
-              .map((h) => parseInt(h, 16))
-              .join(".")
-          : ip;
-      found.push(`${address}:${parseInt(port, 16)}`);
-    }
-  }
-  return found;
 }
 
 describe("the exposition format", () => {

@@ -6,9 +6,8 @@
  */
 import { describe, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
 import { hashPassword } from "../src/web/server/users.js";
@@ -24,6 +23,8 @@ import {
 } from "./helpers/circusd.js";
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { clientOf, freePort, startDaemon } from "./helpers/ctl.js";
+import { connectedPorts } from "./helpers/proc-net.js";
+import { SSH_OPTIONS, sshSkip, startSshd } from "./helpers/sshd.js";
 
 cleanupEachTest();
 
@@ -398,7 +399,7 @@ describe("circushttpd run by circusd, with users", () => {
 async function runHttpd(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ base: string; output: () => string }> {
+): Promise<{ base: string; pid: number; output: () => string }> {
   const child = spawn(process.execPath, [CIRCUSHTTPD, "--port", "0", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env,
@@ -417,7 +418,7 @@ async function runHttpd(
   const port = await waitFor(() => /listening on [^\s]+:(\d+)/.exec(output)?.[1], {
     message: () => `circushttpd to listen; output:\n${output}`,
   });
-  return { base: `http://127.0.0.1:${port}`, output: () => output };
+  return { base: `http://127.0.0.1:${port}`, pid: child.pid as number, output: () => output };
 }
 
 describe("circushttpd on its own", () => {
@@ -504,9 +505,9 @@ describe("circushttpd on its own", () => {
   test("a daemon that goes away is down (502, a daemon message) and comes back up", async () => {
     const dir = makeTempDir();
     const endpoint = `tcp://127.0.0.1:${await freePort()}`;
-    const pubsub = `tcp://127.0.0.1:${await freePort()}`;
-    const config = `[circus]\nendpoint = ${endpoint}\npubsub_endpoint = ${pubsub}\n\n${tickerSection(dir)}`;
-    let circusd = startCircusd(config, { dir });
+    const config = (pubsub: string) =>
+      `[circus]\nendpoint = ${endpoint}\npubsub_endpoint = ${pubsub}\n\n${tickerSection(dir)}`;
+    let circusd = startCircusd(config(`tcp://127.0.0.1:${await freePort()}`), { dir });
     const { base } = await runHttpd(["--endpoint", endpoint]);
     const page = new Page(base);
     const session = await page.get("/api/session");
@@ -534,82 +535,77 @@ describe("circushttpd on its own", () => {
     assert.equal(call.status, 502);
     assert.equal(call.body.error, `daemon 0 (${endpoint}) does not answer`);
     assert.equal((await page.post("/api/daemons/0/watchers/web/incr")).status, 502);
-    circusd = startCircusd(config, { dir });
+    // Back, with another pub/sub endpoint (a new config): its events are followed there.
+    circusd = startCircusd(config(`tcp://127.0.0.1:${await freePort()}`), { dir });
     await socket.wait((m) => m.type === "daemon" && m.state === "up", "a daemon up message");
     await waitFor(async () => (await page.get("/api/daemons/0/watchers")).status === 200, {
       message: "the API to answer again",
     });
+    socket.send({ type: "subscribe", daemon: "0", channels: ["events"] });
+    // The SUB connects in the background: incr until a spawn event comes through (this
+    // socket followed no events before).
+    const spawned = () =>
+      socket.messages.some((m) => m.type === "event" && m.topic === "watcher.web.spawn");
+    await waitFor(
+      async () => {
+        assert.equal((await page.post("/api/daemons/0/watchers/web/incr")).status, 200);
+        return waitFor(spawned, { timeout: 1000 }).then(
+          () => true,
+          () => false,
+        );
+      },
+      { timeout: 20_000, message: "events from the daemon's new pub/sub endpoint" },
+    );
   });
 });
 
-const SSHD = "/usr/sbin/sshd";
-
-/** A throwaway sshd on a loopback port (as circusctl-ssh.test.ts) and the ssh command for it. */
-async function startSshd(): Promise<{ server: string; command: string }> {
-  const dir = makeTempDir("circushttpd-ssh-");
-  const key = path.join(dir, "user_key");
-  const hostKey = path.join(dir, "host_key");
-  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
-  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", key]);
-  execFileSync("cp", [`${key}.pub`, path.join(dir, "authorized_keys")]);
-  const port = await freePort();
-  writeFileSync(
-    path.join(dir, "sshd_config"),
-    [
-      `Port ${port}`,
-      "ListenAddress 127.0.0.1",
-      `HostKey ${hostKey}`,
-      `PidFile ${path.join(dir, "sshd.pid")}`,
-      `AuthorizedKeysFile ${path.join(dir, "authorized_keys")}`,
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "PermitRootLogin prohibit-password",
-      "StrictModes no",
-      "AllowTcpForwarding yes",
-      "UsePAM no",
-      "",
-    ].join("\n"),
-  );
-  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-  const child = spawn(SSHD, ["-D", "-e", "-f", path.join(dir, "sshd_config")], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  defer(() => child.kill("SIGTERM"));
-  let log = "";
-  child.stderr?.setEncoding("utf8").on("data", (c: string) => (log += c));
-  await waitFor(() => log.includes("Server listening"), {
-    message: () => `sshd to listen; log: ${log}`,
-  });
-  return {
-    server: `${os.userInfo().username}@127.0.0.1:${port}`,
-    command: `ssh -i ${key} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`,
-  };
-}
-
 describe("circushttpd --ssh", () => {
-  const skip =
-    !existsSync(SSHD) || !existsSync("/usr/bin/ssh") ? "openssh-server is not installed" : false;
+  const skip = sshSkip;
 
-  test("the control and pub/sub endpoints go through ssh tunnels", { skip }, async () => {
-    const d = await startDaemon((dir) => tickerSection(dir));
-    const ssh = await startSshd();
-    const { base } = await runHttpd(["--ssh", ssh.server, "--endpoint", d.endpoint], {
-      ...process.env,
-      CIRCUS_SSH_COMMAND: ssh.command,
-    });
-    const page = new Page(base);
-    page.csrf = String((await page.get("/api/session")).body.csrf);
-    await waitFor(async () => (await page.get("/api/daemons/0/watchers")).status === 200, {
-      timeout: 30_000,
-      message: "the API through the tunnel",
-    });
-    const socket = await page.socket();
-    socket.send({ type: "subscribe", daemon: "0", channels: ["events", "logs:web"] });
-    await socket.wait((m) => m.type === "log", "a log line through the tunnel");
-    assert.equal((await page.post("/api/daemons/0/watchers/web/incr")).status, 200);
-    await socket.wait(
-      (m) => m.type === "event" && m.topic === "watcher.web.spawn",
-      "a spawn event",
-    );
-  });
+  test(
+    "every endpoint goes through ssh tunnels, a daemon added at run time's too",
+    { skip },
+    async () => {
+      const d = await startDaemon((dir) => tickerSection(dir));
+      const ssh = await startSshd();
+      const httpd = await runHttpd(["--ssh", ssh.server, "--endpoint", d.endpoint], {
+        ...process.env,
+        CIRCUS_SSH_COMMAND: `ssh -i ${ssh.key} ${SSH_OPTIONS}`,
+      });
+      const page = new Page(httpd.base);
+      page.csrf = String((await page.get("/api/session")).body.csrf);
+      await waitFor(async () => (await page.get("/api/daemons/0/watchers")).status === 200, {
+        timeout: 30_000,
+        message: "the API through the tunnel",
+      });
+      const socket = await page.socket();
+      socket.send({ type: "subscribe", daemon: "0", channels: ["events", "logs:web"] });
+      await socket.wait((m) => m.type === "log", "a log line through the tunnel");
+      assert.equal((await page.post("/api/daemons/0/watchers/web/incr")).status, 200);
+      await socket.wait(
+        (m) => m.type === "event" && m.topic === "watcher.web.spawn",
+        "a spawn event",
+      );
+
+      // A second circusd, added through the API: reached through the ssh server as well.
+      const other = await startDaemon((dir) => tickerSection(dir));
+      const added = await page.post("/api/daemons", { endpoint: other.endpoint });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      assert.equal(added.body.endpoint, other.endpoint, "listed by the endpoint the user gave");
+      const id = String(added.body.id);
+      await waitFor(async () => (await page.get(`/api/daemons/${id}/watchers`)).status === 200, {
+        timeout: 30_000,
+        message: "the added daemon's API through its tunnel",
+      });
+      socket.send({ type: "subscribe", daemon: id, channels: ["logs:web"] });
+      await socket.wait((m) => m.type === "log" && m.daemon === id, "its log lines too");
+
+      // circushttpd itself connects to no circusd port: every connection is a tunnel's.
+      const ports = [d, other].flatMap((x) =>
+        [x.endpoint, x.pubsub].map((e) => Number(new URL(e).port)),
+      );
+      const direct = connectedPorts(httpd.pid).filter((port) => ports.includes(port));
+      assert.deepEqual(direct, [], `circushttpd's direct connections to circusd ports`);
+    },
+  );
 });

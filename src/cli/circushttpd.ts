@@ -147,7 +147,8 @@ async function main(): Promise<void> {
   await configureDefault(levelRank(level), values["log-output"]);
 
   const tunnels: SshTunnel[] = [];
-  let endpoint = values.endpoint;
+  const endpoint = values.endpoint;
+  let via: string | undefined;
   let reach: ((remote: string) => Promise<string>) | undefined;
   const ssh = values.ssh;
   if (ssh !== undefined) {
@@ -158,10 +159,16 @@ async function main(): Promise<void> {
       tunnels.push(tunnel);
       return tunnel.endpoint;
     };
-    endpoint = await reach(endpoint);
+    via = await reach(endpoint);
   }
   const statsEndpoint = values["stats-endpoint"] ?? null;
-  const server = new WebServer({ endpoint, statsEndpoint, users, ...(reach ? { reach } : {}) });
+  const server = new WebServer({
+    endpoint,
+    statsEndpoint,
+    users,
+    ...(reach ? { reach } : {}),
+    ...(via ? { via } : {}),
+  });
   let address;
   try {
     address = await server.listen(fd !== null ? { fd } : { host: values.host, port });

@@ -34,24 +34,39 @@ export class Api {
    */
   private readonly anonymous: Session | null;
 
-  constructor(private readonly users: Map<string, User> | null) {
+  /**
+   * @param reach - with `--ssh`: opens a tunnel to a daemon's endpoint (as the ssh server
+   * sees it) and resolves with the local one. Every daemon goes through it, daemon 0 and
+   * those added at run time.
+   */
+  constructor(
+    private readonly users: Map<string, User> | null,
+    private readonly reach?: (endpoint: string) => Promise<string>,
+  ) {
     this.anonymous = users === null ? this.sessions.create("anonymous", "admin") : null;
   }
 
   /**
-   * Adds a daemon and starts watching it; `reach` makes its pub/sub and stats endpoints
-   * reachable (ssh tunnels), when its control endpoint is.
+   * Adds a daemon and starts watching it; `via` is where its commands go (the local end of
+   * an ssh tunnel to `endpoint`, with `--ssh`); the endpoints it names are reached the same
+   * way.
    */
-  addDaemon(
-    endpoint: string,
-    statsEndpoint: string | null,
-    reach?: (endpoint: string) => Promise<string>,
-  ): Daemon {
-    const daemon = new Daemon(String(this.nextId++), endpoint, statsEndpoint, reach);
+  addDaemon(endpoint: string, statsEndpoint: string | null, via = endpoint): Daemon {
+    const daemon = new Daemon(String(this.nextId++), endpoint, statsEndpoint, this.reach, via);
     this.daemons.set(daemon.id, daemon);
     this.onDaemon(daemon);
     daemon.start();
     return daemon;
+  }
+
+  /** A control endpoint given at run time, through the ssh server with `--ssh`. */
+  private async tunnel(endpoint: string): Promise<string> {
+    if (!this.reach) return endpoint;
+    try {
+      return await this.reach(endpoint);
+    } catch (error) {
+      throw new HttpError(502, `cannot reach ${endpoint} through ssh: ${(error as Error).message}`);
+    }
   }
 
   close(): void {
@@ -166,7 +181,8 @@ export class Api {
               fields: { statsEndpoint: "expected tcp://HOST:PORT or ipc://PATH" },
             });
         }
-        return [201, this.addDaemon(endpoint, stats).describe()];
+        const via = await this.tunnel(endpoint);
+        return [201, this.addDaemon(endpoint, stats, via).describe()];
       }
       throw new HttpError(405, "method not allowed");
     }

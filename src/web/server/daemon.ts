@@ -60,12 +60,17 @@ export class Daemon extends EventEmitter<DaemonEvents> {
   private client: Client;
   private events: Subscriber | null = null;
   private stats: Subscriber | null = null;
+  /** The endpoints, as the daemon named them, that `events` and `stats` follow. */
+  private eventsFrom: string | null = null;
+  private statsFrom: string | null = null;
   /** Pages following the stats: `stat.` is subscribed to while there is one. */
   private statsFollowers = 0;
   private readonly ring: KeptEvent[] = [];
   private readonly logTopics = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** A stats endpoint given (`--stats-endpoint`, the form) wins over the daemon's own. */
+  private readonly statsGiven: boolean;
 
   constructor(
     readonly id: string,
@@ -76,9 +81,12 @@ export class Daemon extends EventEmitter<DaemonEvents> {
      * `--ssh`): the pub/sub and stats endpoints its globaloptions name.
      */
     private readonly reach: (endpoint: string) => Promise<string> = async (e) => e,
+    /** Where to send the commands: `endpoint`, or the local end of its ssh tunnel. */
+    private readonly via: string = endpoint,
   ) {
     super();
-    this.client = new Client({ endpoint, timeout: 5 });
+    this.statsGiven = statsEndpoint !== null;
+    this.client = new Client({ endpoint: via, timeout: 5 });
   }
 
   /** What `GET /api/daemons` lists. */
@@ -166,26 +174,41 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     if (!this.closed) this.timer = setTimeout(() => void this.beat(), HEARTBEAT_MS);
   }
 
+  /**
+   * The daemon answers (again): follows its pub/sub and stats endpoints, anew when it came
+   * back with other ones (a circusd restarted with another config).
+   */
   private async up(reply: CircusReply): Promise<void> {
     const options = (reply.options ?? {}) as Record<string, unknown>;
-    if (!this.events && typeof options.pubsub_endpoint === "string") {
-      const endpoint = await this.reach(reachable(options.pubsub_endpoint, this.endpoint));
-      this.events = new Subscriber({ endpoint, topics: [""] });
-      for (const topic of this.logTopics.keys()) this.events.subscribe(topic);
-      void this.pump(this.events, (event) => this.onEvent(event));
+    const pubsub = typeof options.pubsub_endpoint === "string" ? options.pubsub_endpoint : null;
+    if (pubsub !== this.eventsFrom) {
+      this.events?.close();
+      this.events = null;
+      this.eventsFrom = pubsub;
+      if (pubsub !== null) {
+        const endpoint = await this.reach(reachable(pubsub, this.endpoint));
+        this.events = new Subscriber({ endpoint, topics: [""] });
+        for (const topic of this.logTopics.keys()) this.events.subscribe(topic);
+        void this.pump(this.events, (event) => this.onEvent(event));
+      }
     }
     // Without --stats-endpoint, the daemon's own: an unbound endpoint costs a SUB nothing.
-    if (this.statsEndpoint === null && typeof options.stats_endpoint === "string")
+    if (!this.statsGiven && typeof options.stats_endpoint === "string")
       this.statsEndpoint = options.stats_endpoint;
-    if (!this.stats && this.statsEndpoint !== null) {
-      const endpoint = await this.reach(reachable(this.statsEndpoint, this.endpoint));
-      this.stats = new Subscriber({
-        endpoint,
-        topics: this.statsFollowers > 0 ? ["stat."] : [],
-      });
-      void this.pump(this.stats, (event) =>
-        this.emit("stat", { topic: event.topic, data: event.data }),
-      );
+    if (this.statsEndpoint !== this.statsFrom) {
+      this.stats?.close();
+      this.stats = null;
+      this.statsFrom = this.statsEndpoint;
+      if (this.statsEndpoint !== null) {
+        const endpoint = await this.reach(reachable(this.statsEndpoint, this.endpoint));
+        this.stats = new Subscriber({
+          endpoint,
+          topics: this.statsFollowers > 0 ? ["stat."] : [],
+        });
+        void this.pump(this.stats, (event) =>
+          this.emit("stat", { topic: event.topic, data: event.data }),
+        );
+      }
     }
     this.state = "up";
     this.error = undefined;
@@ -200,7 +223,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.error = `daemon ${this.id} (${this.endpoint}) does not answer: ${message}`;
     // A fresh socket: what the old one queued for a gone daemon must not run when it is back.
     this.client.close();
-    this.client = new Client({ endpoint: this.endpoint, timeout: 5 });
+    this.client = new Client({ endpoint: this.via, timeout: 5 });
     if (was === "up") {
       logger.warning(this.error);
       this.emit("state");

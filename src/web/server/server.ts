@@ -21,10 +21,13 @@ export interface WebServerOptions {
   /** The users; null: anonymous admin (loopback only). */
   users: Map<string, User> | null;
   /**
-   * With `--ssh`: opens a tunnel to one of daemon 0's endpoints (as seen from the ssh
-   * server) and resolves with the local endpoint; `endpoint` is then the tunnelled one.
+   * With `--ssh`: opens a tunnel to one of a daemon's endpoints (as seen from the ssh
+   * server) and resolves with the local endpoint. Daemons added at run time are tunnelled
+   * too.
    */
   reach?: (endpoint: string) => Promise<string>;
+  /** Where daemon 0's commands go, when not to `endpoint`: its ssh tunnel's local end. */
+  via?: string;
   /** The folder of the built page; dist/web/ of the package by default. */
   webRoot?: string;
 }
@@ -48,7 +51,7 @@ export class WebServer {
   private readonly server: http.Server;
 
   constructor(options: WebServerOptions) {
-    this.api = new Api(options.users);
+    this.api = new Api(options.users, options.reach);
     this.hub = new WsHub(this.api, options.users !== null);
     this.api.onDaemon = (daemon) => this.hub.watch(daemon);
     this.files = new StaticFiles(options.webRoot ?? defaultWebRoot());
@@ -61,7 +64,7 @@ export class WebServer {
       if ((req.url ?? "").split("?")[0] === "/ws") this.hub.upgrade(req, socket, head);
       else socket.destroy();
     });
-    this.api.addDaemon(options.endpoint, options.statsEndpoint ?? null, options.reach);
+    this.api.addDaemon(options.endpoint, options.statsEndpoint ?? null, options.via);
   }
 
   /**

@@ -47,6 +47,9 @@ export function sessionCookie(request: http.IncomingMessage, id: string): string
 export class Sessions {
   private readonly sessions = new Map<string, Session>();
 
+  /** @param now - the clock (tests give their own, to step over the 12 h). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   /** A new session for a user. */
   create(user: string, role: Role): Session {
     this.sweep();
@@ -55,7 +58,7 @@ export class Sessions {
       user,
       role,
       csrf: randomBytes(32).toString("base64url"),
-      seen: Date.now(),
+      seen: this.now(),
     };
     this.sessions.set(session.id, session);
     return session;
@@ -67,11 +70,11 @@ export class Sessions {
     if (id === undefined) return null;
     const session = this.sessions.get(id);
     if (!session) return null;
-    if (Date.now() - session.seen > IDLE_MS) {
+    if (this.now() - session.seen > IDLE_MS) {
       this.sessions.delete(id);
       return null;
     }
-    session.seen = Date.now();
+    session.seen = this.now();
     return session;
   }
 
@@ -80,7 +83,7 @@ export class Sessions {
   }
 
   private sweep(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const [id, s] of this.sessions) if (now - s.seen > IDLE_MS) this.sessions.delete(id);
   }
 }
@@ -93,17 +96,20 @@ const WINDOW_MS = 60_000;
 export class LoginLimiter {
   private readonly failures = new Map<string, number[]>();
 
+  /** @param now - the clock (tests give their own). */
+  constructor(private readonly now: () => number = Date.now) {}
+
   /** Seconds to wait before trying again, or 0 when a try is allowed. */
   retryAfter(user: string, address: string): number {
     const times = this.recent(`${user}\0${address}`);
     if (times.length < MAX_FAILURES) return 0;
-    return Math.max(1, Math.ceil(((times[0] as number) + WINDOW_MS - Date.now()) / 1000));
+    return Math.max(1, Math.ceil(((times[0] as number) + WINDOW_MS - this.now()) / 1000));
   }
 
   fail(user: string, address: string): void {
     const key = `${user}\0${address}`;
     const times = this.recent(key);
-    times.push(Date.now());
+    times.push(this.now());
     this.failures.set(key, times);
     // Bounded memory against a flood of made-up user names.
     if (this.failures.size > 10_000)
@@ -116,7 +122,7 @@ export class LoginLimiter {
   }
 
   private recent(key: string): number[] {
-    const now = Date.now();
+    const now = this.now();
     return (this.failures.get(key) ?? []).filter((t) => now - t < WINDOW_MS);
   }
 }
