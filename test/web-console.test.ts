@@ -419,6 +419,54 @@ describe("circushttpd, the web console, in a real browser", () => {
       { message: `a new process row instead of ${victim}` },
     );
     assert.deepEqual(await circusdPids("spare"), [replacement]);
+    // Its reap, in the timeline, names the signal that ended it.
+    await page
+      .getByTestId("event")
+      .and(page.locator('[data-action="reap"]'))
+      .filter({ hasText: `pid ${victim}` })
+      .filter({ hasText: /killed by SIG(TERM|KILL)/ })
+      .first()
+      .waitFor({ timeout: 15_000 });
+  });
+
+  test("an unknown watcher or daemon in the URL is told in the page", async (t) => {
+    const page = await loggedIn(t, READER);
+    const banner = page.getByTestId("error-banner");
+    await page.goto("/#/d/0/w/nosuch");
+    await waitFor(
+      async () => (await banner.isVisible()) && /no watcher nosuch/.test(await banner.innerText()),
+      { message: "the banner to say there is no watcher nosuch" },
+    );
+    await page.getByTestId("error-dismiss").click();
+    await page.goto("/#/d/7");
+    await waitFor(
+      async () => (await banner.isVisible()) && /no daemon 7/.test(await banner.innerText()),
+      {
+        message: "the banner to say there is no daemon 7",
+      },
+    );
+    // The page still works: the real daemon's watchers are a click away.
+    await page.getByTestId("nav-daemons").click();
+    await page.getByTestId("daemon-link-0").click();
+    await page.getByTestId("watcher-spare").waitFor();
+  });
+
+  test("the event timeline shows a process's exit code", async (t) => {
+    const added = await system.control.call("add", {
+      name: "exiter",
+      cmd: "/bin/sh",
+      args: ["-c", "sleep 1; exit 3"],
+      options: { numprocesses: 1, env: { CIRCUS_IT_MARKER: system.circusd.dir } },
+      start: true,
+    });
+    assert.equal(added.status, "ok", JSON.stringify(added));
+    defer(() => system.control.call("rm", { name: "exiter", waiting: true }));
+    const page = await loggedIn(t, ADMIN);
+    await openWatcher(page, "exiter");
+    const reaps = page.getByTestId("event").and(page.locator('[data-action="reap"]'));
+    await reaps.filter({ hasText: "exit code 3" }).first().waitFor({ timeout: 15_000 });
+    await page.getByTestId("event").and(page.locator('[data-action="spawn"]')).first().waitFor();
+    await screenshot(page, "watcher-events");
   });
 
   test("add a watcher through the form; a bad numprocesses is refused at its field", async (t) => {
