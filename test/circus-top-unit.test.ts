@@ -300,6 +300,8 @@ describe("command line", () => {
         ssh: null,
         sshKeyfile: null,
         processTimeout: 3,
+        curveKey: null,
+        curveServerKey: null,
       },
     });
     const args = ["--endpoint=ipc:///tmp/s", "--ssh", "me@host:22", "--process-timeout", "0.5"];
@@ -310,6 +312,8 @@ describe("command line", () => {
         ssh: "me@host:22",
         sshKeyfile: null,
         processTimeout: 0.5,
+        curveKey: null,
+        curveServerKey: null,
       },
     });
     assert.deepEqual(parseTopArgs(["--version"]), { kind: "version" });

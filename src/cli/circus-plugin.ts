@@ -11,6 +11,7 @@ import { levelRank, logger, parseLogLevel } from "../log/logger.js";
 import { parseConfigArgs, PluginOptionError } from "../plugins/options.js";
 import { resolvePlugin } from "../plugins/registry.js";
 import { packageVersion } from "../version.js";
+import { CURVE_ARG_OPTIONS, CURVE_USAGE, curveFromArgs } from "./curve-args.js";
 
 const USAGE = `usage: circus-plugin [-h] [--endpoint ENDPOINT] [--pubsub PUBSUB]
                      [--config KEY:VALUE] [--version] [--check-delay CHECK_DELAY]
@@ -36,7 +37,7 @@ options:
   --log-output LOGOUTPUT
                         log output: - for stdout (default), a file or a syslog URL
   --ssh SSH             reach circusd through ssh: user@host[:port]
-`;
+${CURVE_USAGE}`;
 
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
         "log-level": { type: "string", default: "info" },
         "log-output": { type: "string", default: "-" },
         ssh: { type: "string" },
+        ...CURVE_ARG_OPTIONS,
       },
     });
   } catch (error) {
@@ -91,6 +93,7 @@ async function main(): Promise<void> {
     const option = error instanceof PluginOptionError ? `${error.option}: ` : "";
     fail(`circus-plugin: ${use}: ${option}${(error as Error).message}`);
   }
+  plugin.curve = curveFromArgs(values, "circus-plugin") ?? null;
   const stop = (): void => {
     logger.info("Stopping");
     void plugin.stop().then(() => process.exit(0));

@@ -12,7 +12,9 @@ import { DEFAULT_STATS_ENDPOINT } from "../config/defaults.js";
 import { configureDefault } from "../log/config.js";
 import { levelRank, logger, parseLogLevel } from "../log/logger.js";
 import { StatsStreamer } from "../statsd/streamer.js";
+import { CurveServer } from "../security/server.js";
 import { packageVersion } from "../version.js";
+import { CURVE_ARG_OPTIONS, CURVE_USAGE, curveFromArgs } from "./curve-args.js";
 
 const USAGE = `usage: circusd-stats [-h] [--endpoint ENDPOINT] [--pubsub PUBSUB]
                      [--statspoint STATSPOINT] [--log-level LOGLEVEL]
@@ -35,6 +37,8 @@ options:
   --version             Displays Circus version and exits.
   --ssh SSH             SSH Server: user@host[:port]
   --delay DELAY         seconds between two rounds of figures (1)
+${CURVE_USAGE}  --curve-clients DIR   CURVE on the stats endpoint: the accepted clients' keys
+                        (with --curve-circus-key, circusd's secret key: circusd gives both)
 `;
 
 function fail(message: string): never {
@@ -56,6 +60,8 @@ async function main(): Promise<void> {
         version: { type: "boolean" },
         ssh: { type: "string" },
         delay: { type: "string", default: "1" },
+        ...CURVE_ARG_OPTIONS,
+        "curve-clients": { type: "string" },
       },
     });
   } catch (error) {
@@ -70,12 +76,25 @@ async function main(): Promise<void> {
   if (!(delay > 0)) fail(`circusd-stats: --delay: expected a positive number of seconds`);
   await configureDefault(levelRank(level), values["log-output"]);
 
+  const curve = curveFromArgs(values, "circusd-stats");
+  let curveServer: CurveServer | undefined;
+  if (values["curve-clients"] !== undefined) {
+    const secret = values["curve-circus-key"];
+    if (secret === undefined) fail("circusd-stats: --curve-clients needs --curve-circus-key");
+    try {
+      curveServer = new CurveServer(secret, values["curve-clients"]);
+    } catch (error) {
+      fail(`circusd-stats: ${(error as Error).message}`);
+    }
+  }
   const streamer = new StatsStreamer({
     endpoint: values.endpoint,
     pubsub: values.pubsub,
     statsEndpoint: values.statspoint,
     ssh: values.ssh ?? null,
     delay,
+    ...(curve ? { curve } : {}),
+    ...(curveServer ? { curveServer } : {}),
   });
   const stop = (): void => void streamer.stop().then(() => process.exit(0));
   process.once("SIGTERM", stop);

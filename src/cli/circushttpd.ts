@@ -11,6 +11,7 @@ import { configureDefault } from "../log/config.js";
 import { levelRank, logger, parseLogLevel } from "../log/logger.js";
 import { packageVersion } from "../version.js";
 import { isLoopback, refusalLine, WebServer } from "../web/server/server.js";
+import { CURVE_ARG_OPTIONS, CURVE_USAGE, curveFromArgs } from "./curve-args.js";
 import { hashPassword, loadUsers, UsersFileError, type User } from "../web/server/users.js";
 
 const USAGE = `usage: circushttpd [-h] [--host HOST] [--port PORT] [--fd FD]
@@ -32,7 +33,7 @@ options:
   --users FILE          users file: lines NAME:ROLE:HASH (ROLE admin or readonly);
                         without it, anonymous admin on a loopback address only
   --ssh SSH             reach circusd's endpoints through ssh: user@host[:port]
-  --log-level LOGLEVEL  log level (info)
+${CURVE_USAGE}  --log-level LOGLEVEL  log level (info)
   --log-output LOGOUTPUT
                         log output: - for stdout (default), a file or a syslog URL
   --version             Displays Circus version and exits.
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
         "stats-endpoint": { type: "string" },
         users: { type: "string" },
         ssh: { type: "string" },
+        ...CURVE_ARG_OPTIONS,
         "log-level": { type: "string", default: "info" },
         "log-output": { type: "string", default: "-" },
         version: { type: "boolean" },
@@ -162,10 +164,12 @@ async function main(): Promise<void> {
     via = await reach(endpoint);
   }
   const statsEndpoint = values["stats-endpoint"] ?? null;
+  const curve = curveFromArgs(values, "circushttpd");
   const server = new WebServer({
     endpoint,
     statsEndpoint,
     users,
+    ...(curve ? { curve } : {}),
     ...(reach ? { reach } : {}),
     ...(via ? { via } : {}),
   });

@@ -8,7 +8,8 @@ import { randomUUID } from "node:crypto";
 import { Dealer } from "zeromq";
 import type { CircusReply, CircusRequest } from "../control/protocol.js";
 import { parsePythonJson } from "../python/json.js";
-import { CallError, CommandError, TimeoutError } from "./errors.js";
+import { curveSocketOptions, requestToken, watchHandshakes, type CurveClient } from "./curve.js";
+import { CallError, CommandError, TimeoutError, type HandshakeError } from "./errors.js";
 
 /** circusd's default control endpoint. */
 export const DEFAULT_ENDPOINT = "tcp://127.0.0.1:5555";
@@ -36,6 +37,12 @@ export interface ClientOptions {
    * Circus's circusctl prints). Plain numbers by default.
    */
   pythonFloats?: boolean;
+  /**
+   * CURVE: this client's key pair and circusd's public key (`curveClientFrom` reads them
+   * from the command-line options and environment). Each request then carries the token
+   * that proves the key, and a refused handshake fails the calls at once.
+   */
+  curve?: CurveClient;
 }
 
 /** Options of one {@link Client.call}. */
@@ -87,6 +94,9 @@ export class Client {
   private casted = false;
   private readonly castLinger: number;
   private readonly parse: (text: string) => unknown;
+  private readonly token: string | null;
+  /** The last handshake failure, until a handshake succeeds: calls fail with it at once. */
+  private refused: HandshakeError | null = null;
 
   constructor(options: ClientOptions = {}) {
     this.endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
@@ -99,7 +109,19 @@ export class Client {
       linger: 0,
       routingId: newId(),
       receiveTimeout: RECEIVE_POLL_MS,
+      ...curveSocketOptions(options.curve),
     });
+    this.token = requestToken(options.curve);
+    watchHandshakes(
+      this.socket,
+      this.endpoint,
+      options.curve !== undefined,
+      (error) => {
+        this.refused = error;
+        for (const [id] of this.pending) this.settle(id, undefined, error);
+      },
+      () => (this.refused = null),
+    );
     try {
       this.socket.connect(this.endpoint);
     } catch (error) {
@@ -125,12 +147,14 @@ export class Client {
     options: CallOptions = {},
   ): Promise<CircusReply> {
     if (this.closed) throw new CallError("the client is closed");
+    if (this.refused) throw this.refused;
     const id = newId();
     const text = encodeRequest({
       id,
       command,
       properties,
       ...(options.origin ? { origin: options.origin } : {}),
+      ...(this.token ? { auth: this.token } : {}),
     });
     const timeout = options.timeout ?? this.timeout;
     const reply = new Promise<CircusReply>((resolve, reject) => {
@@ -164,7 +188,13 @@ export class Client {
    */
   async cast(command: string, properties: Record<string, unknown> = {}): Promise<void> {
     if (this.closed) throw new CallError("the client is closed");
-    const text = encodeRequest({ id: newId(), command, properties, msg_type: "cast" });
+    const text = encodeRequest({
+      id: newId(),
+      command,
+      properties,
+      msg_type: "cast",
+      ...(this.token ? { auth: this.token } : {}),
+    });
     this.casted = true;
     await this.send(text).catch((error: unknown) => {
       throw sendError(error);

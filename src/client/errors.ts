@@ -41,3 +41,12 @@ export class CommandError extends CallError {
     this.errno = typeof reply.errno === "number" ? reply.errno : undefined;
   }
 }
+
+/**
+ * The ZeroMQ handshake with circusd failed: its key refused this client's, the client's idea
+ * of CURVE differs from circusd's, or the server key is not circusd's. Said at once, rather
+ * than as a timeout.
+ */
+export class HandshakeError extends CallError {
+  override name = "HandshakeError";
+}

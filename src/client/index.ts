@@ -13,6 +13,7 @@ export {
   type CircusEvent,
   type SubscriberOptions,
 } from "./subscriber.js";
-export { CallError, CommandError, TimeoutError } from "./errors.js";
+export { CallError, CommandError, HandshakeError, TimeoutError } from "./errors.js";
+export { curveClientFrom, type CurveClient } from "../security/client-options.js";
 export { openSshTunnel, parseSshServer, type SshTunnel, type SshTunnelOptions } from "./ssh.js";
 export type { CircusReply, CircusRequest } from "../control/protocol.js";

@@ -3,7 +3,8 @@
  * two frames, a topic (`watcher.web.spawn`, ...) and a JSON body.
  */
 import { Subscriber as ZmqSubscriber } from "zeromq";
-import { CallError } from "./errors.js";
+import { curveSocketOptions, watchHandshakes, type CurveClient } from "./curve.js";
+import { CallError, type HandshakeError } from "./errors.js";
 
 /** circusd's default pub/sub endpoint. */
 export const DEFAULT_PUBSUB_ENDPOINT = "tcp://127.0.0.1:5556";
@@ -27,6 +28,8 @@ export interface SubscriberOptions {
    * {@link Subscriber.subscribe}; a SUB socket without a subscription receives nothing.
    */
   topics?: string[];
+  /** CURVE: this client's key pair and circusd's public key, as {@link ClientOptions.curve}. */
+  curve?: CurveClient;
 }
 
 /**
@@ -46,10 +49,17 @@ export class Subscriber implements AsyncIterable<CircusEvent> {
   readonly endpoint: string;
   private readonly socket: ZmqSubscriber;
   private closed = false;
+  /** A failed handshake: the iteration throws it (a SUB would otherwise wait forever). */
+  private refused: HandshakeError | null = null;
 
   constructor(options: SubscriberOptions = {}) {
     this.endpoint = options.endpoint ?? DEFAULT_PUBSUB_ENDPOINT;
-    this.socket = new ZmqSubscriber({ linger: 0 });
+    this.socket = new ZmqSubscriber({ linger: 0, ...curveSocketOptions(options.curve) });
+    watchHandshakes(this.socket, this.endpoint, options.curve !== undefined, (error) => {
+      this.refused = error;
+      // Ends the pending receive; the iteration then throws the handshake's error.
+      this.socket.close();
+    });
     try {
       this.socket.connect(this.endpoint);
     } catch (error) {
@@ -72,16 +82,22 @@ export class Subscriber implements AsyncIterable<CircusEvent> {
 
   /** Waits for the next event. Rejects once the subscriber is closed. */
   async receive(): Promise<CircusEvent> {
-    return toEvent(await this.socket.receive());
+    try {
+      return toEvent(await this.socket.receive());
+    } catch (error) {
+      throw this.refused ?? error;
+    }
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<CircusEvent> {
     try {
       for await (const frames of this.socket) yield toEvent(frames);
     } catch (error) {
+      if (this.refused) throw this.refused;
       // Closing the socket under a pending receive is how iteration is meant to end.
       if (!this.closed) throw error;
     }
+    if (this.refused) throw this.refused;
   }
 
   /** Closes the socket; a pending iteration ends. Idempotent. */

@@ -1,3 +1,5 @@
+import { readSecretCert, type KeyPair } from "../security/certs.js";
+import { ClientKeys } from "../security/client-keys.js";
 import { CIRCUS_DEFAULTS } from "./defaults.js";
 import { applyFields, fieldsOf, warnIfMisspelled, type SectionView } from "./section.js";
 import type { CircusOptions } from "./types.js";
@@ -59,7 +61,35 @@ const CIRCUS_FIELDS = {
   metrics: c("metrics", parseBool),
   metrics_host: c("metricsHost", parseHost),
   metrics_port: c("metricsPort", parsePort),
+  curve_secret_key: c("curveSecretKey", parseOptionalString),
+  curve_clients: c("curveClients", parseOptionalString),
 };
+
+/**
+ * CURVE's two options go together, and their files must be there: a secret certificate, a
+ * folder of good public ones. Read now so that a mistake stops circusd at startup, naming
+ * the option.
+ */
+function checkCurve(view: SectionView, input: Partial<CircusOptions>): void {
+  const secret = input.curveSecretKey ?? null;
+  const clients = input.curveClients ?? null;
+  if (secret === null && clients === null) return;
+  if (secret === null)
+    view.fail("curve_clients", "curve_clients needs curve_secret_key (circusd's own key)");
+  if (clients === null)
+    view.fail("curve_secret_key", "curve_secret_key needs curve_clients (the clients' keys)");
+  let pair: KeyPair;
+  try {
+    pair = readSecretCert(secret);
+  } catch (error) {
+    return view.fail("curve_secret_key", (error as Error).message);
+  }
+  try {
+    new ClientKeys(clients, pair);
+  } catch (error) {
+    view.fail("curve_clients", (error as Error).message);
+  }
+}
 
 /** Read by the loader itself before anything else. */
 export const INCLUDE_OPTIONS = ["include", "include_dir"];
@@ -88,6 +118,7 @@ export function circusFromSection(view: SectionView | undefined): CircusOptions 
     view.warn("stats_endpoint", "You defined a stats_endpoint without setting up statsd to True.");
     input.statsd = true;
   }
+  checkCurve(view, input);
   if (input.fqdnPrefix)
     view.warn("fqdn_prefix", "has no effect (in Circus 0.19 neither: nothing reads it)");
   return { ...CIRCUS_DEFAULTS, ...input, options, source: view.source() };

@@ -42,6 +42,8 @@ export const CIRCUS_DEFAULTS: CircusOptions = {
   metrics: false,
   metricsHost: "127.0.0.1",
   metricsPort: DEFAULT_METRICS_PORT,
+  curveSecretKey: null,
+  curveClients: null,
   options: {},
   source: null,
 };

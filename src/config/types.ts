@@ -199,6 +199,14 @@ export interface CircusOptions {
   metricsHost: string;
   /** Its TCP port; 0 takes a free one, which circusd logs. */
   metricsPort: number;
+  /**
+   * Ours: circusd's CURVE secret key file (a CZMQ certificate with its secret-key). With
+   * `curveClients`, every ZeroMQ endpoint (control, pub/sub, stats) encrypts and accepts only
+   * the clients' keys; null (the default): no CURVE, as Circus.
+   */
+  curveSecretKey: string | null;
+  /** Ours: the folder of the accepted clients' public certificates (NAME.key, with a role). */
+  curveClients: string | null;
   /** Keys of `[circus]` that Circus does not know, kept raw. */
   options: Record<string, string>;
   /** The `[circus]` section it was read from; null for defaults and library objects. */

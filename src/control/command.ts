@@ -76,3 +76,11 @@ export interface ChangeCommand<Plan = unknown> extends CommandBase {
  * One registry (`commands/index.ts`) drives the controller, circusctl, its help and completion.
  */
 export type Command = ReadCommand | ChangeCommand;
+
+/**
+ * True for a command that changes circusd's state, which a read-only client key may not run:
+ * every change command, and quit (a read command in form: it runs outside the queue).
+ */
+export function changesState(command: Command): boolean {
+  return command.mutating || command.name === "quit";
+}

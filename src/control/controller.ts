@@ -10,8 +10,10 @@ import { ArbiterError, type Arbiter } from "../core/arbiter.js";
 import { logger } from "../log/logger.js";
 import { wireJson } from "../python/json.js";
 import { pyRepr } from "../python/repr.js";
+import type { ClientKey } from "../security/client-keys.js";
+import type { CurveServer } from "../security/server.js";
 import { resolveUid } from "../sys/users.js";
-import type { Command } from "./command.js";
+import { changesState, type Command } from "./command.js";
 import { getCommand } from "./commands/index.js";
 import {
   ERRNO,
@@ -36,6 +38,11 @@ export interface ControllerOptions {
   onQuit?: () => void | Promise<void>;
   /** Told of every request once it is answered (the metrics endpoint counts and times them). */
   onRequest?: RequestObserver;
+  /**
+   * CURVE (`curve_secret_key`): the socket encrypts and accepts only the clients' keys, and
+   * every request must carry its key's token; a read-only key runs no state change.
+   */
+  curve?: CurveServer | null;
 }
 
 /** What {@link ControllerOptions.onRequest} is told of a request. */
@@ -67,11 +74,13 @@ interface Decoded {
   cast: boolean;
   /** Who asked, through which program, when a front end (circushttpd) says so. */
   origin: { user: string; via: string } | null;
+  /** With CURVE: the client key the request proved it came from. */
+  key: ClientKey | null;
 }
 
 /** The ROUTER side of Circus's control protocol. */
 export class Controller {
-  private readonly socket = new Router({ linger: 0, maxMessageSize: HARD_MESSAGE_LIMIT });
+  private readonly socket: Router;
   private readonly out = new SendQueue((frames) => this.socket.send(frames));
   private closed = false;
   private quitting = false;
@@ -80,7 +89,13 @@ export class Controller {
     private readonly arbiter: Arbiter,
     readonly endpoint: string,
     private readonly options: ControllerOptions = {},
-  ) {}
+  ) {
+    this.socket = new Router({
+      linger: 0,
+      maxMessageSize: HARD_MESSAGE_LIMIT,
+      ...options.curve?.socketOptions(),
+    });
+  }
 
   /** Binds the endpoint (chowning an ipc socket file to endpoint_owner) and starts serving. */
   async start(): Promise<void> {
@@ -172,12 +187,27 @@ export class Controller {
     const properties = request.properties ?? {};
     if (typeof properties !== "object" || properties === null || Array.isArray(properties))
       return fail("'properties' should be an object", ERRNO.MESSAGE_ERROR);
+    let key: ClientKey | null = null;
+    const curve = this.options.curve;
+    if (curve) {
+      // The connection's key passed ZAP; the token says which key the request comes from.
+      const found = typeof request.auth === "string" ? curve.keys.byToken(request.auth) : undefined;
+      if (!found)
+        return fail(
+          "no valid client key token: circusd uses CURVE, and this client did not prove its key",
+          ERRNO.MESSAGE_ERROR,
+        );
+      key = found;
+      if (key.role === "readonly" && changesState(command))
+        return fail(`read-only key ${key.name} cannot ${command.name}`, ERRNO.MESSAGE_ERROR);
+    }
     return {
       id,
       command,
       properties: properties as Record<string, unknown>,
       cast,
       origin: readOrigin(request.origin),
+      key,
     };
   }
 
@@ -189,6 +219,10 @@ export class Controller {
     const fail = (error: unknown) => answer(this.errorFor(id, command, error));
     try {
       command.validate(properties);
+      // The audit trail: the client key's name, and a web console's user (circusd sees one
+      // client, the console's).
+      const who = changesState(command) ? auditName(request.origin, request.key) : null;
+      if (who) logger.info(`${who}: ${command.name} ${auditJson(properties)}`);
       if (command.name === "quit") {
         void this.quit(properties.waiting === true, ok);
         return;
@@ -199,11 +233,6 @@ export class Controller {
         else ok(result);
         return;
       }
-      // The audit trail of a web console's users: circusd sees one client, the console's.
-      if (request.origin)
-        logger.info(
-          `${request.origin.user} via ${request.origin.via}: ${command.name} ${auditJson(properties)}`,
-        );
       const plan = command.check?.(this.arbiter, properties);
       const done = this.arbiter.exclusive((change) => command.execute(change, properties, plan));
       if (command.waits || properties.waiting === true) {
@@ -306,6 +335,16 @@ function readOrigin(value: unknown): { user: string; via: string } | null {
   const ok = (x: unknown): x is string =>
     typeof x === "string" && x.length > 0 && x.length <= 64 && /^[\x21-\x7e]+$/.test(x);
   return ok(user) && ok(via) ? { user, via } : null;
+}
+
+/** Who asked for a state change, as the audit line names them; null when nothing says. */
+function auditName(
+  origin: { user: string; via: string } | null,
+  key: ClientKey | null,
+): string | null {
+  const byKey = key ? `key ${key.name}` : null;
+  if (!origin) return byKey;
+  return `${origin.user} via ${origin.via}${byKey ? ` (${byKey})` : ""}`;
 }
 
 /** Properties as Python's json.dumps prints them (`{"name": "web"}`), for the audit line. */

@@ -42,7 +42,12 @@ export function ownWatcherConfig(
   args: string[],
   closeOutputs: boolean,
 ): WatcherConfig {
-  const all = [...args, "--log-level", circus.debug ? "debug" : circus.loglevel.toLowerCase()];
+  const all = [
+    ...args,
+    "--log-level",
+    circus.debug ? "debug" : circus.loglevel.toLowerCase(),
+    ...curveArgs(circus),
+  ];
   const output = childLogOutput(circus);
   if (output !== null) all.push("--log-output", output);
   const stream = (cls: string) => (circus.debug ? { class: cls, options: {} } : null);
@@ -62,6 +67,15 @@ export function ownWatcherConfig(
     baseDir: process.cwd(),
     source: circus.source,
   };
+}
+
+/**
+ * With CURVE, circus's own programs (circusd-stats, circushttpd, the plugins) are given
+ * circusd's key file, from which they derive circus's own (admin) client key.
+ */
+function curveArgs(circus: CircusOptions): string[] {
+  if (circus.curveSecretKey === null) return [];
+  return ["--curve-circus-key", path.resolve(circus.curveSecretKey)];
 }
 
 /**
@@ -88,6 +102,7 @@ export function pluginWatcherConfig(
   ];
   const output = childLogOutput(circus);
   if (output !== null) args.push("--log-output", output);
+  args.push(...curveArgs(circus));
   for (const [key, value] of Object.entries(plugin.config))
     args.push("--config", `${key}:${value}`);
   args.push(pluginUse(plugin, plugin.watcher.baseDir));

@@ -12,6 +12,8 @@ export interface CircusRequest {
   msg_type?: string;
   /** circushttpd's audit field: who asked for this request, through which program. */
   origin?: { user: string; via: string };
+  /** With CURVE: the token proving the client's key (src/security/client-keys.ts). */
+  auth?: string;
 }
 
 /** `{"id", "status": "ok"|"error", "time", ...}`; errors add `reason` and `errno`. */

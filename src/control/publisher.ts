@@ -7,6 +7,7 @@
 import { XPublisher as PubSocket } from "zeromq";
 import type { Arbiter, ArbiterEvent } from "../core/arbiter.js";
 import type { WatcherEvent } from "../core/watcher.js";
+import type { CurveServer } from "../security/server.js";
 import { wireJson } from "../python/json.js";
 import { LogFollow } from "./log-follow.js";
 import { SendQueue } from "./send-queue.js";
@@ -22,7 +23,7 @@ function watcherTopic(watcher: string, topic: string): string {
 
 /** Publishes the arbiter's events on a PUB socket. */
 export class Publisher {
-  private readonly socket = new PubSocket({ linger: 0 });
+  private readonly socket: PubSocket;
   private readonly out = new SendQueue((frames) => this.socket.send(frames));
   private readonly onWatcher = (event: WatcherEvent) =>
     this.publish(watcherTopic(event.watcher, event.topic), event.data);
@@ -41,10 +42,13 @@ export class Publisher {
     this.follow.subscription(prefix, subscribed),
   );
 
+  /** With `curve`, subscribers need a key of circusd's curve_clients. */
   constructor(
     private readonly arbiter: Arbiter,
     readonly endpoint: string,
+    curve: CurveServer | null = null,
   ) {
+    this.socket = new PubSocket({ linger: 0, ...curve?.socketOptions() });
     this.follow = new LogFollow(arbiter, (topic, data) => this.publish(topic, data));
   }
 

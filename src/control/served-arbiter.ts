@@ -6,6 +6,9 @@
 import { ConfigError } from "../config/errors.js";
 import type { CircusOptions, PluginConfig, SocketConfig, WatcherConfig } from "../config/types.js";
 import { Arbiter } from "../core/arbiter.js";
+import { logger } from "../log/logger.js";
+import { CurveServer } from "../security/server.js";
+import { isLoopbackHost } from "../sys/sockets.js";
 import { Controller } from "./controller.js";
 import { Discovery } from "./discovery.js";
 import type { MetricsEndpoint } from "./metrics/endpoint.js";
@@ -62,6 +65,8 @@ export class ServedArbiter extends Arbiter {
   private publisher: Publisher | null = null;
   private discovery: Discovery | null = null;
   private metrics: MetricsEndpoint | null = null;
+  /** CURVE on every endpoint, with `curve_secret_key` and `curve_clients`. */
+  private curve: CurveServer | null = null;
 
   constructor(
     watchers: WatcherConfig[],
@@ -128,6 +133,13 @@ export class ServedArbiter extends Arbiter {
   private async bindEndpoints(): Promise<void> {
     const { options } = this;
     try {
+      if (options.curveSecretKey !== null && options.curveClients !== null) {
+        this.curve = new CurveServer(options.curveSecretKey, options.curveClients);
+        await this.curve.start();
+        logger.info(
+          `CURVE on: ${this.curve.keys.size - 1} client keys from ${options.curveClients}`,
+        );
+      } else warnIfOpen(options);
       if (options.metrics) {
         // Loaded only when asked for: node:http and the collectors cost a circusd without
         // metrics nothing.
@@ -142,9 +154,10 @@ export class ServedArbiter extends Arbiter {
         endpointOwner: options.endpointOwner,
         onQuit: this.serve.onQuit ?? (() => this.stop()),
         ...(this.metrics ? { onRequest: this.metrics.observeRequest } : {}),
+        curve: this.curve,
       });
       await this.controller.start();
-      this.publisher = new Publisher(this, options.pubsubEndpoint);
+      this.publisher = new Publisher(this, options.pubsubEndpoint, this.curve);
       await this.publisher.start();
       if (options.multicastEndpoint !== null) {
         this.discovery = new Discovery(options.multicastEndpoint, options.endpoint);
@@ -168,5 +181,26 @@ export class ServedArbiter extends Arbiter {
     this.publisher = null;
     await this.metrics?.close();
     this.metrics = null;
+    this.curve?.close();
+    this.curve = null;
+  }
+}
+
+/**
+ * Without CURVE, a tcp endpoint bound beyond loopback lets anyone who reaches it run any
+ * command as circusd's user: said at startup (the config is Circus's and stays allowed).
+ */
+function warnIfOpen(options: CircusOptions): void {
+  const endpoints: [string, string][] = [
+    ["endpoint", options.endpoint],
+    ["pubsub_endpoint", options.pubsubEndpoint],
+  ];
+  if (options.statsd) endpoints.push(["stats_endpoint", options.statsEndpoint ?? ""]);
+  for (const [option, endpoint] of endpoints) {
+    const host = /^tcp:\/\/(.+):\d+$/.exec(endpoint)?.[1]?.replace(/^\[|\]$/g, "");
+    if (host === undefined || isLoopbackHost(host)) continue;
+    logger.warning(
+      `${option} ${endpoint} is reachable beyond this machine without CURVE: anyone who reaches it controls circusd; set curve_secret_key and curve_clients (README, "Security")`,
+    );
   }
 }

@@ -7,6 +7,7 @@
  * for about 60 ms each second (bench/RESULTS.md, "live statistics"), which would be added to
  * circusd's replies; and users who come from Circus see the same `circusd-stats: active`.
  */
+import path from "node:path";
 import { DEFAULT_STATS_ENDPOINT } from "../config/defaults.js";
 import type { CircusOptions, WatcherConfig } from "../config/types.js";
 import { refuseCircusWatchers } from "../core/arbiter.js";
@@ -26,6 +27,8 @@ export function statsWatcherConfig(circus: CircusOptions, runner: string[]): Wat
     "--statspoint",
     circus.statsEndpoint ?? DEFAULT_STATS_ENDPOINT,
   ];
+  // Its stats endpoint takes the same client keys as circusd's endpoints.
+  if (circus.curveClients !== null) args.push("--curve-clients", path.resolve(circus.curveClients));
   return ownWatcherConfig(STATS_WATCHER, circus, args, circus.statsdCloseOutputs);
 }
 

@@ -42,6 +42,9 @@ const START_OPTIONS: Partial<Record<keyof CircusOptions, string>> = {
   metrics: "metrics",
   metricsHost: "metrics_host",
   metricsPort: "metrics_port",
+  // The folder's keys are read again as they change; which files, only at start.
+  curveSecretKey: "curve_secret_key",
+  curveClients: "curve_clients",
 };
 
 /**

@@ -5,6 +5,7 @@
  */
 import { Client } from "../client/client.js";
 import { openSshTunnel, type SshTunnel } from "../client/ssh.js";
+import type { CurveClient } from "../security/client-options.js";
 import { Subscriber } from "../client/subscriber.js";
 import type { CircusReply } from "../control/protocol.js";
 import { logger } from "../log/logger.js";
@@ -47,6 +48,11 @@ export abstract class CircusPlugin {
   private readonly tunnels: SshTunnel[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private running = false;
+  /**
+   * CURVE: the plugin's client keys, set before {@link start} (circus-plugin reads them from
+   * its options; circusd gives its plugins circus's own key). Null: no CURVE.
+   */
+  curve: CurveClient | null = null;
   private done: Promise<void> | null = null;
 
   /**
@@ -86,8 +92,9 @@ export abstract class CircusPlugin {
       this.reach(this.endpoint),
       this.reach(this.pubsubEndpoint),
     ]);
-    this.client = new Client({ endpoint, timeout: Math.max(5, this.checkDelay) });
-    this.subscriber = new Subscriber({ endpoint: pubsub, topics: this.topics() });
+    const curve = this.curve ? { curve: this.curve } : {};
+    this.client = new Client({ endpoint, timeout: Math.max(5, this.checkDelay), ...curve });
+    this.subscriber = new Subscriber({ endpoint: pubsub, topics: this.topics(), ...curve });
     await this.handleInit();
     this.done = this.receive(this.subscriber);
     await this.done;

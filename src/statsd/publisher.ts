@@ -7,6 +7,7 @@ import { XPublisher } from "zeromq";
 import { SendQueue } from "../control/send-queue.js";
 import { Subscriptions } from "../control/subscriptions.js";
 import { wireJson } from "../python/json.js";
+import type { CurveServer } from "../security/server.js";
 
 /**
  * Frames a subscriber may have waiting before ZeroMQ drops its next ones: ten rounds of 1000
@@ -16,14 +17,25 @@ const HIGH_WATER_MARK = 10_000;
 
 /** Publishes stats frames on the stats endpoint. */
 export class StatsPublisher {
-  private readonly socket = new XPublisher({ linger: 0, sendHighWaterMark: HIGH_WATER_MARK });
+  private readonly socket: XPublisher;
   private readonly out = new SendQueue((frames) => this.socket.send(frames));
   private readonly subscriptions = new Subscriptions();
 
-  constructor(readonly endpoint: string) {}
+  /** With `curve`, subscribers need a key of circusd's curve_clients (or circus's own). */
+  constructor(
+    readonly endpoint: string,
+    private readonly curve?: CurveServer,
+  ) {
+    this.socket = new XPublisher({
+      linger: 0,
+      sendHighWaterMark: HIGH_WATER_MARK,
+      ...curve?.socketOptions(),
+    });
+  }
 
-  /** Binds the endpoint. */
+  /** Binds the endpoint (after this process's ZAP handler, with CURVE). */
   async bind(): Promise<void> {
+    await this.curve?.start();
     await this.socket.bind(this.endpoint);
     void this.subscriptions.follow(this.socket);
   }
@@ -44,5 +56,6 @@ export class StatsPublisher {
   close(): void {
     this.out.close();
     this.socket.close();
+    this.curve?.close();
   }
 }

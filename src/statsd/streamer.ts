@@ -12,6 +12,8 @@ import type { CircusReply } from "../control/protocol.js";
 import { getInfo, type Info } from "../control/process-stats.js";
 import { logger } from "../log/logger.js";
 import { CircusPlugin } from "../plugins/plugin.js";
+import type { CurveClient } from "../security/client-options.js";
+import type { CurveServer } from "../security/server.js";
 import { sampleContext, type CpuSample, type SampleContext } from "../stats/process-info.js";
 import { SocketHits, type CountedSocket } from "../stats/socket-hits.js";
 import { aggregate, socketFrames } from "./frames.js";
@@ -32,6 +34,10 @@ export interface StreamerOptions {
   ssh?: string | null;
   /** Seconds between two rounds of samples (1, as Circus). */
   delay?: number;
+  /** CURVE: this program's client keys (circus's own, with `--curve-circus-key`). */
+  curve?: CurveClient;
+  /** CURVE on the stats endpoint: circusd's key pair and accepted clients. */
+  curveServer?: CurveServer;
 }
 
 /** Publishes live process and socket figures of a circusd on a stats endpoint. */
@@ -51,7 +57,8 @@ export class StatsStreamer extends CircusPlugin {
   constructor(options: StreamerOptions) {
     super(options.endpoint, options.pubsub, 5, {}, options.ssh ?? null);
     this.name = "circusd-stats";
-    this.publisher = new StatsPublisher(options.statsEndpoint);
+    this.curve = options.curve ?? null;
+    this.publisher = new StatsPublisher(options.statsEndpoint, options.curveServer);
     this.delay = options.delay ?? 1;
   }
 

@@ -5,6 +5,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_STATS_ENDPOINT } from "../config/defaults.js";
 import { InvalidValueError, parseZmqEndpoint } from "../config/values.js";
+import { CURVE_USAGE } from "../cli/curve-args.js";
 
 /** What circus-top runs with. */
 export interface TopOptions {
@@ -16,6 +17,9 @@ export interface TopOptions {
   sshKeyfile: string | null;
   /** Seconds after which a process no longer published leaves the screen. */
   processTimeout: number;
+  /** CURVE: `--curve-key` and `--curve-server-key` (else CIRCUS_CURVE_*), as given. */
+  curveKey: string | null;
+  curveServerKey: string | null;
 }
 
 /** A parsed command line. */
@@ -29,6 +33,7 @@ export class TopUsageError extends Error {
 
 export const TOP_USAGE = `usage: circus-top [-h] [--endpoint ENDPOINT] [--version] [--ssh SSH]
                   [--ssh_keyfile SSH_KEYFILE] [--process-timeout PROCESS_TIMEOUT]
+                  [--curve-key FILE] [--curve-server-key FILE|KEY]
 `;
 
 export const TOP_HELP = `${TOP_USAGE}
@@ -44,7 +49,7 @@ options:
                         the private key for --ssh
   --process-timeout PROCESS_TIMEOUT
                         seconds without news after which a process is removed (3)
-
+${CURVE_USAGE}
 keys: c or P sort by CPU, m or M sort by memory, / filter watchers (Enter applies,
 Esc clears), arrows, j/k, Page Up/Down, g/G scroll, Ctrl-L repaints, q or Ctrl-C quits.
 `;
@@ -82,6 +87,8 @@ export function parseTopArgs(argv: string[]): TopInvocation {
         ssh_keyfile: { type: "string" },
         "ssh-keyfile": { type: "string" },
         "process-timeout": { type: "string", default: "3" },
+        "curve-key": { type: "string" },
+        "curve-server-key": { type: "string" },
       },
     }));
   } catch (error) {
@@ -101,6 +108,8 @@ export function parseTopArgs(argv: string[]): TopInvocation {
       ssh: values.ssh ?? null,
       sshKeyfile: values.ssh_keyfile ?? values["ssh-keyfile"] ?? null,
       processTimeout,
+      curveKey: values["curve-key"] ?? null,
+      curveServerKey: values["curve-server-key"] ?? null,
     },
   };
 }

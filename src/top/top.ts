@@ -9,6 +9,8 @@
 import { CallError } from "../client/errors.js";
 import { openSshTunnel, type SshTunnel } from "../client/ssh.js";
 import { Subscriber } from "../client/subscriber.js";
+import { CertError } from "../security/certs.js";
+import { curveClientFrom } from "../security/client-options.js";
 import { endpointProblem, type TopOptions } from "./args.js";
 import { Controls, parseKeys } from "./keys.js";
 import { layoutScreen } from "./layout.js";
@@ -56,10 +58,19 @@ async function connect(
       });
     }
     const endpoint = tunnel?.endpoint ?? options.endpoint;
-    return { subscriber: new Subscriber({ endpoint, topics: ["stat."] }), tunnel };
+    const curve = curveClientFrom({
+      key: options.curveKey ?? undefined,
+      serverKey: options.curveServerKey ?? undefined,
+    });
+    const subscriber = new Subscriber({
+      endpoint,
+      topics: ["stat."],
+      ...(curve ? { curve } : {}),
+    });
+    return { subscriber, tunnel };
   } catch (error) {
     tunnel?.close();
-    if (error instanceof CallError) throw new TopError(error.message);
+    if (error instanceof CallError || error instanceof CertError) throw new TopError(error.message);
     throw error;
   }
 }
@@ -164,6 +175,9 @@ export async function runTop(options: TopOptions, host: TopHost = PROCESS_HOST):
           renderSoon(FIRST_FRAME_MS);
         }
       }
-    })().catch(onCrash);
+      // A refused CURVE handshake ends the stream: said in one line, as a bad endpoint is.
+    })().catch((error: unknown) =>
+      onCrash(error instanceof CallError ? new TopError(error.message) : error),
+    );
   });
 }

@@ -13,6 +13,9 @@ export interface GlobalOptions {
   prettify: boolean;
   ssh: string | null;
   sshKeyfile: string | null;
+  /** Ours: CURVE's client key file and circusd's public key (else $CIRCUS_CURVE_*). */
+  curveKey: string | null;
+  curveServerKey: string | null;
   help: boolean;
   version: boolean;
 }
@@ -31,7 +34,17 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
-const VALUE_OPTIONS = new Set(["endpoint", "timeout", "ssh", "ssh_keyfile", "ssh-keyfile"]);
+const VALUE_OPTIONS = new Set([
+  "endpoint",
+  "timeout",
+  "ssh",
+  "ssh_keyfile",
+  "ssh-keyfile",
+  "curve-key",
+  "curve_key",
+  "curve-server-key",
+  "curve_server_key",
+]);
 const FLAG_OPTIONS = new Set(["json", "prettify", "help", "version"]);
 
 /** `--name=value` or `--name` split into name and inline value. */
@@ -68,6 +81,9 @@ function applyGlobal(globals: GlobalOptions, words: string[], i: number): number
     if (value.trim() === "" || !(timeout > 0))
       throw new UsageError(`argument --timeout: invalid value: '${value}'`);
     globals.timeout = timeout;
+  } else if (name.startsWith("curve")) {
+    if (name.includes("server")) globals.curveServerKey = value;
+    else globals.curveKey = value;
   } else globals.sshKeyfile = value;
   return inline === undefined ? 1 : 0;
 }
@@ -81,6 +97,8 @@ export function defaultGlobals(): GlobalOptions {
     prettify: false,
     ssh: null,
     sshKeyfile: null,
+    curveKey: null,
+    curveServerKey: null,
     help: false,
     version: false,
   };

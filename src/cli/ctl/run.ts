@@ -4,6 +4,7 @@
  * call failed (timeout, bad arguments), 2 a usage error, 3 an error reply (as Circus 0.19).
  */
 import { CallError, TimeoutError } from "../../client/errors.js";
+import { CertError } from "../../security/certs.js";
 import { getCommand } from "../../control/commands/index.js";
 import { consoleError } from "../../control/commands/util.js";
 import type { CircusReply } from "../../control/protocol.js";
@@ -93,7 +94,7 @@ function reportFailure(session: Session, error: unknown): number {
     io.err(`circusctl: ${error.message}\n${TIMEOUT_HINT}`);
     return EXIT_FAILED;
   }
-  if (error instanceof CallError) {
+  if (error instanceof CallError || error instanceof CertError) {
     io.err(`circusctl: ${error.message}\n`);
     return EXIT_FAILED;
   }

@@ -6,6 +6,7 @@
 import { Client, DEFAULT_ENDPOINT } from "../../client/client.js";
 import { openSshTunnel, type SshTunnel } from "../../client/ssh.js";
 import { Subscriber } from "../../client/subscriber.js";
+import { curveClientFrom, type CurveClient } from "../../security/client-options.js";
 import type { GlobalOptions } from "./args.js";
 
 /** Where circusctl writes. */
@@ -37,11 +38,34 @@ export class Session {
     return this.globals.endpoint ?? (this.env.CIRCUSCTL_ENDPOINT || DEFAULT_ENDPOINT);
   }
 
+  /**
+   * CURVE's keys, from --curve-key and --curve-server-key or $CIRCUS_CURVE_KEY and
+   * $CIRCUS_CURVE_SERVER_KEY; none without them.
+   *
+   * @throws CertError for a key file that cannot be read.
+   */
+  curve(): { curve?: CurveClient } {
+    const curve = curveClientFrom(
+      {
+        key: this.globals.curveKey ?? undefined,
+        serverKey: this.globals.curveServerKey ?? undefined,
+      },
+      this.env,
+    );
+    return curve ? { curve } : {};
+  }
+
   /** The client of the control endpoint, created on first use and kept for the session. */
   client(): Promise<Client> {
     if (this.clientPromise) return this.clientPromise;
     const created = this.reach(this.endpoint).then(
-      (endpoint) => new Client({ endpoint, timeout: this.globals.timeout, pythonFloats: true }),
+      (endpoint) =>
+        new Client({
+          endpoint,
+          timeout: this.globals.timeout,
+          pythonFloats: true,
+          ...this.curve(),
+        }),
     );
     this.clientPromise = created;
     // A failed ssh tunnel is retried by the shell's next command, not cached.
@@ -74,7 +98,11 @@ export class Session {
     abort: AbortSignal,
     body: (subscriber: Subscriber) => Promise<void>,
   ): Promise<void> {
-    const subscriber = new Subscriber({ endpoint: await this.reach(endpoint), topics });
+    const subscriber = new Subscriber({
+      endpoint: await this.reach(endpoint),
+      topics,
+      ...this.curve(),
+    });
     const stop = (): void => subscriber.close();
     if (abort.aborted) stop();
     abort.addEventListener("abort", stop, { once: true });

@@ -6,6 +6,8 @@ import { timingSafeEqual } from "node:crypto";
 import type http from "node:http";
 import { CallError } from "../../client/errors.js";
 import type { CircusReply } from "../../control/protocol.js";
+import type { CurveClient } from "../../security/client-options.js";
+import { isZ85Key } from "../../security/z85.js";
 import { addProperties } from "./add-watcher.js";
 import { checkEndpoint, Daemon, type Origin } from "./daemon.js";
 import { HttpError, readJson, sendJson } from "./http-util.js";
@@ -42,6 +44,8 @@ export class Api {
   constructor(
     private readonly users: Map<string, User> | null,
     private readonly reach?: (endpoint: string) => Promise<string>,
+    /** CURVE: the console's key pair (each daemon has its own server key). */
+    private readonly curve?: CurveClient,
   ) {
     this.anonymous = users === null ? this.sessions.create("anonymous", "admin") : null;
   }
@@ -51,8 +55,21 @@ export class Api {
    * an ssh tunnel to `endpoint`, with `--ssh`); the endpoints it names are reached the same
    * way.
    */
-  addDaemon(endpoint: string, statsEndpoint: string | null, via = endpoint): Daemon {
-    const daemon = new Daemon(String(this.nextId++), endpoint, statsEndpoint, this.reach, via);
+  addDaemon(
+    endpoint: string,
+    statsEndpoint: string | null,
+    via = endpoint,
+    serverKey?: string,
+  ): Daemon {
+    const curve = this.curve && serverKey ? { ...this.curve, serverKey } : undefined;
+    const daemon = new Daemon(
+      String(this.nextId++),
+      endpoint,
+      statsEndpoint,
+      this.reach,
+      via,
+      curve,
+    );
     this.daemons.set(daemon.id, daemon);
     this.onDaemon(daemon);
     daemon.start();
@@ -181,8 +198,20 @@ export class Api {
               fields: { statsEndpoint: "expected tcp://HOST:PORT or ipc://PATH" },
             });
         }
+        let serverKey: string | undefined;
+        if (body.serverKey !== undefined && body.serverKey !== null && body.serverKey !== "") {
+          if (typeof body.serverKey !== "string" || !isZ85Key(body.serverKey))
+            throw new HttpError(400, "malformed serverKey", {
+              fields: { serverKey: "expected circusd's public key: 40 characters of Z85" },
+            });
+          if (!this.curve)
+            throw new HttpError(400, "this console has no CURVE key (--curve-key)", {
+              fields: { serverKey: "this console has no CURVE key of its own (--curve-key)" },
+            });
+          serverKey = body.serverKey;
+        }
         const via = await this.tunnel(endpoint);
-        return [201, this.addDaemon(endpoint, stats, via).describe()];
+        return [201, this.addDaemon(endpoint, stats, via, serverKey).describe()];
       }
       throw new HttpError(405, "method not allowed");
     }

@@ -4,6 +4,7 @@
  * `logs.` topics while a page follows a watcher), and one on its stats endpoint.
  */
 import { EventEmitter } from "node:events";
+import type { CurveClient } from "../../security/client-options.js";
 import { Client } from "../../client/client.js";
 import { CallError } from "../../client/errors.js";
 import { Subscriber, type CircusEvent } from "../../client/subscriber.js";
@@ -83,10 +84,20 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     private readonly reach: (endpoint: string) => Promise<string> = async (e) => e,
     /** Where to send the commands: `endpoint`, or the local end of its ssh tunnel. */
     private readonly via: string = endpoint,
+    /** CURVE: the console's keys and this daemon's public key. */
+    private readonly curve?: CurveClient,
   ) {
     super();
     this.statsGiven = statsEndpoint !== null;
-    this.client = new Client({ endpoint: via, timeout: 5 });
+    this.client = this.newClient();
+  }
+
+  private curveOption(): { curve?: CurveClient } {
+    return this.curve ? { curve: this.curve } : {};
+  }
+
+  private newClient(): Client {
+    return new Client({ endpoint: this.via, timeout: 5, ...this.curveOption() });
   }
 
   /** What `GET /api/daemons` lists. */
@@ -187,7 +198,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
       this.eventsFrom = pubsub;
       if (pubsub !== null) {
         const endpoint = await this.reach(reachable(pubsub, this.endpoint));
-        this.events = new Subscriber({ endpoint, topics: [""] });
+        this.events = new Subscriber({ endpoint, topics: [""], ...this.curveOption() });
         for (const topic of this.logTopics.keys()) this.events.subscribe(topic);
         void this.pump(this.events, (event) => this.onEvent(event));
       }
@@ -204,6 +215,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
         this.stats = new Subscriber({
           endpoint,
           topics: this.statsFollowers > 0 ? ["stat."] : [],
+          ...this.curveOption(),
         });
         void this.pump(this.stats, (event) =>
           this.emit("stat", { topic: event.topic, data: event.data }),
@@ -223,7 +235,7 @@ export class Daemon extends EventEmitter<DaemonEvents> {
     this.error = `daemon ${this.id} (${this.endpoint}) does not answer: ${message}`;
     // A fresh socket: what the old one queued for a gone daemon must not run when it is back.
     this.client.close();
-    this.client = new Client({ endpoint: this.via, timeout: 5 });
+    this.client = this.newClient();
     if (was === "up") {
       logger.warning(this.error);
       this.emit("state");

@@ -3,6 +3,7 @@
  * server, bound to host:port or served on a socket circusd bound (`--fd`).
  */
 import http from "node:http";
+import type { CurveClient } from "../../security/client-options.js";
 import type { AddressInfo } from "node:net";
 import { logger } from "../../log/logger.js";
 import { isLoopbackHost } from "../../sys/sockets.js";
@@ -28,6 +29,8 @@ export interface WebServerOptions {
   reach?: (endpoint: string) => Promise<string>;
   /** Where daemon 0's commands go, when not to `endpoint`: its ssh tunnel's local end. */
   via?: string;
+  /** CURVE: the console's client keys and daemon 0's public key. */
+  curve?: CurveClient;
   /** The folder of the built page; dist/web/ of the package by default. */
   webRoot?: string;
 }
@@ -51,7 +54,7 @@ export class WebServer {
   private readonly server: http.Server;
 
   constructor(options: WebServerOptions) {
-    this.api = new Api(options.users, options.reach);
+    this.api = new Api(options.users, options.reach, options.curve);
     this.hub = new WsHub(this.api, options.users !== null);
     this.api.onDaemon = (daemon) => this.hub.watch(daemon);
     this.files = new StaticFiles(options.webRoot ?? defaultWebRoot());
@@ -64,7 +67,12 @@ export class WebServer {
       if ((req.url ?? "").split("?")[0] === "/ws") this.hub.upgrade(req, socket, head);
       else socket.destroy();
     });
-    this.api.addDaemon(options.endpoint, options.statsEndpoint ?? null, options.via);
+    this.api.addDaemon(
+      options.endpoint,
+      options.statsEndpoint ?? null,
+      options.via,
+      options.curve?.serverKey,
+    );
   }
 
   /**
