@@ -39,6 +39,8 @@ options:
   --delay DELAY         seconds between two rounds of figures (1)
 ${CURVE_USAGE}  --curve-clients DIR   CURVE on the stats endpoint: the accepted clients' keys
                         (with --curve-circus-key, circusd's secret key: circusd gives both)
+  --ipc-owner-only      an ipc:// stats endpoint's socket file read-write for its owner
+                        only (circusd gives it unless [circus] umask is set)
 `;
 
 function fail(message: string): never {
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
         delay: { type: "string", default: "1" },
         ...CURVE_ARG_OPTIONS,
         "curve-clients": { type: "string" },
+        "ipc-owner-only": { type: "boolean" },
       },
     });
   } catch (error) {
@@ -95,6 +98,7 @@ async function main(): Promise<void> {
     delay,
     ...(curve ? { curve } : {}),
     ...(curveServer ? { curveServer } : {}),
+    ownerOnly: values["ipc-owner-only"] === true,
   });
   const stop = (): void => void streamer.stop().then(() => process.exit(0));
   process.once("SIGTERM", stop);

@@ -1,4 +1,5 @@
 import { readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { notWorldWritable } from "../sys/files.js";
 
 /** The pidfile names a circusd that is still alive, or cannot be written. */
 export class PidfileError extends Error {
@@ -32,7 +33,9 @@ export function acquirePidfile(file: string, checkOnly = false): void {
   }
   if (checkOnly) return;
   try {
-    writeFileSync(file, `${process.pid}\n`);
+    // 0644 at most, even over an older file with looser permissions.
+    writeFileSync(file, `${process.pid}\n`, { mode: 0o644 });
+    notWorldWritable(file);
   } catch (error) {
     throw new PidfileError(`pidfile ${file}: ${(error as Error).message}`);
   }

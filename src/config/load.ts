@@ -113,7 +113,8 @@ export function loadConfig(path: string, opts: LoadConfigOptions = {}): CircusCo
   }
   const sockets: SocketConfig[] = socketSections
     .filter(nonEmpty)
-    .map((section) => socketFromSection(view(section, globalLayers)));
+    .map((section) => socketFromSection(view(section, globalLayers)))
+    .map((socket) => ownerOnlyUnix(socket, circus.umask));
   const plugins: PluginConfig[] = pluginSections
     .filter(nonEmpty)
     .map((section) => pluginFromSection(view(section, globalLayers), globalEnv, baseDir));
@@ -214,4 +215,14 @@ function onceWarn(sink: (message: string) => void): LocatedWarn {
     given.add(line);
     sink(line);
   };
+}
+
+/**
+ * A unix socket file is created read-write for its owner only (umask 0177), unless its
+ * section or `[circus]` gives a umask: a web server running as another user needs the
+ * section's `umask` (007 for its group, 000 for everyone).
+ */
+function ownerOnlyUnix(socket: SocketConfig, circusUmask: number | null): SocketConfig {
+  if (socket.family !== "AF_UNIX" || socket.umask !== null || circusUmask !== null) return socket;
+  return { ...socket, umask: 0o177 };
 }

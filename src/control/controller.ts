@@ -12,6 +12,7 @@ import { wireJson } from "../python/json.js";
 import { pyRepr } from "../python/repr.js";
 import type { ClientKey } from "../security/client-keys.js";
 import type { CurveServer } from "../security/server.js";
+import { ownerOnlyIpc } from "../sys/files.js";
 import { resolveUid } from "../sys/users.js";
 import { changesState, type Command } from "./command.js";
 import { getCommand } from "./commands/index.js";
@@ -34,6 +35,11 @@ const HARD_MESSAGE_LIMIT = 64 * 1024 * 1024;
 export interface ControllerOptions {
   /** `[circus] endpoint_owner`: the user an ipc:// socket file is given to. */
   endpointOwner?: string | null;
+  /**
+   * An ipc:// socket file is made read-write for its owner only (true unless `[circus]
+   * umask` says how files are to be created).
+   */
+  ownerOnly?: boolean;
   /** Called after the reply to `quit` went out (by default, the arbiter stops). */
   onQuit?: () => void | Promise<void>;
   /** Told of every request once it is answered (the metrics endpoint counts and times them). */
@@ -100,6 +106,7 @@ export class Controller {
   /** Binds the endpoint (chowning an ipc socket file to endpoint_owner) and starts serving. */
   async start(): Promise<void> {
     await this.socket.bind(this.endpoint);
+    if (this.options.ownerOnly) ownerOnlyIpc(this.endpoint);
     const owner = this.options.endpointOwner;
     if (owner && this.endpoint.startsWith("ipc://")) {
       chownSync(this.endpoint.slice("ipc://".length), resolveUid(owner), -1);

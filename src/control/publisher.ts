@@ -8,6 +8,7 @@ import { XPublisher as PubSocket } from "zeromq";
 import type { Arbiter, ArbiterEvent } from "../core/arbiter.js";
 import type { WatcherEvent } from "../core/watcher.js";
 import type { CurveServer } from "../security/server.js";
+import { ownerOnlyIpc } from "../sys/files.js";
 import { wireJson } from "../python/json.js";
 import { LogFollow } from "./log-follow.js";
 import { SendQueue } from "./send-queue.js";
@@ -47,6 +48,8 @@ export class Publisher {
     private readonly arbiter: Arbiter,
     readonly endpoint: string,
     curve: CurveServer | null = null,
+    /** An ipc:// socket file read-write for its owner only (see ControllerOptions). */
+    private readonly ownerOnly = false,
   ) {
     this.socket = new PubSocket({ linger: 0, ...curve?.socketOptions() });
     this.follow = new LogFollow(arbiter, (topic, data) => this.publish(topic, data));
@@ -55,6 +58,7 @@ export class Publisher {
   /** Binds the endpoint and starts forwarding events. */
   async start(): Promise<void> {
     await this.socket.bind(this.endpoint);
+    if (this.ownerOnly) ownerOnlyIpc(this.endpoint);
     this.arbiter.on("event", this.onWatcher);
     this.arbiter.on("arbiter-event", this.onArbiter);
     void this.subscriptions.follow(this.socket);

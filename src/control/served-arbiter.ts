@@ -150,14 +150,17 @@ export class ServedArbiter extends Arbiter {
           source: options.source,
         });
       }
+      // Owner-only socket files, unless the config says how files are made (umask).
+      const ownerOnly = options.umask === null;
       this.controller = new Controller(this, options.endpoint, {
         endpointOwner: options.endpointOwner,
+        ownerOnly,
         onQuit: this.serve.onQuit ?? (() => this.stop()),
         ...(this.metrics ? { onRequest: this.metrics.observeRequest } : {}),
         curve: this.curve,
       });
       await this.controller.start();
-      this.publisher = new Publisher(this, options.pubsubEndpoint, this.curve);
+      this.publisher = new Publisher(this, options.pubsubEndpoint, this.curve, ownerOnly);
       await this.publisher.start();
       if (options.multicastEndpoint !== null) {
         this.discovery = new Discovery(options.multicastEndpoint, options.endpoint);

@@ -29,6 +29,8 @@ export function statsWatcherConfig(circus: CircusOptions, runner: string[]): Wat
   ];
   // Its stats endpoint takes the same client keys as circusd's endpoints.
   if (circus.curveClients !== null) args.push("--curve-clients", path.resolve(circus.curveClients));
+  // Its socket file, as circusd's own ones: owner-only unless the config sets a umask.
+  if (circus.umask === null) args.push("--ipc-owner-only");
   return ownWatcherConfig(STATS_WATCHER, circus, args, circus.statsdCloseOutputs);
 }
 

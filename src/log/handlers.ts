@@ -8,6 +8,7 @@
  * synchronous, so that no line is lost at exit.
  */
 import { closeSync, fstatSync, openSync, statSync, writeSync, type Stats } from "node:fs";
+import { notWorldWritable } from "../sys/files.js";
 import { writeAllSync } from "../sys/write-all.js";
 import path from "node:path";
 import { shiftNumberedBackups } from "../python/backups.js";
@@ -126,7 +127,9 @@ export class FileHandler extends Handler {
 
   /** Opens the file; returns its stat, for subclasses that need more than the size. */
   protected open(): Stats {
-    this.fd = openSync(this.filename, this.mode);
+    // Never world-writable, whatever the umask (0644 at most for a new file).
+    this.fd = openSync(this.filename, this.mode, 0o644);
+    notWorldWritable(this.fd);
     const st = fstatSync(this.fd);
     this.size = st.size;
     return st;

@@ -8,6 +8,7 @@ import { SendQueue } from "../control/send-queue.js";
 import { Subscriptions } from "../control/subscriptions.js";
 import { wireJson } from "../python/json.js";
 import type { CurveServer } from "../security/server.js";
+import { ownerOnlyIpc } from "../sys/files.js";
 
 /**
  * Frames a subscriber may have waiting before ZeroMQ drops its next ones: ten rounds of 1000
@@ -25,6 +26,8 @@ export class StatsPublisher {
   constructor(
     readonly endpoint: string,
     private readonly curve?: CurveServer,
+    /** An ipc:// socket file read-write for its owner only. */
+    private readonly ownerOnly = false,
   ) {
     this.socket = new XPublisher({
       linger: 0,
@@ -37,6 +40,7 @@ export class StatsPublisher {
   async bind(): Promise<void> {
     await this.curve?.start();
     await this.socket.bind(this.endpoint);
+    if (this.ownerOnly) ownerOnlyIpc(this.endpoint);
     void this.subscriptions.follow(this.socket);
   }
 

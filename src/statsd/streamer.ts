@@ -38,6 +38,8 @@ export interface StreamerOptions {
   curve?: CurveClient;
   /** CURVE on the stats endpoint: circusd's key pair and accepted clients. */
   curveServer?: CurveServer;
+  /** An ipc:// stats endpoint's socket file read-write for its owner only. */
+  ownerOnly?: boolean;
 }
 
 /** Publishes live process and socket figures of a circusd on a stats endpoint. */
@@ -58,7 +60,11 @@ export class StatsStreamer extends CircusPlugin {
     super(options.endpoint, options.pubsub, 5, {}, options.ssh ?? null);
     this.name = "circusd-stats";
     this.curve = options.curve ?? null;
-    this.publisher = new StatsPublisher(options.statsEndpoint, options.curveServer);
+    this.publisher = new StatsPublisher(
+      options.statsEndpoint,
+      options.curveServer,
+      options.ownerOnly ?? false,
+    );
     this.delay = options.delay ?? 1;
   }
 

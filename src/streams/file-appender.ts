@@ -3,6 +3,7 @@
  * once while the disk is quick and in Node's thread pool when it is not, with backpressure and
  * with actions (a rotation) run between two writes, in queue order.
  */
+import { notWorldWritable } from "../sys/files.js";
 import {
   closeSync,
   constants,
@@ -136,6 +137,7 @@ export class FileAppender {
     const { O_WRONLY, O_CREAT, O_APPEND, O_TRUNC, O_NONBLOCK } = constants;
     const flags = O_WRONLY | O_CREAT | O_NONBLOCK | (mode === "w" ? O_TRUNC : O_APPEND);
     const fd = openSync(this.path, flags, 0o644);
+    notWorldWritable(fd);
     const stat = fstatSync(fd);
     this.inPlace = writableInPlace(stat, this.path);
     this.fd = fd;

@@ -30,6 +30,26 @@ function checkOwner(arbiter: Arbiter, options: Record<string, unknown>): void {
   if (!sameUser(options.uid, owner)) throw new MessageError("uid does not match endpoint_owner");
 }
 
+/**
+ * A circusd that is not root cannot run processes as another user: refused here, with the
+ * reason, rather than accepted and then failing at every spawn. (A root circusd may; under
+ * CURVE only an admin key adds watchers at all.)
+ */
+function checkUid(config: WatcherConfig): void {
+  const euid = process.geteuid?.();
+  if (euid === undefined || euid === 0 || config.uid === null) return;
+  let uid: number;
+  try {
+    uid = resolveUid(config.uid);
+  } catch (error) {
+    throw new MessageError(`uid ${String(config.uid)}: ${(error as Error).message}`);
+  }
+  if (uid !== euid)
+    throw new MessageError(
+      `circusd runs as uid ${euid}, not root: it cannot run a watcher as uid ${uid}`,
+    );
+}
+
 /** `add [--start] NAME CMD`: a new watcher at run time. */
 export const add: ChangeCommand<WatcherConfig> = {
   name: "add",
@@ -94,7 +114,9 @@ Options:
       cmd: props.cmd as string,
       args: (props.args as string | string[] | null | undefined) ?? null,
     });
-    return buildConfig(base, options).config;
+    const config = buildConfig(base, options).config;
+    checkUid(config);
+    return config;
   },
   async execute(change, props, config) {
     const { arbiter } = change;
