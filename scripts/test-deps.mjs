@@ -27,6 +27,11 @@ const NEEDED = [
   { pkg: "bsdutils", why: "the circusctl shell runs in script(1)", check: "command -v script" },
   { pkg: "tmux", why: "circus-top runs in a real terminal, tmux", check: "command -v tmux" },
   {
+    pkg: "systemd",
+    why: "the example unit is checked by systemd-analyze verify",
+    check: "command -v systemd-analyze",
+  },
+  {
     pkg: "redis-server",
     why: "RedisObserver watches a real Redis",
     check: "command -v redis-server",
