@@ -6,7 +6,7 @@
  * without; a key removed from the folder while its client is connected.
  */
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import path from "node:path";
 import { before, describe, test } from "node:test";
@@ -267,6 +267,56 @@ describe("circusd with CURVE", () => {
     const text = rows.join("\n");
     assert.match(text, /circus-top: circusd at tcp:\/\/\S+ wants CURVE: give --curve-key/);
     assert.match(text, /circus-top exited 1/);
+  });
+
+  test("circushttpd on its own with a key; a daemon added in the page with its server key", async () => {
+    const port = await freePort();
+    const httpd = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, "dist/cli/circushttpd.js"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--endpoint",
+        system.endpoint,
+        "--curve-key",
+        system.keys.admin,
+        "--curve-server-key",
+        system.serverCert,
+      ],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    httpd.stdout.setEncoding("utf8").on("data", (c: string) => (output += c));
+    httpd.stderr.setEncoding("utf8").on("data", (c: string) => (output += c));
+    defer(() => httpd.kill("SIGKILL"));
+    const base = `http://127.0.0.1:${port}`;
+    const get = async (url: string) => (await fetch(`${base}${url}`)).status;
+    await waitFor(async () => (await get("/api/daemons/0/watchers").catch(() => 0)) === 200, {
+      timeout: 20_000,
+      message: () => `daemon 0 through CURVE; circushttpd said:\n${output}`,
+    });
+    // Without users, the anonymous admin's CSRF token is the session's.
+    const session = (await (await fetch(`${base}/api/session`)).json()) as { csrf: string };
+    const post = (body: unknown) =>
+      fetch(`${base}/api/daemons`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-csrf-token": session.csrf, origin: base },
+        body: JSON.stringify(body),
+      });
+    const bad = await post({ endpoint: system.endpoint, serverKey: "not a key" });
+    assert.equal(bad.status, 400);
+    assert.ok(((await bad.json()) as { fields?: { serverKey?: string } }).fields?.serverKey);
+    const serverKey = /public-key = "(.{40})"/.exec(readFileSync(system.serverCert, "utf8"))?.[1];
+    const added = await post({ endpoint: system.endpoint, serverKey });
+    assert.equal(added.status, 201, await added.clone().text());
+    const { id } = (await added.json()) as { id: string };
+    await waitFor(async () => (await get(`/api/daemons/${id}/watchers`)) === 200, {
+      timeout: 20_000,
+      message: `daemon ${id} through CURVE`,
+    });
   });
 
   test("a key taken out of curve_clients stops working for its connected client", async () => {

@@ -110,12 +110,12 @@ export const api = {
     request<Session>("POST", "/api/login", { user, password }),
   logout: () => request<unknown>("POST", "/api/logout", {}),
   daemons: () => request<Daemon[]>("GET", "/api/daemons"),
-  addDaemon: (endpoint: string, statsEndpoint?: string) =>
-    request<Daemon>(
-      "POST",
-      "/api/daemons",
-      statsEndpoint ? { endpoint, statsEndpoint } : { endpoint },
-    ),
+  addDaemon: (endpoint: string, statsEndpoint?: string, serverKey?: string) =>
+    request<Daemon>("POST", "/api/daemons", {
+      endpoint,
+      ...(statsEndpoint ? { statsEndpoint } : {}),
+      ...(serverKey ? { serverKey } : {}),
+    }),
   watchers: (d: string) => request<WatcherSummary[]>("GET", `/api/daemons/${enc(d)}/watchers`),
   watcher: (d: string, w: string) =>
     request<WatcherDetail>("GET", `/api/daemons/${enc(d)}/watchers/${enc(w)}`),

@@ -16,7 +16,8 @@
  * - daemons (`#/`): `daemons` (table), `daemon-ID` (row, `data-state`), `daemon-link-ID`,
  *   `daemon-state-ID`, `circus-stats-ID` (the Circus processes' cell), `circus-proc-NAME`
  *   (circusd, circusd-stats...: "pid P · CPU x% · mem y%"); admin: `add-daemon-form`,
- *   `add-daemon-endpoint`, `add-daemon-stats`, `add-daemon-submit`, `add-daemon-error`.
+ *   `add-daemon-endpoint`, `add-daemon-stats`, `add-daemon-server-key`, `add-daemon-submit`,
+ *   `add-daemon-error`.
  * - watchers (`#/d/ID`): `watchers` (table), `watcher-NAME` (row, `data-status`),
  *   `watcher-link-NAME`, `watcher-status-NAME` (a button for an admin: click = stop when
  *   active, start otherwise; a plain span for readonly), `watcher-count-NAME`,

@@ -121,6 +121,11 @@ function addForm(reload: () => Promise<boolean>): HTMLElement {
     placeholder: "tcp://127.0.0.1:5557 (optional)",
     "data-testid": "add-daemon-stats",
   });
+  const serverKey = h("input", {
+    name: "serverKey",
+    placeholder: "its CURVE public key (optional)",
+    "data-testid": "add-daemon-server-key",
+  });
   const error = h("span", { class: "error", "data-testid": "add-daemon-error" });
   const form = h(
     "form",
@@ -128,6 +133,7 @@ function addForm(reload: () => Promise<boolean>): HTMLElement {
     h("h3", {}, "Connect to another circusd"),
     h("label", {}, "Endpoint", endpoint),
     h("label", {}, "Stats endpoint", stats),
+    h("label", {}, "Server key", serverKey),
     h("button", { type: "submit", "data-testid": "add-daemon-submit" }, "Connect"),
     error,
   );
@@ -138,7 +144,8 @@ function addForm(reload: () => Promise<boolean>): HTMLElement {
       error.textContent = "expected tcp://HOST:PORT or ipc://PATH";
       return;
     }
-    api.addDaemon(endpoint.value.trim(), stats.value.trim() || undefined).then(
+    const optional = (input: HTMLInputElement) => input.value.trim() || undefined;
+    api.addDaemon(endpoint.value.trim(), optional(stats), optional(serverKey)).then(
       () => {
         form.reset();
         void reload();
