@@ -12,6 +12,8 @@ import path from "node:path";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import YAML from "yaml";
+import { BUILTIN_STREAMS, createStream } from "../src/streams/registry.js";
+import { StreamOptionError } from "../src/streams/types.js";
 import { configureDefault, configureFromFile, LoggingConfigError } from "../src/log/config.js";
 import { addProperties } from "../src/web/server/add-watcher.js";
 import { hashPassword } from "../src/web/server/users.js";
@@ -174,6 +176,77 @@ describe("fuzzing the other readers", () => {
       `loggerconfig fuzz (seed ${FUZZ_SEED}): ${installed} installed, ${refused} refused`,
     );
     assert.ok(installed > 0 && refused > 0, "both outcomes seen");
+  });
+
+  test("stream options: a stream, or a StreamOptionError of one line naming the option", async () => {
+    const dir = makeTempDir("circus-fuzz-streams-");
+    const options = [
+      "filename",
+      "max_bytes",
+      "backup_count",
+      "time_format",
+      "when",
+      "interval",
+      "utc",
+      "rotate_when",
+      "rotate_interval",
+      "refresh_time",
+      "color",
+      "prefix",
+      "encoding",
+    ];
+    const specArb = fc.record({
+      class: fc.oneof(
+        fc.constantFrom(...Object.keys(BUILTIN_STREAMS)),
+        fc.constantFrom(...Object.keys(BUILTIN_STREAMS)).map((c) => `circus.stream.${c}`),
+        fc.constantFrom("NoSuch", "circus.stream.NoSuch", "", " ", "\0", "./nope.mjs:X", "nope:X"),
+      ),
+      options: fc.dictionary(
+        fc.oneof(fc.constantFrom(...options), hostileString),
+        fc.oneof(
+          hostileString,
+          fc.integer().map(String),
+          fc.constantFrom(
+            "0",
+            "-1",
+            "1e400",
+            "S",
+            "MIDNIGHT",
+            "W7",
+            "red",
+            "%Y",
+            "out.log",
+            "/nonexistent/x.log",
+            dir,
+          ),
+        ),
+        { maxKeys: 4 },
+      ),
+    });
+    let created = 0;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(specArb, async (spec) => {
+        // A relative file name lands in the temp folder.
+        if (spec.options.filename !== undefined && !spec.options.filename.startsWith("/"))
+          spec.options.filename = path.join(dir, "s", spec.options.filename);
+        try {
+          const stream = await createStream(spec, dir);
+          created++;
+          await stream.close?.();
+        } catch (error) {
+          refused++;
+          if (!(error instanceof StreamOptionError))
+            assert.fail(
+              `not a StreamOptionError: ${(error as Error)?.stack ?? String(error)} for ${JSON.stringify(spec)}`,
+            );
+          assert.doesNotMatch(error.message, /\n/, JSON.stringify(spec));
+        }
+      }),
+      fuzzParams(400),
+    );
+    console.log(`stream options fuzz (seed ${FUZZ_SEED}): ${created} created, ${refused} refused`);
+    assert.ok(created > 0 && refused > 0, "both outcomes seen");
   });
 
   test("the web console: bad watcher forms and WebSocket messages answered, never a crash", async () => {
