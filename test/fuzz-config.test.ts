@@ -18,7 +18,7 @@ import { ConfigError } from "../src/config/errors.js";
 import { loadConfig } from "../src/config/load.js";
 import { checkSupported } from "../src/control/unsupported.js";
 import { CIRCUSD, ROOT, makeTempDir, waitFor, withTestEndpoints } from "./helpers/circusd.js";
-import { cleanupEachTest } from "./helpers/cleanup.js";
+import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { FUZZ_SEED, fuzzParams, hostileString } from "./helpers/fuzz.js";
 
 cleanupEachTest();
@@ -402,6 +402,8 @@ describe("fuzzing the config reader", () => {
         stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, CIRCUS_IT_MARKER: dir },
       });
+      // Should an assertion fail while it runs: circusd, then what carries the folder.
+      defer(() => child.kill("SIGKILL"));
       let stdout = "";
       let stderr = "";
       child.stdout.setEncoding("utf8").on("data", (c: string) => (stdout += c));
