@@ -96,4 +96,12 @@ describe("Python's str() and repr()", () => {
     assert.equal(pyStr(null), "None");
     assert.equal(pyStr(false), "False");
   });
+
+  test("pyRepr: deep nesting is cut at 100 levels, never a stack overflow", () => {
+    const deep = JSON.parse("[".repeat(20_000) + "]".repeat(20_000)) as unknown;
+    const text = pyRepr(deep);
+    assert.equal(text, "[".repeat(100) + "[...]" + "]".repeat(100));
+    const inDict = pyRepr({ a: JSON.parse("[".repeat(200) + "]".repeat(200)) });
+    assert.equal(inDict, "{'a': " + "[".repeat(99) + "[...]" + "]".repeat(99) + "}");
+  });
 });

@@ -28,8 +28,11 @@ import { SendQueue } from "./send-queue.js";
 
 /** Frames between the identity and the payload that a reply may carry back (REQ's ""). */
 const MAX_ENVELOPE = 8;
-/** A peer sending more than this is cut off by ZeroMQ itself, before we ever see it. */
-const HARD_MESSAGE_LIMIT = 64 * 1024 * 1024;
+/**
+ * A peer sending a frame bigger than this is cut off by ZeroMQ itself, before the frame is
+ * buffered (a frame a little over MAX_MESSAGE_BYTES still gets its "too big" reply).
+ */
+const HARD_MESSAGE_LIMIT = MAX_MESSAGE_BYTES + 64 * 1024;
 
 /** Options of a {@link Controller}. */
 export interface ControllerOptions {
@@ -96,9 +99,11 @@ export class Controller {
     readonly endpoint: string,
     private readonly options: ControllerOptions = {},
   ) {
+    // At most 64 requests wait in ZeroMQ per peer (the peer waits then, nothing is dropped).
     this.socket = new Router({
       linger: 0,
       maxMessageSize: HARD_MESSAGE_LIMIT,
+      receiveHighWaterMark: 64,
       ...options.curve?.socketOptions(),
     });
   }
@@ -112,6 +117,14 @@ export class Controller {
       chownSync(this.endpoint.slice("ipc://".length), resolveUid(owner), -1);
     }
     void this.serve();
+    void (async () => {
+      // Also how a peer cut off for a frame over HARD_MESSAGE_LIMIT shows.
+      for await (const event of this.socket.events)
+        if (event.type === "disconnect")
+          logger.debug(
+            `controller: a peer left, or was cut off (a frame over ${HARD_MESSAGE_LIMIT} bytes)`,
+          );
+    })().catch(() => undefined);
   }
 
   /** Lets the replies already given out, then stops serving and closes the socket. */

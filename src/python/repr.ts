@@ -81,15 +81,29 @@ export function pyStr(value: unknown): string {
  * quotes unless the text holds one and no double quote), lists and dicts with `, `.
  */
 export function pyRepr(value: unknown): string {
+  return repr(value, 0);
+}
+
+/**
+ * Containers nested deeper than this print as `[...]` and `{...}` (as Python's reprlib
+ * does): a client's request nested 20,000 deep must not overflow the stack of its error.
+ */
+const MAX_REPR_DEPTH = 100;
+
+function repr(value: unknown, depth: number): string {
   if (value === null || value === undefined) return "None";
   if (value === true) return "True";
   if (value === false) return "False";
   if (value instanceof PyFloat) return pyFloatRepr(value.value);
   if (typeof value === "number") return numberText(value);
   if (typeof value === "string") return stringRepr(value);
-  if (Array.isArray(value)) return `[${value.map(pyRepr).join(", ")}]`;
+  if (Array.isArray(value)) {
+    if (depth >= MAX_REPR_DEPTH) return "[...]";
+    return `[${value.map((v) => repr(v, depth + 1)).join(", ")}]`;
+  }
   if (isPlainObject(value)) {
-    const items = Object.entries(value).map(([k, v]) => `${stringRepr(k)}: ${pyRepr(v)}`);
+    if (depth >= MAX_REPR_DEPTH) return "{...}";
+    const items = Object.entries(value).map(([k, v]) => `${stringRepr(k)}: ${repr(v, depth + 1)}`);
     return `{${items.join(", ")}}`;
   }
   return String(value);
