@@ -548,6 +548,25 @@ describe("fuzzing the control endpoint", () => {
     assert.equal((await c.call("numwatchers")).numwatchers, 2);
   });
 
+  test("regression: a REQ sending too many frames gets its error reply (it hung)", async () => {
+    const { c, endpoint } = await fuzzTarget();
+    const req = new Request({ linger: 0 });
+    req.connect(endpoint);
+    defer(() => req.close());
+    const frames = [...Array.from({ length: 12 }, () => Buffer.from("x")), Buffer.from("{}")];
+    await req.send(frames);
+    const [reply] = await Promise.race([
+      req.receive().then((f) => [f[f.length - 1]]),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error("no reply on the REQ in 10 s")), 10_000),
+      ),
+    ]);
+    const body = JSON.parse(String(reply)) as Reply;
+    assert.equal(body.status, "error");
+    assert.equal(body.reason, "message invalid: too many frames");
+    assert.equal((await c.call("numwatchers")).numwatchers, 2);
+  });
+
   test("wrong types in every property of every command", async () => {
     const { c } = await fuzzTarget();
     const before = await snapshot(c);

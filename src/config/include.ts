@@ -37,7 +37,14 @@ export function globFiles(pattern: string): string[] {
     }
     candidates = next;
   }
-  return candidates.filter((file) => statSync(file, { throwIfNoEntry: false })?.isFile() === true);
+  return candidates.filter((file) => {
+    try {
+      return statSync(file, { throwIfNoEntry: false })?.isFile() === true;
+    } catch {
+      // ENAMETOOLONG, EACCES, ENOTDIR...: no config file there, as a name that is not found.
+      return false;
+    }
+  });
 }
 
 /**

@@ -12,7 +12,11 @@ export class InvalidValueError extends Error {
   }
 }
 
-const quote = (text: string): string => JSON.stringify(text);
+/** A value quoted in a message; a huge one shortened, so that the message stays one line. */
+const quote = (text: string): string =>
+  text.length <= 100
+    ? JSON.stringify(text)
+    : `${JSON.stringify(text.slice(0, 40))}... (${text.length} characters)`;
 
 const TRUE_WORDS = new Set(["true", "yes", "on", "1"]);
 const FALSE_WORDS = new Set(["false", "no", "off", "0"]);
@@ -39,7 +43,8 @@ export function parseInteger(text: string, bounds: { min?: number; max?: number 
 /** A decimal number such as `30`, `0.5` or `1e3`; `inf` and `nan` are refused. */
 export function parseNumber(text: string, bounds: { min?: number; max?: number } = {}): number {
   const trimmed = text.trim();
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) {
+  // One way only to match each digit (no `\d+\.?\d*`): linear time on any value.
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(trimmed)) {
     throw new InvalidValueError(`expected a number, got ${quote(text)}`);
   }
   return checkBounds(Number(trimmed), text, bounds);
@@ -52,6 +57,8 @@ export function parseSeconds(text: string): number {
 
 function checkBounds(value: number, text: string, bounds: { min?: number; max?: number }): number {
   const { min, max } = bounds;
+  if (!Number.isFinite(value))
+    throw new InvalidValueError(`too large a number, got ${quote(text)}`);
   if (min !== undefined && value < min) {
     throw new InvalidValueError(
       min === 0

@@ -164,7 +164,8 @@ export class Controller {
     if (envelope.length > MAX_ENVELOPE) {
       const body = errorReply(null, "message invalid: too many frames");
       observe?.(body);
-      this.reply(frames.slice(0, 1), body);
+      // A REQ's envelope is its identity and an empty frame: without it, it drops the reply.
+      this.reply(frames.slice(0, frames[1]?.length === 0 ? 2 : 1), body);
       return;
     }
     if (payload.length > MAX_MESSAGE_BYTES) {
