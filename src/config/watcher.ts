@@ -156,9 +156,16 @@ function completeWatcher(
   return config;
 }
 
+/** A config field's option name, as the file and the wire spell it (`gracefulTimeout`: `graceful_timeout`). */
+const OPTION_OF_FIELD = new Map(
+  Object.entries(WATCHER_OPTIONS)
+    .filter(([, o]) => o.field !== "options")
+    .map(([name, o]) => [o.field as string, name]),
+);
+
 function validate(config: WatcherConfig, where: ConfigLocation): void {
-  const fail = (option: string, detail: string): never => {
-    throw new ConfigError(detail, { ...where, option });
+  const fail = (field: string, detail: string): never => {
+    throw new ConfigError(detail, { ...where, option: OPTION_OF_FIELD.get(field) ?? field });
   };
   if (typeof config.cmd !== "string" || config.cmd.trim() === "") {
     fail("cmd", "missing required option (the program to run)");
