@@ -115,6 +115,8 @@ custom_thing = kept
     metrics: true,
     metricsHost: "0.0.0.0",
     metricsPort: 9123,
+    curveSecretKey: null,
+    curveClients: null,
     options: { custom_thing: "kept" },
     source: { file, section: "circus" },
   });
