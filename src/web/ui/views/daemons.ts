@@ -48,7 +48,9 @@ export function daemonsView(ctx: Context): View {
           d.statsEndpoint ? "waiting for stats…" : "no stats endpoint",
         );
         circusCells.set(d.id, cell);
-        if (d.state === "up") unsubs.push(ctx.socket.subscribe(d.id, ["stats"]));
+        // Down ones too: the server starts following their stats once they are up (a
+        // daemon just added is down until its first answer).
+        unsubs.push(ctx.socket.subscribe(d.id, ["stats"]));
         return h(
           "tr",
           { "data-testid": `daemon-${d.id}`, "data-state": d.state },
@@ -73,7 +75,16 @@ export function daemonsView(ctx: Context): View {
       }),
     );
   };
-  const load = (): Promise<boolean> => attempt(ctx, async () => render(await api.daemons()));
+  // Loads may overlap (the form, a daemon going up): only the newest one renders, else an
+  // older answer would show a daemon down again, and drop its stats.
+  let latest = 0;
+  const load = (): Promise<boolean> => {
+    const mine = ++latest;
+    return attempt(ctx, async () => {
+      const daemons = await api.daemons();
+      if (mine === latest) render(daemons);
+    });
+  };
 
   const stop = ctx.socket.listen((m) => {
     if (m.type === "daemon") void load();
