@@ -15,6 +15,7 @@ import { randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { Dealer, Request } from "zeromq";
+import { peekId } from "../src/control/controller.js";
 import { MAX_MESSAGE_BYTES } from "../src/control/protocol.js";
 import { COMMANDS, getCommand } from "../src/control/commands/index.js";
 import { startCircusd, testEndpoints, waitFor, type Circusd } from "./helpers/circusd.js";
@@ -89,18 +90,6 @@ function canonical(value: unknown): string {
       .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
       .join(",")}}`;
   return JSON.stringify(value ?? null);
-}
-
-/** The id of a frame too big to parse, when it shows near its start (as the controller). */
-function peekId(payload: Buffer): unknown {
-  const head = payload.subarray(0, 4096).toString("utf8");
-  const match = /"id"\s*:\s*"((?:[^"\\]|\\.){0,256})"/.exec(head);
-  if (!match) return null;
-  try {
-    return JSON.parse(`"${match[1]}"`) as string;
-  } catch {
-    return null;
-  }
 }
 
 /** The request a payload holds, if it is a JSON object at all. */

@@ -9,6 +9,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { writeKeyFiles } from "../security/certs.js";
+import { fail } from "./fail.js";
 
 const USAGE = `usage: circus-keygen NAME [--role admin|readonly] [--dir DIR]
 
@@ -22,11 +23,6 @@ options:
                  (list, status, stats, options, listen...); default: readonly
   --dir DIR      where to write the two files (default: the current folder)
 `;
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
 
 function main(): void {
   let parsed;

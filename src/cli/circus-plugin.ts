@@ -12,6 +12,7 @@ import { parseConfigArgs, PluginOptionError } from "../plugins/options.js";
 import { resolvePlugin } from "../plugins/registry.js";
 import { packageVersion } from "../version.js";
 import { CURVE_ARG_OPTIONS, CURVE_USAGE, curveFromArgs } from "./curve-args.js";
+import { fail } from "./fail.js";
 
 const USAGE = `usage: circus-plugin [-h] [--endpoint ENDPOINT] [--pubsub PUBSUB]
                      [--config KEY:VALUE] [--version] [--check-delay CHECK_DELAY]
@@ -38,11 +39,6 @@ options:
                         log output: - for stdout (default), a file or a syslog URL
   --ssh SSH             reach circusd through ssh: user@host[:port]
 ${CURVE_USAGE}`;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
 
 async function main(): Promise<void> {
   let parsed;

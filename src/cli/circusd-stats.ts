@@ -15,6 +15,7 @@ import { StatsStreamer } from "../statsd/streamer.js";
 import { CurveServer } from "../security/server.js";
 import { packageVersion } from "../version.js";
 import { CURVE_ARG_OPTIONS, CURVE_USAGE, curveFromArgs } from "./curve-args.js";
+import { fail } from "./fail.js";
 
 const USAGE = `usage: circusd-stats [-h] [--endpoint ENDPOINT] [--pubsub PUBSUB]
                      [--statspoint STATSPOINT] [--log-level LOGLEVEL]
@@ -42,11 +43,6 @@ ${CURVE_USAGE}  --curve-clients DIR   CURVE on the stats endpoint: the accepted 
   --ipc-owner-only      an ipc:// stats endpoint's socket file read-write for its owner
                         only (circusd gives it unless [circus] umask is set)
 `;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(2);
-}
 
 async function main(): Promise<void> {
   let parsed;

@@ -22,6 +22,7 @@ import {
 import { checkSupported } from "../control/unsupported.js";
 import { httpdRunner, pluginRunner, statsRunner } from "./plugin-runner.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
+import { fail } from "./fail.js";
 
 const USAGE = `usage: circusd [-h] [--log-level LEVEL] [--log-output LOGOUTPUT]
                [--logger-config LOGGERCONFIG] [--daemon] [--pidfile PIDFILE]
@@ -44,11 +45,6 @@ options:
   --pidfile PIDFILE     the location of the pid file
   --version             display the version and exit
 `;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
-}
 
 /** Re-runs circusd detached in its own session, without --daemon, and leaves. */
 function daemonize(argv: string[], configPath: string): never {
@@ -83,7 +79,7 @@ async function main(): Promise<void> {
       },
     });
   } catch (error) {
-    fail(`circusd: ${(error as Error).message}\n${USAGE}`);
+    fail(`circusd: ${(error as Error).message}\n${USAGE}`, 1);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -95,7 +91,7 @@ async function main(): Promise<void> {
     return;
   }
   const configPath = positionals[0];
-  if (!configPath || positionals.length > 1) fail(`circusd: expected one config file\n${USAGE}`);
+  if (!configPath || positionals.length > 1) fail(`circusd: expected one config file\n${USAGE}`, 1);
 
   const load = (): CircusConfig => {
     const loaded = loadConfig(path.resolve(configPath), { warn: (m) => logger.warning(m) });
@@ -107,18 +103,18 @@ async function main(): Promise<void> {
   try {
     config = load();
   } catch (error) {
-    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
+    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`, 1);
   }
   // Checked before going to the background, where an error would have nowhere to go.
   try {
     await configureLogging(values, config);
   } catch (error) {
-    fail(error instanceof Error ? error.message : String(error));
+    fail(error instanceof Error ? error.message : String(error), 1);
   }
   try {
     await checkPlugins(config.plugins, config.circus);
   } catch (error) {
-    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
+    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`, 1);
   }
   const pidfile = values.pidfile ?? config.circus.pidfile;
   if (values.daemon && !process.env.CIRCUSD_DAEMON) {
@@ -126,7 +122,7 @@ async function main(): Promise<void> {
       try {
         acquirePidfile(pidfile, true);
       } catch (error) {
-        fail(`circusd: ${(error as Error).message}`);
+        fail(`circusd: ${(error as Error).message}`, 1);
       }
     }
     daemonize(argv, configPath);
@@ -138,7 +134,7 @@ async function main(): Promise<void> {
     try {
       acquirePidfile(pidfile);
     } catch (error) {
-      fail(`circusd: ${error instanceof PidfileError ? error.message : String(error)}`);
+      fail(`circusd: ${error instanceof PidfileError ? error.message : String(error)}`, 1);
     }
   }
 
@@ -166,7 +162,7 @@ async function main(): Promise<void> {
     for (const watcher of arbiter.watchers) await watcher.prepare();
   } catch (error) {
     if (pidfile) releasePidfile(pidfile);
-    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
+    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`, 1);
   }
   arbiter.configLoader = load;
   arbiter.pluginCheck = (next) => checkPlugins(next.plugins, next.circus);
@@ -200,8 +196,8 @@ async function main(): Promise<void> {
     // An endpoint or a socket that cannot bind, or a watcher naming a socket that does not
     // exist: nothing stayed bound; leave with the one line naming section and option.
     if (pidfile) releasePidfile(pidfile);
-    if (error instanceof EndpointError) fail(`circusd: ${error.message}`);
-    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`);
+    if (error instanceof EndpointError) fail(`circusd: ${error.message}`, 1);
+    fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`, 1);
   }
 }
 

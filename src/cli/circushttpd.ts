@@ -13,6 +13,7 @@ import { packageVersion } from "../version.js";
 import { isLoopback, refusalLine, WebServer } from "../web/server/server.js";
 import { CURVE_ARG_OPTIONS, CURVE_USAGE, curveFromArgs } from "./curve-args.js";
 import { hashPassword, loadUsers, UsersFileError, type User } from "../web/server/users.js";
+import { fail } from "./fail.js";
 
 const USAGE = `usage: circushttpd [-h] [--host HOST] [--port PORT] [--fd FD]
                    [--endpoint ENDPOINT] [--stats-endpoint STATS_ENDPOINT]
@@ -41,11 +42,6 @@ ${CURVE_USAGE}  --log-level LOGLEVEL  log level (info)
 hash-password reads a password (twice from a terminal, once from a pipe) and prints the
 HASH of a users file line.
 `;
-
-function fail(message: string, code = 2): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(code);
-}
 
 /** Reads one line from stdin; on a terminal, without echoing it. */
 async function readSecret(prompt: string): Promise<string> {

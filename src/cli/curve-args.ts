@@ -4,6 +4,7 @@
  */
 import type { CurveClient } from "../security/client-options.js";
 import { curveClientFrom } from "../security/client-options.js";
+import { fail } from "./fail.js";
 
 /** node:util parseArgs options. */
 export const CURVE_ARG_OPTIONS = {
@@ -41,7 +42,6 @@ export function curveFromArgs(values: CurveArgValues, program: string): CurveCli
       }) ?? undefined
     );
   } catch (error) {
-    process.stderr.write(`${program}: ${(error as Error).message}\n`);
-    process.exit(2);
+    fail(`${program}: ${(error as Error).message}`);
   }
 }

@@ -107,3 +107,6 @@ export const SOCKET_DEFAULTS: Omit<SocketConfig, "name"> = {
   usePapa: false,
   source: null,
 };
+
+/** The watcher (and socket) that runs circushttpd with `httpd = true`, as Circus names it. */
+export const HTTPD_WATCHER = "circushttpd";

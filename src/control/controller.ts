@@ -338,7 +338,7 @@ export class Controller {
 }
 
 /** The id of a request too big to parse, when it shows near the start of the frame. */
-function peekId(payload: Buffer): string | null {
+export function peekId(payload: Buffer): string | null {
   const head = payload.subarray(0, 4096).toString("utf8");
   const match = /"id"\s*:\s*"((?:[^"\\]|\\.){0,256})"/.exec(head);
   if (!match) return null;

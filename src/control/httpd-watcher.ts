@@ -6,15 +6,12 @@
  */
 import { isIP } from "node:net";
 import path from "node:path";
-import { DEFAULT_STATS_ENDPOINT, SOCKET_DEFAULTS } from "../config/defaults.js";
+import { DEFAULT_STATS_ENDPOINT, HTTPD_WATCHER, SOCKET_DEFAULTS } from "../config/defaults.js";
 import type { CircusOptions, SocketConfig, WatcherConfig } from "../config/types.js";
 import { ConfigError, sourceLocation } from "../config/errors.js";
 import { refuseCircusWatchers } from "../core/arbiter.js";
 import { isLoopbackHost } from "../sys/sockets.js";
 import { ownWatcherConfig } from "./plugin-watcher.js";
-
-/** The watcher's and its socket's name, as Circus's. */
-export const HTTPD_WATCHER = "circushttpd";
 
 /** The socket circusd binds for circushttpd, when httpd is on. */
 export function httpdSockets(circus: CircusOptions): SocketConfig[] {

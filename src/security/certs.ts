@@ -12,7 +12,13 @@
  *     secret-key = "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6"
  * ```
  */
-import { randomBytes, createPrivateKey, createPublicKey, diffieHellman } from "node:crypto";
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  randomBytes,
+} from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { isZ85Key, z85Decode, z85Encode } from "./z85.js";
 
@@ -143,6 +149,18 @@ function privateKeyOf(secretKey: string) {
   // A JWK private key wants its public half too: derive it from a PKCS#8 import first.
   const pkcs8 = Buffer.concat([Buffer.from("302e020100300506032b656e04220420", "hex"), d]);
   return createPrivateKey({ key: pkcs8, format: "der", type: "pkcs8" });
+}
+
+/**
+ * circus's own client key pair, derived from circusd's: the programs circusd runs for itself,
+ * given circusd's key file, derive it too (src/security/server.ts).
+ */
+export function ownKeyPair(server: KeyPair): KeyPair {
+  const secret = createHmac("sha256", z85Decode(server.secretKey) as Buffer)
+    .update("circus own client key 1")
+    .digest();
+  const secretKey = z85Encode(secret);
+  return { publicKey: derivePublic(secretKey), secretKey };
 }
 
 /** The public key (Z85) of a secret key (Z85). */

@@ -9,8 +9,7 @@
  *   programs it runs for itself, which derive circus's own (admin) client key from it.
  */
 import { existsSync } from "node:fs";
-import { CertError, readCert, readSecretCert } from "./certs.js";
-import { ownKeyPair } from "./server.js";
+import { CertError, ownKeyPair, readCert, readSecretCert } from "./certs.js";
 import { isZ85Key } from "./z85.js";
 
 /** What a client socket needs for CURVE, each key in Z85. */

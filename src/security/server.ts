@@ -5,23 +5,12 @@
  * circushttpd, the plugins) use as admin. That key is derived from circusd's secret key, so
  * that those programs, given circusd's key file, derive it too: no other file to hand over.
  */
-import { createHmac } from "node:crypto";
-import { derivePublic, readSecretCert, type KeyPair } from "./certs.js";
+import { ownKeyPair, readSecretCert, type KeyPair } from "./certs.js";
 import { ClientKeys, type ClientKey } from "./client-keys.js";
 import { curveServerOptions, ZapHandler } from "./zap.js";
-import { z85Decode, z85Encode } from "./z85.js";
 
 /** The name circus's own key has in the audit lines. */
 export const OWN_KEY_NAME = "circus";
-
-/** circus's own key pair, derived from circusd's (see the file's comment). */
-export function ownKeyPair(server: KeyPair): KeyPair {
-  const secret = createHmac("sha256", z85Decode(server.secretKey) as Buffer)
-    .update("circus own client key 1")
-    .digest();
-  const secretKey = z85Encode(secret);
-  return { publicKey: derivePublic(secretKey), secretKey };
-}
 
 /** A process's CURVE server: what its server sockets need. */
 export class CurveServer {

@@ -5,6 +5,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type http from "node:http";
 import { CallError } from "../../client/errors.js";
+import { HTTPD_WATCHER } from "../../config/defaults.js";
 import type { CircusReply } from "../../control/protocol.js";
 import type { CurveClient } from "../../security/client-options.js";
 import { isZ85Key } from "../../security/z85.js";
@@ -280,12 +281,15 @@ export class Api {
     action: "reload" | "restart",
     origin: Origin,
   ): Promise<CircusReply> {
-    const watchers = (await this.watchers(daemon)) as { name: string; pids: number[] }[];
-    const self = watchers.find((w) => w.pids.includes(process.pid));
-    if (!self) return this.call(daemon, action, {}, origin);
-    if (watchers.length === 1) return { id: null, status: "ok", time: Date.now() / 1000 };
+    // Two light calls (`stats` of every watcher would read /proc for each process).
+    const names = ((await this.call(daemon, "list")).watchers ?? []) as string[];
+    const ours = names.includes(HTTPD_WATCHER)
+      ? ((await this.call(daemon, "list", { name: HTTPD_WATCHER })).pids as number[])
+      : [];
+    if (!ours.includes(process.pid)) return this.call(daemon, action, {}, origin);
+    if (names.length === 1) return { id: null, status: "ok", time: Date.now() / 1000 };
     // A regex (Python's re.match, anchored at the start): any name but this one.
-    const name = `(?!${self.name.replace(/[\\^$.*+?()[\]{}|]/g, "\\$&")}$)`;
+    const name = `(?!${HTTPD_WATCHER}$)`;
     return this.call(daemon, action, { name, match: "regex" }, origin);
   }
 
