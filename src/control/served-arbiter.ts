@@ -136,9 +136,7 @@ export class ServedArbiter extends Arbiter {
       if (options.curveSecretKey !== null && options.curveClients !== null) {
         this.curve = new CurveServer(options.curveSecretKey, options.curveClients);
         await this.curve.start();
-        logger.info(
-          `CURVE on: ${this.curve.keys.size - 1} client keys from ${options.curveClients}`,
-        );
+        logger.info(`CURVE on: ${this.curve.keys.size} client keys from ${options.curveClients}`);
       } else warnIfOpen(options);
       if (options.metrics) {
         // Loaded only when asked for: node:http and the collectors cost a circusd without

@@ -25,8 +25,6 @@ export interface ClientKey {
   name: string;
   role: KeyRole;
   publicKey: string;
-  /** Its certificate file; null for circus's own key (given to circusd-stats, plugins...). */
-  file: string | null;
 }
 
 /** The token a request carries to prove the key it comes from (see the file's comment). */
@@ -51,7 +49,6 @@ function readFolder(dir: string, strict: boolean): ClientKey[] {
         name: cert.metadata.name || entry.slice(0, -".key".length),
         role,
         publicKey: cert.publicKey,
-        file,
       });
     } catch (error) {
       if (strict) throw error;
@@ -109,7 +106,7 @@ export class ClientKeys {
     if (stamp === this.stamp) return false;
     this.stamp = stamp;
     this.apply(readFolder(this.dir, false));
-    logger.info(`curve_clients: ${this.byKey.size} client keys from ${this.dir}`);
+    logger.info(`curve_clients: ${this.size} client keys from ${this.dir}`);
     return true;
   }
 
@@ -132,8 +129,9 @@ export class ClientKeys {
     return this.byTokenMap.get(token);
   }
 
+  /** How many keys the folder gives (circus's own, internal ones not counted). */
   get size(): number {
-    return this.byKey.size;
+    return this.byKey.size - this.internal.length;
   }
 
   private apply(keys: ClientKey[]): void {

@@ -25,17 +25,13 @@ export class CurveServer {
    *
    * @throws CertError naming the file that cannot be read.
    */
-  constructor(
-    secretKeyFile: string,
-    readonly clientsDir: string,
-  ) {
+  constructor(secretKeyFile: string, clientsDir: string) {
     this.pair = readSecretCert(secretKeyFile);
     this.own = ownKeyPair(this.pair);
     const ownKey: ClientKey = {
       name: OWN_KEY_NAME,
       role: "admin",
       publicKey: this.own.publicKey,
-      file: null,
     };
     this.keys = new ClientKeys(clientsDir, this.pair, [ownKey]);
   }
