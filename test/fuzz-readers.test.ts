@@ -15,6 +15,8 @@ import YAML from "yaml";
 import { BUILTIN_STREAMS, createStream } from "../src/streams/registry.js";
 import { StreamOptionError } from "../src/streams/types.js";
 import { configureDefault, configureFromFile, LoggingConfigError } from "../src/log/config.js";
+import { layoutScreen } from "../src/top/layout.js";
+import { StatsModel } from "../src/top/stats-model.js";
 import { addProperties } from "../src/web/server/add-watcher.js";
 import { hashPassword } from "../src/web/server/users.js";
 import { ROOT, makeTempDir, startCircusd, waitFor } from "./helpers/circusd.js";
@@ -247,6 +249,55 @@ describe("fuzzing the other readers", () => {
     );
     console.log(`stream options fuzz (seed ${FUZZ_SEED}): ${created} created, ${refused} refused`);
     assert.ok(created > 0 && refused > 0, "both outcomes seen");
+  });
+
+  test("stats frames from a hostile stream: circus-top reads and lays them out, never throws", () => {
+    // What a stats endpoint may send: topics of any shape, bodies of any JSON.
+    const topic = fc.oneof(
+      fc.constantFrom("stat.", "stat.web", "stat.web.12", "stat.circus.1", "stat.sockets"),
+      fc.constantFrom("stat.sockets.7", "stat.web.-3", "stat.web.1e9", "stat..x"),
+      hostileString.map((t) => `stat.${t}`),
+    );
+    const json = fc.jsonValue({ maxDepth: 4 });
+    const body = fc.oneof(
+      json,
+      fc.record(
+        {
+          pid: fc.oneof(fc.integer(), fc.array(fc.integer()), json),
+          cpu: fc.oneof(fc.double(), json),
+          mem: fc.oneof(fc.double(), json),
+          age: fc.oneof(fc.double(), json),
+          name: fc.oneof(hostileString, json),
+          reads: fc.oneof(fc.integer(), json),
+          address: fc.oneof(hostileString, json),
+          addresses: fc.oneof(fc.array(hostileString), json),
+        },
+        { requiredKeys: [] },
+      ),
+    );
+    const frames = fc.array(fc.record({ topic, data: body }), { maxLength: 40 });
+    let count = 0;
+    fc.assert(
+      fc.property(frames, fc.integer({ min: 1, max: 300 }), (batch, width) => {
+        const model = new StatsModel(3);
+        for (const [i, f] of batch.entries()) model.ingest(f.topic, f.data, i * 100);
+        const screen = layoutScreen(model, {
+          width,
+          height: 30,
+          sort: "cpu",
+          filter: "",
+          editing: null,
+          scroll: 0,
+          source: "tcp://127.0.0.1:5557",
+          now: batch.length * 100,
+          startedAt: 0,
+        });
+        assert.ok(screen.lines.length <= 30);
+        count += batch.length;
+      }),
+      fuzzParams(500),
+    );
+    console.log(`stats fuzz: ${count} frames`);
   });
 
   test("the web console: bad watcher forms and WebSocket messages answered, never a crash", async () => {
