@@ -6,7 +6,7 @@ import { PLUGIN_WATCHER_DEFAULTS } from "./config/plugin.js";
 import { socketConfig } from "./config/socket.js";
 import type { CircusOptions, PluginConfig, SocketConfig, WatcherConfig } from "./config/types.js";
 import { watcherConfig } from "./config/watcher.js";
-import { httpdRunner, pluginRunner, statsRunner } from "./cli/plugin-runner.js";
+import { httpdRunner, papaRunner, pluginRunner, statsRunner } from "./cli/plugin-runner.js";
 import { ServedArbiter, type ServeOptions } from "./control/served-arbiter.js";
 
 /** A watcher as the library takes it: `cmd` plus any WatcherConfig field. */
@@ -63,13 +63,14 @@ function pluginConfig(input: PluginInput): PluginConfig {
  * them and closes everything. A `quit` command stops it.
  *
  * @throws ConfigError for a bad watcher field, or an option this release does not run yet
- * (statsd, httpd, use_papa), with the line circusd would print.
+ * (statsd, httpd), with the line circusd would print.
  */
 export function getArbiter(watchers: WatcherInput[], options: ArbiterOptions = {}): ServedArbiter {
   const { controller, sockets, plugins, procName, onQuit, ...circus } = options;
   const serve: ServeOptions = {
     pluginRunner: pluginRunner(),
     statsRunner: statsRunner(),
+    papaRunner: papaRunner(),
     httpdRunner: httpdRunner(),
   };
   if (onQuit) serve.onQuit = onQuit;

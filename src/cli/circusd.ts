@@ -20,7 +20,7 @@ import {
   reopenLogFiles,
 } from "../log/config.js";
 import { checkSupported } from "../control/unsupported.js";
-import { httpdRunner, pluginRunner, statsRunner } from "./plugin-runner.js";
+import { httpdRunner, papaRunner, pluginRunner, statsRunner } from "./plugin-runner.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
 import { fail } from "./fail.js";
 
@@ -152,6 +152,7 @@ async function main(): Promise<void> {
     arbiter = new ServedArbiter(config.watchers, config.circus, config.sockets, config.plugins, {
       pluginRunner: pluginRunner(),
       statsRunner: statsRunner(),
+      papaRunner: papaRunner(),
       httpdRunner: httpdRunner(),
       onQuit: () => {
         logger.info("Got quit command");

@@ -27,3 +27,8 @@ export function statsRunner(): string[] {
 export function httpdRunner(): string[] {
   return runner("circushttpd");
 }
+
+/** node's arguments that run circus-papa, the process kernel. */
+export function papaRunner(): string[] {
+  return runner("circus-papa");
+}

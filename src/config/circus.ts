@@ -12,6 +12,7 @@ import {
   parsePort,
   parseSeconds,
   parseUmask,
+  parsePapaEndpoint,
   parseZmqEndpoint,
 } from "./values.js";
 
@@ -30,7 +31,7 @@ const CIRCUS_FIELDS = {
   endpoint: c("endpoint", parseZmqEndpoint),
   endpoint_owner: c("endpointOwner", parseOptionalString),
   pubsub_endpoint: c("pubsubEndpoint", parseZmqEndpoint),
-  papa_endpoint: c("papaEndpoint", parseZmqEndpoint),
+  papa_endpoint: c("papaEndpoint", parsePapaEndpoint),
   statsd: c("statsd", parseBool),
   // Given at all, it turns circusd-stats on in Circus.
   stats_endpoint: c("statsEndpoint", parseZmqEndpoint),

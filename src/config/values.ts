@@ -152,6 +152,34 @@ export function parseZmqEndpoint(text: string): string {
   throw bad();
 }
 
+/** Where the process kernel listens: a unix socket file, or TCP on a loopback address. */
+export type KernelAddress = { path: string } | { host: string; port: number };
+
+/**
+ * `papa_endpoint`: `ipc://PATH` or `tcp://HOST:PORT`, HOST a loopback address (the process
+ * kernel starts processes for whoever reaches it: it must not be reachable from elsewhere).
+ *
+ * @throws InvalidValueError saying what is wrong.
+ */
+export function parseKernelEndpoint(text: string): KernelAddress {
+  const endpoint = parseZmqEndpoint(text);
+  if (endpoint.startsWith("ipc://")) return { path: endpoint.slice("ipc://".length) };
+  const [, host = "", port = ""] = /^tcp:\/\/\[?(.*?)\]?:([^:]+)$/.exec(endpoint) ?? [];
+  if (port === "*" || Number(port) === 0)
+    throw new InvalidValueError(`the process kernel needs a fixed port, got ${quote(text)}`);
+  if (host !== "localhost" && host !== "::1" && !/^127\.\d+\.\d+\.\d+$/.test(host))
+    throw new InvalidValueError(
+      `the process kernel listens only on loopback or ipc:// (it starts processes for whoever reaches it), got ${quote(text)}`,
+    );
+  return { host: host === "localhost" ? "127.0.0.1" : host, port: Number(port) };
+}
+
+/** Checks `papa_endpoint` (see {@link parseKernelEndpoint}) and keeps it as written. */
+export function parsePapaEndpoint(text: string): string {
+  parseKernelEndpoint(text);
+  return text.trim();
+}
+
 /** A user or group: digits become a numeric id, anything else stays a name for the OS to resolve. */
 export function parseId(text: string): number | string | null {
   const trimmed = text.trim();

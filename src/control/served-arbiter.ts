@@ -47,6 +47,11 @@ export interface ServeOptions {
    * refused.
    */
   httpdRunner?: string[];
+  /**
+   * node's arguments that run `circus-papa`, the process kernel, for `use_papa`; without
+   * them use_papa is refused.
+   */
+  papaRunner?: string[];
 }
 
 /**
@@ -57,8 +62,8 @@ export interface ServeOptions {
  * published and the daemon answers while a thousand processes start; `stop()` stops the
  * watchers, lets the last events and replies out, then closes the endpoints.
  *
- * @throws ConfigError from the constructor for an option this release does not run yet
- * (use_papa), with the same line circusd prints.
+ * @throws ConfigError from the constructor for an option this release does not run yet, or
+ * a watcher and a socket on two sides of the process kernel, with the line circusd prints.
  */
 export class ServedArbiter extends Arbiter {
   private controller: Controller | null = null;
@@ -94,6 +99,8 @@ export class ServedArbiter extends Arbiter {
       plugins,
     });
     if (unsupported) throw unsupported;
+    const papa = serve.papaRunner;
+    if (papa) this.kernelRunner = () => papa;
   }
 
   /**

@@ -10,7 +10,9 @@ import type {
 } from "../config/types.js";
 import { logger } from "../log/logger.js";
 import { timeNow } from "../python/repr.js";
-import { bindAll, type CircusSocket } from "../sockets/index.js";
+import type { KernelRunner } from "../kernel/client.js";
+import { bindAll, CircusSocket } from "../sockets/index.js";
+import { KernelSocket, Papa } from "./papa.js";
 import { SerialQueue } from "./serial-queue.js";
 import { keepStartOptions, sameConfig, type ReloadSummary } from "./reload-plan.js";
 import { planSockets } from "./socket-plan.js";
@@ -139,6 +141,13 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       this.doReload(graceful, sequential, watchers),
     reloadConfig: (config) => this.doReloadConfig(config ?? this.configLoader?.() ?? null),
   };
+  /**
+   * node's arguments that run the process kernel (circus-papa), for `use_papa`; without them
+   * use_papa is refused. {@link ServedArbiter} sets it.
+   */
+  kernelRunner: KernelRunner | null = null;
+  /** The process kernel, once a use_papa watcher or socket needed it. */
+  private papa: Papa | null = null;
   /** Children are not Node handles: this keeps the event loop alive while the arbiter runs. */
   private keepAlive: NodeJS.Timeout | null = null;
 
@@ -243,12 +252,15 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
 
   /** Gives the watcher the bound fds (and so_reuseport binders) for its next spawns. */
   private handSockets(watcher: Watcher): void {
+    // The kernel's processes get the kernel's sockets, circusd's get circusd's (the config
+    // check refused a watcher naming a socket of the other side).
+    const side = this.boundSockets.filter(
+      (s) => s instanceof KernelSocket === watcher.config.usePapa,
+    );
     watcher.useSockets(
-      this.socketFds(),
+      Object.fromEntries(side.map((s) => [s.name, s.fd])),
       Object.fromEntries(
-        this.boundSockets
-          .filter((s) => s.hasSiblings())
-          .map((s) => [s.name, () => s.bindSibling()]),
+        side.filter((s) => s.hasSiblings()).map((s) => [s.name, () => s.bindSibling()]),
       ),
     );
   }
@@ -269,23 +281,66 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
         watcher.config,
         this.sockets.map((s) => s.name),
       );
+    if (this.sockets.some((s) => s.usePapa) || this.watchers.some((w) => w.config.usePapa))
+      await this.connectPapa();
     // Sockets before any watcher: the workers inherit them at spawn.
-    this.boundSockets = await bindAll(this.sockets);
+    this.boundSockets = await bindAll(this.sockets, this.makeSocket);
     this.emit("sockets");
     try {
       for (const watcher of this.watchers) {
         this.giveSockets(watcher);
+        await this.placeWatcher(watcher);
         await watcher.prepare();
       }
     } catch (error) {
       this.closeSockets();
+      this.papa?.detach();
       throw error;
     }
     this.running = true;
     this.keepAlive = setInterval(() => {}, 2 ** 30);
     logger.info("Starting master on pid " + process.pid);
     await this.doStartWatchers(this.iterWatchers());
+    this.papa?.releaseUnclaimed();
     logger.info("Arbiter now waiting for commands");
+  }
+
+  /** A socket of circusd's, or of the process kernel's for `use_papa`. */
+  private readonly makeSocket = (config: SocketConfig): CircusSocket => {
+    if (!config.usePapa) return new CircusSocket(config);
+    if (!this.papa) throw new ArbiterError(`socket ${config.name}: use_papa before the kernel`);
+    return new KernelSocket(config, this.papa);
+  };
+
+  /**
+   * Connects to the process kernel at `papa_endpoint` (starting one if none answers), once.
+   *
+   * @throws ArbiterError when it cannot be reached or started, or is owned by another circusd.
+   */
+  private async connectPapa(): Promise<Papa> {
+    if (this.papa) return this.papa;
+    if (!this.kernelRunner)
+      throw new ArbiterError(
+        "use_papa: the process kernel needs circusd (use getArbiter() or ServedArbiter)",
+      );
+    try {
+      this.papa = await Papa.connect(this.options.papaEndpoint, this.kernelRunner);
+    } catch (error) {
+      throw new ArbiterError(
+        `papa_endpoint ${this.options.papaEndpoint}: ${(error as Error).message}`,
+      );
+    }
+    // A kernel that had to be replaced bound the sockets again, maybe at other fds.
+    this.papa.onRebound = () => {
+      for (const watcher of this.watchers) this.handSockets(watcher);
+      this.emit("sockets");
+    };
+    return this.papa;
+  }
+
+  /** A use_papa watcher runs its processes in the kernel. */
+  private async placeWatcher(watcher: Watcher): Promise<void> {
+    watcher.usePapa(watcher.config.usePapa ? await this.connectPapa() : null);
   }
 
   /** Starts the autostart watchers, by priority, warmup_delay apart. */
@@ -314,8 +369,15 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     return this.exclusive((change) => change.stopWatchers());
   }
 
-  private async doStopWatchers(): Promise<void> {
-    for (const watcher of this.iterWatchers(true)) await this.changesOf(watcher).stop();
+  /**
+   * `leaving`: circusd is about to exit, and the watchers whose processes the kernel hosts
+   * leave them running there instead of stopping them.
+   */
+  private async doStopWatchers(leaving = false): Promise<void> {
+    for (const watcher of this.iterWatchers(true)) {
+      if (leaving && watcher.config.usePapa && this.papa) await watcher.detach();
+      else await this.changesOf(watcher).stop();
+    }
   }
 
   /**
@@ -329,8 +391,11 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       this.stopping = true;
       logger.info("Arbiter exiting");
       for (const watcher of this.watchers) watcher.onDemand.disable();
-      await this.doStopWatchers();
+      if (this.papa) this.papa.leaving = true;
+      await this.doStopWatchers(true);
       this.closeSockets();
+      this.papa?.detach();
+      this.papa = null;
       this.running = false;
       if (this.keepAlive) clearInterval(this.keepAlive);
       this.keepAlive = null;
@@ -355,6 +420,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     const watcher = this.attach(new Watcher(config));
     try {
       this.giveSockets(watcher);
+      if (this.running) await this.placeWatcher(watcher);
       await watcher.prepare();
     } catch (error) {
       this.watchers.splice(this.watchers.indexOf(watcher), 1);
@@ -468,7 +534,8 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     await this.pluginCheck?.(config);
     const sockets = planSockets(this.sockets, config.sockets);
     // New sockets first: a bind error leaves everything as it was (bindAll closes its own).
-    const added = this.running ? await bindAll(sockets.added) : [];
+    if (this.running && sockets.added.some((s) => s.usePapa)) await this.connectPapa();
+    const added = this.running ? await bindAll(sockets.added, this.makeSocket) : [];
     const summary: ReloadSummary = {
       added: [],
       removed: [],
@@ -504,6 +571,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
         watcher.onDemand.disable();
         await this.changesOf(watcher).stop();
         await this.changesOf(watcher).applyConfig(next);
+        await this.placeWatcher(watcher);
         watcher.markLoaded(next);
         if (next.onDemand) watcher.onDemand.enable();
         else if (wasActive || next.autostart) await this.changesOf(watcher).start();

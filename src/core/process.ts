@@ -3,7 +3,7 @@ import { constants } from "node:os";
 import { readStat } from "../sys/proc.js";
 import { osProcessTable, type ProcessTable } from "../sys/process-table.js";
 import type { StdioMode } from "../sys/native.js";
-import type { Child } from "../sys/spawn.js";
+import type { Child, HostedOutput } from "../sys/spawn.js";
 import {
   sampleProcess,
   type CpuSample,
@@ -157,7 +157,7 @@ export class Process extends EventEmitter {
   private constructor(
     options: ProcessOptions,
     argv: string[],
-    child: Child,
+    private readonly child: Child,
     private readonly table: ProcessTable,
   ) {
     super();
@@ -186,21 +186,45 @@ export class Process extends EventEmitter {
     const argv = buildArgv(options);
     const fds = [...(options.fds ?? [])];
     const shared = options.sharedOutput;
-    const child = table.spawn({
-      argv,
-      executable: options.executable ?? undefined,
-      cwd: options.workingDir ?? undefined,
-      env: options.env ?? {},
-      uid: options.uid ?? undefined,
-      gid: options.gid ?? undefined,
-      groups: options.groups ?? undefined,
-      rlimits: options.rlimits,
-      stdin: options.closeChildStdin === false ? "inherit" : "null",
-      stdout: stdioOf(1, options.closeChildStdout, shared, fds),
-      stderr: stdioOf(2, options.closeChildStderr, shared, fds),
-      fds,
-    });
+    const child = await table.spawn(
+      {
+        argv,
+        executable: options.executable ?? undefined,
+        cwd: options.workingDir ?? undefined,
+        env: options.env ?? {},
+        uid: options.uid ?? undefined,
+        gid: options.gid ?? undefined,
+        groups: options.groups ?? undefined,
+        rlimits: options.rlimits,
+        stdin: options.closeChildStdin === false ? "inherit" : "null",
+        stdout: stdioOf(1, options.closeChildStdout, shared, fds),
+        stderr: stdioOf(2, options.closeChildStderr, shared, fds),
+        fds,
+      },
+      { watcher: options.name, wid: options.wid },
+    );
     return new Process(options, argv, child, table);
+  }
+
+  /**
+   * Takes back a process the process kernel kept from an earlier circusd (no hook, no spawn):
+   * the same pid, wid, start time and command line.
+   */
+  static recover(
+    options: Pick<ProcessOptions, "name" | "wid">,
+    child: Child,
+    started: number,
+    argv: string[],
+    table: ProcessTable,
+  ): Process {
+    const p = new Process(options as ProcessOptions, argv, child, table);
+    (p as { started: number }).started = started;
+    return p;
+  }
+
+  /** Its output when it does not come through circusd's pipes (the kernel hosts it). */
+  get hostedOutput(): HostedOutput | null {
+    return this.child.output ?? null;
   }
 
   /** Seconds since the process started. */

@@ -82,7 +82,23 @@ export class Spawner {
   private lastQuickDeath = 0;
   private readonly respawnTimers = new Set<NodeJS.Timeout>();
 
-  constructor(private readonly table: ProcessTable | undefined) {}
+  constructor(private table: ProcessTable | undefined) {}
+
+  /** Where the next processes run (the process kernel's table for a use_papa watcher). */
+  useTable(table: ProcessTable): void {
+    this.table = table;
+  }
+
+  /** Whether its processes live outside circusd (see ProcessTable.hosted). */
+  get hosted(): boolean {
+    return this.table?.hosted === true;
+  }
+
+  /** A process taken back from the process kernel holds its wid, as a spawned one does. */
+  holdWid(p: Process): void {
+    this.wids.hold(p.wid);
+    p.once("exit", () => this.wids.release(p.wid));
+  }
 
   /** Socket name -> fd in the child, as the arbiter bound them. */
   get sockets(): Readonly<Record<string, number>> {
@@ -134,8 +150,7 @@ export class Spawner {
       const options = processOptions(ctx.config, wid, ctx.ids, ctx.env, this.socketFds, fresh);
       options.sharedOutput = ctx.output;
       const p = await Process.spawn(options, this.table);
-      this.wids.hold(wid);
-      p.once("exit", () => this.wids.release(wid));
+      this.holdWid(p);
       adopt(p);
       return p;
     } finally {

@@ -6,7 +6,9 @@ import { buildEnvironment } from "./environment.js";
 import { HookRunner, type HookExtra } from "./hooks.js";
 import { loadHooks, resolveIds, type UserIds } from "./watcher-setup.js";
 import { OnDemand } from "./on-demand.js";
-import { circusExitCode, type Process, type ProcessExit } from "./process.js";
+import { osProcessTable, type ProcessTable } from "../sys/process-table.js";
+import type { Papa } from "./papa.js";
+import { circusExitCode, Process, type ProcessExit } from "./process.js";
 import type { OutputStream } from "../streams/index.js";
 import { SerialQueue } from "./serial-queue.js";
 import { LimitHold, type Shortfall } from "./spawn-limits.js";
@@ -60,6 +62,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       signalProcesses(this.signalSubject(), this.processes, signum, options),
   };
   private readonly spawner: Spawner;
+  /** The table its processes run in without the kernel (the OS's, or a test's). */
+  private readonly ownTable: ProcessTable;
   private state: WatcherStatus = "stopped";
   private hooks: HookRunner;
   private env: Record<string, string>;
@@ -72,6 +76,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   /** Where the processes' output goes: the streams, the ring of recent output, followers. */
   readonly output: WatcherOutput;
   private prepared = false;
+  /** The process kernel its processes live in (use_papa), once the arbiter connected it. */
+  private papa: Papa | null = null;
   /** Set by its first start: a later start is a restart. */
   private everStarted = false;
   private restartCount = 0;
@@ -87,7 +93,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
 
   constructor(config: WatcherConfig, options: WatcherOptions = {}) {
     super();
-    this.spawner = new Spawner(options.processTable);
+    this.ownTable = options.processTable ?? osProcessTable;
+    this.spawner = new Spawner(this.ownTable);
     this.config = config;
     this.loaded = config;
     this.onDemand = new OnDemand(this);
@@ -140,6 +147,30 @@ export class Watcher extends EventEmitter<WatcherEvents> {
    */
   useSockets(fds: Record<string, number>, siblings: Record<string, () => number> = {}): void {
     this.spawner.useSockets(fds, siblings);
+  }
+
+  /** Runs the next processes in the process kernel (use_papa), or in circusd (null). */
+  usePapa(papa: Papa | null): void {
+    this.papa = papa;
+    this.spawner.useTable(papa ?? this.ownTable);
+  }
+
+  /**
+   * circusd leaves and the process kernel keeps this watcher's processes: no signal, no hook,
+   * no event; the output read so far is written and the streams closed. The next circusd
+   * takes the processes back.
+   */
+  async detach(): Promise<void> {
+    if (this.state === "stopped") return;
+    this.state = "stopping";
+    this.clearTimers();
+    while (this.spawner.inFlight > 0) await this.spawner.settled();
+    const left = this.processes.size;
+    for (const p of this.processes.values()) p.removeAllListeners("exit");
+    this.processes.clear();
+    await this.output.close();
+    this.state = "stopped";
+    logger.info(`${this.name}: ${left} processes left running in the process kernel`);
   }
 
   /** Runs one of its changes in the owner's queue (or this watcher's own). */
@@ -239,7 +270,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     await this.output.reopen();
     this.emit("starting");
     this.spawner.resetDeaths();
-    if (!(await this.hook("before_start"))) {
+    // As the seeds say: processes taken back from the kernel skip before_start and before_spawn.
+    const recovered = this.takeBack();
+    if (recovered === 0 && !(await this.hook("before_start"))) {
       logger.warning(`${this.name}: before_start hook aborted the start`);
       this.state = "stopped";
       return false;
@@ -400,7 +433,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
             config: this.config,
             ids: this.ids,
             env: this.env,
-            output: this.output.pipesFor(),
+            // The kernel's processes write into pipes of the kernel's.
+            output: this.spawner.hosted ? null : this.output.pipesFor(),
           };
           const p = await this.spawner.spawn(wid, context, (child) => this.adopt(child));
           if (this.isActive() && !(await this.hook("after_spawn", { pid: p.pid }))) {
@@ -428,6 +462,30 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     }
   }
 
+  /**
+   * Takes back the processes the process kernel kept from an earlier circusd: the same pids
+   * and wids, their output since then written with its own times. One that ended meanwhile
+   * is reaped (its exit code published) and replaced like any other. Returns how many.
+   */
+  private takeBack(): number {
+    const kept = this.papa?.recover(this.name) ?? [];
+    for (const r of kept) {
+      const p = Process.recover(
+        { name: this.name, wid: r.wid },
+        r.child,
+        r.started,
+        r.argv,
+        this.papa as Papa,
+      );
+      this.spawner.holdWid(p);
+      this.adopt(p);
+      logger.info(
+        `${this.name}: took back process ${p.pid} (wid ${p.wid}) from the process kernel`,
+      );
+    }
+    return kept.length;
+  }
+
   /** Takes a freshly spawned process under watch: output, exit, max_age. */
   private adopt(p: Process): void {
     this.processes.set(p.pid, p);
@@ -435,6 +493,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     // on a full pipe.
     if (p.stdout) this.output.attach(p.pid, "stdout", p.stdout);
     if (p.stderr) this.output.attach(p.pid, "stderr", p.stderr);
+    const hosted = p.hostedOutput;
+    if (hosted) p.once("exit", this.output.follow(p.pid, hosted));
     p.once("exit", (exit: ProcessExit) => this.reap(p, exit));
     if (this.config.maxAge > 0) watchAge(p, this.config, this.timers, () => this.retire(p));
     if (logger.enabled("debug")) {

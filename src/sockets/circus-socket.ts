@@ -128,13 +128,17 @@ export class CircusSocket {
 
 /**
  * Binds every socket, in order; when one fails, closes the ones already bound (nothing
- * half-bound stays behind) and rethrows its error.
+ * half-bound stays behind) and rethrows its error. `make` builds each (a socket of the
+ * process kernel's for `use_papa`).
  */
-export async function bindAll(configs: SocketConfig[]): Promise<CircusSocket[]> {
+export async function bindAll(
+  configs: SocketConfig[],
+  make: (config: SocketConfig) => CircusSocket = (config) => new CircusSocket(config),
+): Promise<CircusSocket[]> {
   const bound: CircusSocket[] = [];
   try {
     for (const config of configs) {
-      const socket = new CircusSocket(config);
+      const socket = make(config);
       await socket.bind();
       bound.push(socket);
     }

@@ -30,7 +30,9 @@ export abstract class FileStreamBase implements LendingStream {
     if (timeFormat !== undefined) {
       const stamp = compileStrftime(timeFormat);
       // Circus's shape: `2026-11-23 10:00:00 [1234] | line`.
-      this.prefixer = new LinePrefixer((d) => `${stamp(new Date())} [${d.pid}] | `);
+      this.prefixer = new LinePrefixer(
+        (d) => `${stamp(new Date(d.time ?? Date.now()))} [${d.pid}] | `,
+      );
     } else {
       this.prefixer = null;
     }
@@ -70,6 +72,10 @@ export abstract class FileStreamBase implements LendingStream {
   /** Reopens the file after a stop closed it. */
   open(): void {
     if (!this.appender.isOpen) this.size = this.appender.openSync();
+  }
+
+  flushed(): Promise<void> {
+    return this.appender.flushed();
   }
 
   close(): Promise<void> {

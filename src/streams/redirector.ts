@@ -7,6 +7,7 @@
 import type { Socket } from "node:net";
 import { logger } from "../log/logger.js";
 import { readPipe } from "../sys/pipe-reader.js";
+import type { HostedOutput } from "../sys/spawn.js";
 import { OutputRing } from "./output-ring.js";
 import { isLending, take, type OutputStream, type StreamData } from "./types.js";
 
@@ -67,6 +68,34 @@ export class Redirector {
   }
 
   /**
+   * Follows the output of a process the kernel hosts: its stdout and stderr, as two feeds
+   * (each counted as a pipe, so that processes sharing a stream stay whole-line). Returns a
+   * function that ends both (the process ended, or circusd leaves).
+   */
+  follow(pid: number, output: HostedOutput): () => void {
+    const feeds = {
+      stdout: new FeedReader(this, pid, "stdout"),
+      stderr: new FeedReader(this, pid, "stderr"),
+    };
+    this.piped.stdout++;
+    this.piped.stderr++;
+    let ended = false;
+    output.follow(async (name, data, time) => {
+      if (ended) return;
+      await feeds[name].push(data, time);
+      await this.streams[name]?.flushed?.();
+    });
+    return () => {
+      if (ended) return;
+      ended = true;
+      feeds.stdout.finish();
+      feeds.stderr.finish();
+      this.piped.stdout--;
+      this.piped.stderr--;
+    };
+  }
+
+  /**
    * Resolves once every pipe has been read to its end, so that a process's last bytes reach
    * the stream before it is closed. A pipe still open after `timeoutMs` (a grandchild holds
    * it) is closed.
@@ -124,32 +153,30 @@ export class Redirector {
   }
 }
 
-/** One pipe of one process, cut at line ends. */
-class PipeReader {
+/**
+ * One output of one process, cut at line ends: the pieces come from a pipe (PipeReader) or
+ * from the process kernel (FeedReader), each with the time it was read.
+ */
+abstract class LineCutter {
   private carry: Buffer | null = null;
   private carrySince = 0;
+  /** Epoch ms of the carry's first piece (the time its line was written). */
+  private carryTime = 0;
   private timer: NodeJS.Timeout | null = null;
-  private waiting = 0;
-  readonly pipe: Socket;
 
   constructor(
-    private readonly redirector: Redirector,
+    protected readonly redirector: Redirector,
     private readonly pid: number,
     private readonly name: PipeName,
-    fd: number,
-  ) {
-    this.pipe = readPipe(fd, (chunk, lent) => this.read(chunk, lent));
-    this.pipe.on("end", () => this.finish());
-    this.pipe.on("error", () => this.finish());
-  }
+  ) {}
 
-  /** Takes one read (see ChunkHandler); returns whether the chunk itself was kept. */
-  private read(chunk: Buffer, lent: boolean): boolean {
+  /** Takes one read; returns whether the chunk itself was kept (see ChunkHandler). */
+  protected cut(chunk: Buffer, lent: boolean, time: number | undefined): boolean {
     // A process alone on its stream cannot be interleaved with: its output goes on as read,
     // which spares cutting every read in two when lines straddle reads.
     if (!this.redirector.shared(this.name)) {
       this.flushCarry();
-      return this.emit(chunk, lent);
+      return this.emit(chunk, lent, time);
     }
     let rest = chunk;
     if (this.carry) {
@@ -161,7 +188,7 @@ class PipeReader {
       }
       const line = Buffer.concat([this.carry, rest.subarray(0, end + 1)]);
       this.carry = null;
-      this.emit(line, false);
+      this.emit(line, false, time === undefined ? undefined : this.carryTime);
       rest = rest.subarray(end + 1);
     }
     const last = rest.lastIndexOf(NEWLINE);
@@ -169,32 +196,31 @@ class PipeReader {
       // Copied: the read's buffer may take the next read.
       this.carry = Buffer.from(rest.subarray(last + 1));
       this.carrySince = Date.now();
+      this.carryTime = time ?? this.carrySince;
       this.armTimer();
     }
-    return last >= 0 ? this.emit(rest.subarray(0, last + 1), lent) : false;
+    return last >= 0 ? this.emit(rest.subarray(0, last + 1), lent, time) : false;
   }
 
   /** Hands bytes on; returns whether they were kept (see {@link Redirector.deliver}). */
-  private emit(bytes: Buffer, lent: boolean): boolean {
-    return this.redirector.deliver(
-      { pid: this.pid, name: this.name, data: bytes, watcher: this.redirector.watcher },
-      lent,
-      this.waitFor,
-    );
+  private emit(bytes: Buffer, lent: boolean, time: number | undefined): boolean {
+    const data: StreamData = {
+      pid: this.pid,
+      name: this.name,
+      data: bytes,
+      watcher: this.redirector.watcher,
+    };
+    if (time !== undefined) data.time = time;
+    return this.redirector.deliver(data, lent, this.waitFor);
   }
 
-  /** The stream asks to wait: the pipe is not read until `until` settles. */
-  private readonly waitFor = (until: Promise<void>): void => {
-    if (this.waiting++ === 0) this.pipe.pause();
-    void until.then(() => {
-      if (--this.waiting === 0) this.pipe.resume();
-    });
-  };
+  /** The stream asks to wait: no more output is taken until `until` settles. */
+  protected abstract readonly waitFor: (until: Promise<void>) => void;
 
   private flushCarry(): void {
     const carry = this.carry;
     this.carry = null;
-    if (carry) this.emit(carry, false);
+    if (carry) this.emit(carry, false, this.carryTime);
   }
 
   private armTimer(): void {
@@ -214,15 +240,57 @@ class PipeReader {
     this.timer.unref();
   }
 
-  /** The pipe ended: its unfinished last line is handed on as it is. */
+  /** The output ended: its unfinished last line is handed on as it is. */
   finish(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.flushCarry();
   }
+}
+
+/** One pipe of one process. */
+class PipeReader extends LineCutter {
+  private waiting = 0;
+  readonly pipe: Socket;
+
+  constructor(redirector: Redirector, pid: number, name: PipeName, fd: number) {
+    super(redirector, pid, name);
+    this.pipe = readPipe(fd, (chunk, lent) => this.cut(chunk, lent, undefined));
+    this.pipe.on("end", () => this.finish());
+    this.pipe.on("error", () => this.finish());
+  }
+
+  /** The pipe is not read until `until` settles. */
+  protected readonly waitFor = (until: Promise<void>): void => {
+    if (this.waiting++ === 0) this.pipe.pause();
+    void until.then(() => {
+      if (--this.waiting === 0) this.pipe.resume();
+    });
+  };
 
   destroy(): void {
     this.finish();
     this.pipe.destroy();
   }
+}
+
+/**
+ * One output of a process the kernel hosts: pieces come with the time the kernel read them,
+ * and a stream that asks to wait holds the kernel's acknowledgement (and so its next pieces).
+ */
+export class FeedReader extends LineCutter {
+  private holds: Promise<void>[] = [];
+
+  /** Takes a piece; resolves when the streams may take the next (then it is acknowledged). */
+  push(data: Buffer, time: number): Promise<void> | undefined {
+    this.cut(data, false, time);
+    if (this.holds.length === 0) return undefined;
+    const holds = this.holds;
+    this.holds = [];
+    return Promise.all(holds).then(() => {});
+  }
+
+  protected readonly waitFor = (until: Promise<void>): void => {
+    this.holds.push(until);
+  };
 }

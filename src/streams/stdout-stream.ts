@@ -22,6 +22,10 @@ export class StdoutStream implements OutputStream {
     return this.appender.append(data.data);
   }
 
+  flushed(): Promise<void> {
+    return this.appender.flushed();
+  }
+
   close(): Promise<void> {
     return this.appender.flushed();
   }
@@ -61,7 +65,8 @@ export class FancyStdoutStream extends StdoutStream {
     const code = COLORS.indexOf(this.color) + 1;
     const stamp = compileStrftime(opts.string("time_format") ?? "%Y-%m-%d %H:%M:%S");
     this.prefixer = new LinePrefixer(
-      (d) => `\x1b[0;3${code};40m${stamp(new Date())} ${d.watcher}[${d.pid}] | `,
+      (d) =>
+        `\x1b[0;3${code};40m${stamp(new Date(d.time ?? Date.now()))} ${d.watcher}[${d.pid}] | `,
     );
   }
 

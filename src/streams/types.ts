@@ -12,6 +12,11 @@ export interface StreamData {
   data: Buffer;
   /** The watcher the process belongs to. */
   watcher: string;
+  /**
+   * Epoch ms at which it was written, when not now: output the process kernel kept while
+   * circusd was away keeps its own time.
+   */
+  time?: number;
 }
 
 /**
@@ -20,6 +25,12 @@ export interface StreamData {
  */
 export interface OutputStream {
   write(data: StreamData): void | Promise<void>;
+  /**
+   * Resolves once everything it was given is written (where it writes at all): output the
+   * process kernel hosts is acknowledged only then, so that a circusd killed meanwhile loses
+   * none of it.
+   */
+  flushed?(): Promise<void>;
   /** Called when the watcher starts again after a stop closed the stream. */
   open?(): void | Promise<void>;
   /** Called when the watcher stops, once its processes' output has been written. */

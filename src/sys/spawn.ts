@@ -46,7 +46,17 @@ export interface SpawnSpec {
   fds?: [number, number][];
 }
 
-/** A running child started by {@link spawnChild}. */
+/**
+ * The output of a child that is not circusd's own (the process kernel hosts it): its pieces,
+ * with the time they were read, handed to whoever follows; a promise holds the next ones.
+ */
+export interface HostedOutput {
+  follow(
+    sink: (stream: "stdout" | "stderr", data: Buffer, time: number) => void | Promise<void>,
+  ): void;
+}
+
+/** A running child started by {@link spawnChild} (or hosted by the process kernel). */
 export interface Child {
   pid: number;
   /** The read end of the child's stdout pipe, for readPipe (pipe-reader.ts); null when not piped. */
@@ -54,6 +64,8 @@ export interface Child {
   stderr: number | null;
   /** Resolves once the child has exited and been reaped. */
   exited: Promise<ChildExit>;
+  /** Its output, when it does not come through pipes of circusd's. */
+  output?: HostedOutput;
 }
 
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";

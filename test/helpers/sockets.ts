@@ -76,6 +76,51 @@ export async function load(target: Target, total: number, concurrency = 16): Pro
   return pids;
 }
 
+/** What a {@link steadyLoad} saw. */
+export interface LoadReport {
+  served: number;
+  failed: number;
+  /** The first few failures' messages. */
+  errors: string[];
+  /** The longest time without a completed request (ms). */
+  longestGapMs: number;
+  /** The pids that answered, with how many requests each. */
+  pids: Map<string, number>;
+}
+
+/**
+ * Requests without pause, `concurrency` at a time, until `stop` is called: every failure is
+ * counted (none is retried), and the longest time between two completed requests is kept.
+ */
+export function steadyLoad(target: Target, concurrency = 8): { stop(): Promise<LoadReport> } {
+  const report: LoadReport = { served: 0, failed: 0, errors: [], longestGapMs: 0, pids: new Map() };
+  let running = true;
+  let last = performance.now();
+  const lane = async () => {
+    while (running) {
+      try {
+        const pid = await get(target, 5000);
+        const now = performance.now();
+        report.longestGapMs = Math.max(report.longestGapMs, now - last);
+        last = now;
+        report.served++;
+        report.pids.set(pid, (report.pids.get(pid) ?? 0) + 1);
+      } catch (error) {
+        report.failed++;
+        if (report.errors.length < 5) report.errors.push((error as Error).message);
+      }
+    }
+  };
+  const lanes = Promise.all(Array.from({ length: concurrency }, lane));
+  return {
+    async stop() {
+      running = false;
+      await lanes;
+      return report;
+    },
+  };
+}
+
 /** The sockets circusd reports, by name. */
 export async function listSockets(client: RawClient): Promise<Map<string, ListedSocket>> {
   const reply = await client.call("listsockets");
