@@ -20,6 +20,11 @@ import { runThroughput, throughputTable, throughputTarget } from "./scenarios/th
 import { pluginsTable, runPlugins } from "./scenarios/plugins.js";
 import { runStats, statsTables, statsTarget } from "./scenarios/stats.js";
 import { runWeb, webTables } from "./scenarios/web.js";
+import {
+  daemonRestartFailed,
+  daemonRestartTables,
+  runDaemonRestart,
+} from "./scenarios/daemon-restart.js";
 import { runScale, scaleTables, type ScaleEntry, type ScaleOptions } from "./scenarios/scale.js";
 import { circus } from "./systems/circus.js";
 import { circusPy } from "./systems/circus-py.js";
@@ -39,6 +44,7 @@ const SCENARIOS = [
   "stats",
   "web",
   "scale",
+  "daemon-restart",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -79,6 +85,13 @@ scenarios:
                100 ms during it), RSS and fds, one stats of all, SIGKILL of 100 at once until
                all are replaced, stop (round trips during it); a phase that fails ends that
                system's run; ignores --repeat
+  daemon-restart
+               4 HTTP workers on one port under 16 clients for 10 s; 2 s in the daemon is
+               SIGKILLed and started again 1 s later (circusd, circusd with the process kernel,
+               PM2 also \`pm2 kill\` + \`pm2 resurrect\`, supervisord): requests served and
+               failed, longest gap between two responses, which workers run after; kernel-rss:
+               the kernel's VmRSS hosting 100 sleeps; --systems: circus-ts, pm2, supervisor;
+               ignores --n and --repeat (about a minute)
   all          every scenario
 
 options:
@@ -586,6 +599,25 @@ async function main(): Promise<number> {
     failed ||= web.some((r) => r.error !== undefined);
     tables.push(...webTables(web, webOpts));
   }
+  let daemonRestart;
+  if (opts.scenarios.has("daemon-restart")) {
+    const restartOpts = {
+      durationS: 10,
+      killAtS: 2,
+      pauseS: 1,
+      clients: 16,
+      workers: 4,
+      kernelN: 100,
+      systems: new Map(
+        opts.systems
+          .filter((s) => ["circus-ts", "pm2", "supervisor"].includes(s.id))
+          .map((s) => [s.id, unusable.get(s)]),
+      ),
+    };
+    daemonRestart = await runDaemonRestart(restartOpts, progress);
+    failed ||= daemonRestartFailed(daemonRestart);
+    tables.push(...daemonRestartTables(daemonRestart, restartOpts));
+  }
   for (const table of tables) console.log(`\n${formatTable(table)}`);
   const goals = [...targets(opts, lifecycle), ...scenarioGoals];
   if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
@@ -603,6 +635,7 @@ async function main(): Promise<number> {
     plugins,
     stats,
     web,
+    daemonRestart,
   };
   writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
   return failed ? 1 : 0;
