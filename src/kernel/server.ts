@@ -41,6 +41,8 @@ const OPEN_COMMANDS = new Set(["hello", "help", "ping", "list", "sockets", "kv_g
 
 /** How long the kernel waits, hosting nothing and with no owner, before it exits (ms). */
 const IDLE_EXIT_MS = 3000;
+/** ...and when ended processes wait for a circusd to take their exit and output (ms). */
+const UNSETTLED_EXIT_MS = 60_000;
 
 /** Log lines kept while no circusd is connected, for the next one (the oldest go first). */
 const LOG_KEPT = 200;
@@ -293,20 +295,30 @@ export class Kernel {
     return true;
   }
 
-  /** Exits, a moment later, when it hosts nothing and nobody owns it. */
+  /**
+   * Exits, a moment later, when it hosts no live process and no socket and nobody owns it.
+   * Ended processes whose exit or output no circusd has taken yet are kept a minute for one
+   * to come back, not forever.
+   */
   private armIdle(): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    if (!this.idle()) return;
-    this.idleTimer = setTimeout(() => {
-      if (this.idle()) this.exit("hosting nothing, with no circusd connected");
-    }, IDLE_EXIT_MS);
-  }
-
-  private idle(): boolean {
-    if (this.owner || this.sockets.size > 0) return false;
-    for (const p of this.processes.values()) if (!p.settled) return false;
-    return true;
+    if (this.owner || this.sockets.size > 0) return;
+    const records = [...this.processes.values()];
+    if (records.some((p) => !p.exit)) return;
+    const unsettled = records.some((p) => !p.settled);
+    this.idleTimer = setTimeout(
+      () => {
+        if (this.owner || this.sockets.size > 0) return;
+        if ([...this.processes.values()].some((p) => !p.exit)) return;
+        this.exit(
+          unsettled
+            ? "hosting no live process, and no circusd came back for what ended"
+            : "hosting nothing, with no circusd connected",
+        );
+      },
+      unsettled ? UNSETTLED_EXIT_MS : IDLE_EXIT_MS,
+    );
   }
 
   /** SIGTERM and SIGINT: refused while a process runs here, which must outlive circusd. */
