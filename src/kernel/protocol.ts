@@ -125,6 +125,8 @@ export class FrameReader {
         if (this.size > MAX_LINE) throw new ProtocolError(`a line longer than ${MAX_LINE} bytes`);
         return;
       }
+      // The newline may come in the chunk that crosses the limit: the line is still too long.
+      if (end > MAX_LINE) throw new ProtocolError(`a line longer than ${MAX_LINE} bytes`);
       const text = this.take(end + 1)
         .subarray(0, end)
         .toString("utf8")
