@@ -178,14 +178,28 @@ describe("an embedded arbiter is served as circusd is", () => {
     assert.notEqual(late.code, 0);
   });
 
-  test("what the library does not run yet is refused, with circusd's line", () => {
-    const refused = (options: ArbiterOptions, watcher: Partial<WatcherInput> = {}) =>
+  test("what cannot work is refused, with circusd's line", () => {
+    const refused = (options: ArbiterOptions, watcher: Partial<WatcherInput>, expected: RegExp) =>
       assert.throws(
         () => getArbiter([{ name: "w", cmd: "sleep 1", ...watcher }], options),
-        (error: Error) => error instanceof ConfigError && /not supported yet/.test(error.message),
+        (error: Error) => error instanceof ConfigError && expected.test(error.message),
       );
-    refused({}, { usePapa: true });
-    refused({ sockets: [{ name: "s", port: 0, usePapa: true }] });
+    const named = { cmd: "sleep $(circus.sockets.s)", useSockets: true };
+    refused(
+      { sockets: [{ name: "s", port: 0, usePapa: true }] },
+      named,
+      /\[watcher:w\] use_papa: socket s has use_papa = true/,
+    );
+    refused(
+      { sockets: [{ name: "s", port: 0 }] },
+      { ...named, usePapa: true },
+      /\[watcher:w\] use_papa: socket s has no use_papa = true/,
+    );
+    refused(
+      { sockets: [{ name: "s", port: 0, usePapa: true, soReuseport: true }] },
+      {},
+      /\[socket:s\] so_reuseport: so_reuseport with use_papa is not supported yet/,
+    );
   });
 
   test("a bare Arbiter, with no endpoints, refuses what talks to them: statsd, httpd, a plugin", () => {

@@ -135,12 +135,12 @@ describe("[plugin:NAME] watcher options", () => {
     }
   });
 
-  test("use_papa on a plugin is refused as on a watcher", async () => {
+  test("use_papa on a plugin is refused: plugins run with circusd", async () => {
     const dir = makeTempDir();
     const file = writeConfig(dir, pluginSection("p", { use: "Flapping", use_papa: "true" }));
     assert.equal(
       await refusal(file, dir),
-      `${file}: [plugin:p] use_papa: the Papa process kernel is not supported yet by this release`,
+      `${file}: [plugin:p] use_papa: a plugin runs with circusd, not in the process kernel`,
     );
   });
 });

@@ -41,6 +41,14 @@ export function checkSupported(
     if (socket.usePapa && socket.soReuseport && socket.family !== "AF_UNIX")
       return new ConfigError(later("so_reuseport with use_papa"), where("so_reuseport"));
   }
+  // The seeds keep circus's support processes out of the kernel: a plugin talks to the
+  // circusd that runs it, and stops and starts with it.
+  const hosted = config.plugins.find((p) => p.watcher.usePapa);
+  if (hosted)
+    return new ConfigError(
+      "a plugin runs with circusd, not in the process kernel",
+      sourceLocation(hosted.watcher.source, `plugin:${hosted.name}`, "use_papa"),
+    );
   // A plugin runs as a watcher, with every watcher option: the same refusals apply.
   for (const w of [...config.watchers, ...config.plugins.map((p) => p.watcher)]) {
     const section = w.source?.section ?? `watcher:${w.name}`;
