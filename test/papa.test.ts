@@ -295,6 +295,12 @@ stdout_stream.filename = ${dir}/out.log
       /papa_endpoint ipc:\/\/.*papa\.sock: another circusd is connected to this kernel/,
     );
     assert.equal((await pidsOf(client)).length, 4, "the first circusd's workers untouched");
+    // The socket is the kernel's: its fd is the kernel's, and says so.
+    const listed = (await client.call("listsockets", {})).sockets as Record<string, unknown>[];
+    assert.deepEqual(
+      listed.map((s) => [s.name, s.port, s.papa]),
+      [["web", port, true]],
+    );
     await client.call("stop", { waiting: true });
   });
 

@@ -24,6 +24,8 @@ describe("sockets added and removed by a config reload", () => {
       );
       const dir = d.dir;
       const client = await connect(d);
+      // The control endpoint answers before the sockets are bound (as in Circus): wait for them.
+      await waitFor(async () => (await listSockets(client)).has("old") || null);
       assert.ok(existsSync(`${dir}/old.sock`));
       writeConfig(
         dir,

@@ -10,13 +10,15 @@
  * The load is our own loop (autocannon gives no gap): `http.request` with `agent: false`, one
  * request at a time per client, only against 127.0.0.1, bounded in time.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { freePort, launch, run, type Launched, type RunResult } from "../lib/exec.js";
 import { onCleanup } from "../lib/cleanup.js";
 import { LineLog } from "../lib/log.js";
-import { BENCH_DIR, freshWorkDir, REPO_DIR } from "../lib/paths.js";
+import { PM2_BIN, readPid } from "../systems/pm2.js";
+import { supervisordConf } from "../systems/supervisor.js";
+import { freshWorkDir, REPO_DIR } from "../lib/paths.js";
 import {
   cmdline,
   delay,
@@ -36,7 +38,6 @@ import type { Row, Table } from "../lib/table.js";
 const WORKER = join(REPO_DIR, "test", "fixtures", "graceful-http-worker.mjs");
 const CIRCUSD = join(REPO_DIR, "dist", "cli", "circusd.js");
 const CIRCUSCTL = join(REPO_DIR, "dist", "cli", "circusctl.js");
-const PM2_BIN = join(BENCH_DIR, "node_modules", "pm2", "bin", "pm2");
 /** A request that has not completed after this long counts as failed ("timeout"). */
 const REQUEST_TIMEOUT_MS = 3_000;
 /** A client pauses this long after a failed request (no busy loop on refused connections). */
@@ -464,15 +465,6 @@ async function circusRun(opts: DaemonRestartOptions, kernel: boolean): Promise<R
 // ---------------------------------------------------------------------------------------------
 // PM2
 
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, "utf8").trim());
-    return Number.isInteger(pid) && pid > 1 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 async function pm2Run(opts: DaemonRestartOptions, graceful: boolean): Promise<RestartFigure> {
   const dir = freshWorkDir(graceful ? "daemon-restart-pm2-kill" : "daemon-restart-pm2-kill9");
   const home = join(dir, "home");
@@ -578,26 +570,7 @@ async function pm2Run(opts: DaemonRestartOptions, graceful: boolean): Promise<Re
 // Supervisor
 
 function supervisorConf(dir: string, port: number, workers: number): string {
-  return [
-    "[unix_http_server]",
-    `file=${join(dir, "supervisor.sock")}`,
-    "chmod=0700",
-    "",
-    "[supervisord]",
-    "nodaemon=true",
-    "user=root",
-    `logfile=${join(dir, "supervisord.log")}`,
-    "logfile_maxbytes=0",
-    `pidfile=${join(dir, "supervisord.pid")}`,
-    `childlogdir=${dir}`,
-    "loglevel=info",
-    "",
-    "[rpcinterface:supervisor]",
-    "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
-    "",
-    "[supervisorctl]",
-    `serverurl=unix://${join(dir, "supervisor.sock")}`,
-    "",
+  return supervisordConf(dir, [
     // Supervisor binds the socket and hands it to every process on fd 0.
     "[fcgi-program:web]",
     `socket=tcp://127.0.0.1:${port}`,
@@ -610,8 +583,7 @@ function supervisorConf(dir: string, port: number, workers: number): string {
     "stopsignal=TERM",
     "stdout_logfile=NONE",
     "stderr_logfile=NONE",
-    "",
-  ].join("\n");
+  ]);
 }
 
 async function supervisorRun(opts: DaemonRestartOptions): Promise<RestartFigure> {

@@ -32,7 +32,8 @@ export function pm2Ecosystem(n: number): string {
   return `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)};\n`;
 }
 
-function readPid(file: string): number | undefined {
+/** A pid file's pid, or undefined when it is missing or holds no pid. */
+export function readPid(file: string): number | undefined {
   try {
     const pid = Number(readFileSync(file, "utf8").trim());
     return Number.isInteger(pid) && pid > 1 ? pid : undefined;

@@ -13,11 +13,10 @@ import { supervisorRpc } from "../lib/supervisor-rpc.js";
 import type { Instance, System } from "../lib/types.js";
 
 /**
- * supervisord.conf for `n` sleeps in one program, everything under `dir`. `minfds` asks for 4
- * descriptors a child but no more than the hard limit: supervisord refuses to start when
- * `minfds` is above a hard limit it cannot raise.
+ * supervisord.conf with everything under `dir` and `program` as its program section(s);
+ * `extra` lines go into [supervisord].
  */
-export function supervisorConfig(dir: string, n: number): string {
+export function supervisordConf(dir: string, program: string[], extra: string[] = []): string {
   return [
     "[unix_http_server]",
     `file=${join(dir, "supervisor.sock")}`,
@@ -31,8 +30,7 @@ export function supervisorConfig(dir: string, n: number): string {
     `pidfile=${join(dir, "supervisord.pid")}`,
     `childlogdir=${dir}`,
     "loglevel=info",
-    `minfds=${Math.min(openFilesLimits().hard, Math.max(1024, 4 * n + 64))}`,
-    `minprocs=${Math.max(200, n + 64)}`,
+    ...extra,
     "",
     "[rpcinterface:supervisor]",
     "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
@@ -40,16 +38,34 @@ export function supervisorConfig(dir: string, n: number): string {
     "[supervisorctl]",
     `serverurl=unix://${join(dir, "supervisor.sock")}`,
     "",
-    "[program:sleepers]",
-    "command=sleep 100000",
-    `numprocs=${n}`,
-    "process_name=%(program_name)s_%(process_num)04d",
-    "startsecs=0",
-    "autostart=true",
-    "stdout_logfile=NONE",
-    "stderr_logfile=NONE",
+    ...program,
     "",
   ].join("\n");
+}
+
+/**
+ * supervisord.conf for `n` sleeps in one program, everything under `dir`. `minfds` asks for 4
+ * descriptors a child but no more than the hard limit: supervisord refuses to start when
+ * `minfds` is above a hard limit it cannot raise.
+ */
+export function supervisorConfig(dir: string, n: number): string {
+  return supervisordConf(
+    dir,
+    [
+      "[program:sleepers]",
+      "command=sleep 100000",
+      `numprocs=${n}`,
+      "process_name=%(program_name)s_%(process_num)04d",
+      "startsecs=0",
+      "autostart=true",
+      "stdout_logfile=NONE",
+      "stderr_logfile=NONE",
+    ],
+    [
+      `minfds=${Math.min(openFilesLimits().hard, Math.max(1024, 4 * n + 64))}`,
+      `minprocs=${Math.max(200, n + 64)}`,
+    ],
+  );
 }
 
 /** supervisord 4 from Debian. */

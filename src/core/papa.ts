@@ -7,7 +7,7 @@ import type { SocketConfig } from "../config/types.js";
 import { KernelClient, type KernelRunner } from "../kernel/client.js";
 import type { ExitEvent, HostedInfo } from "../kernel/protocol.js";
 import { logger } from "../log/logger.js";
-import { CircusSocket } from "../sockets/circus-socket.js";
+import { CircusSocket, type SocketInfo } from "../sockets/circus-socket.js";
 import { childrenOf } from "../sys/proc.js";
 import type { ProcessTable, ProcessTag } from "../sys/process-table.js";
 import { sendSignalTo } from "../sys/signals.js";
@@ -34,6 +34,10 @@ export class KernelSocket extends CircusSocket {
 
   override hasSiblings(): boolean {
     return false;
+  }
+
+  override info(): SocketInfo {
+    return { ...super.info(), papa: true };
   }
 
   /**

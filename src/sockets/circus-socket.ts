@@ -10,6 +10,11 @@ export interface SocketInfo {
   host?: string;
   port?: number;
   path?: string;
+  /**
+   * Held by the process kernel (`use_papa`): `fd` is the kernel's, not circusd's, and the
+   * socket's hits are not counted. Only present then (an addition to Circus's keys).
+   */
+  papa?: true;
 }
 
 /** The option of the section a bind error is about, so the one-line error names it. */

@@ -199,10 +199,13 @@ function numberList(reply: CircusReply, key: string): number[] {
 /** `listsockets`' sockets, with the address Circus shows: `host:port`, or the path. */
 function countedSockets(reply: CircusReply): CountedSocket[] {
   const sockets = Array.isArray(reply.sockets) ? (reply.sockets as Record<string, unknown>[]) : [];
-  return sockets
-    .filter((s) => typeof s.fd === "number")
-    .map((s) => ({
-      fd: s.fd as number,
-      address: typeof s.path === "string" ? s.path : `${String(s.host)}:${String(s.port)}`,
-    }));
+  return (
+    sockets
+      // A socket of the process kernel's has the kernel's fd, not one circusd-stats inherited.
+      .filter((s) => typeof s.fd === "number" && s.papa !== true)
+      .map((s) => ({
+        fd: s.fd as number,
+        address: typeof s.path === "string" ? s.path : `${String(s.host)}:${String(s.port)}`,
+      }))
+  );
 }

@@ -14,10 +14,11 @@ const NAME = "circus_socket_hits_total";
 
 /**
  * Whether a socket's arrivals can be seen: an so_reuseport socket does not listen (each worker
- * listens on a sibling of its own, which circusd does not keep), so it has no series.
+ * listens on a sibling of its own, which circusd does not keep), and the process kernel's fd is
+ * not circusd's, so neither has a series.
  */
 function countable(socket: CircusSocket): boolean {
-  return socket.fd >= 0 && !socket.hasSiblings();
+  return socket.fd >= 0 && !socket.hasSiblings() && !socket.info().papa;
 }
 
 /** Counts the bound sockets' hits and writes them. */
