@@ -24,6 +24,8 @@ static const struct {
     {"stopHits", js_stop_hits},
     {"unixDgramOpen", js_unix_dgram_open},
     {"unixDgramSend", js_unix_dgram_send},
+    {"unixDgramBind", js_unix_dgram_bind},
+    {"unixDgramReceive", js_unix_dgram_receive},
     {"prefixLines", js_prefix_lines},
 };
 

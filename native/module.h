@@ -26,5 +26,7 @@ napi_value js_prefix_lines(napi_env env, napi_callback_info info);
 /* native/unix-dgram.c */
 napi_value js_unix_dgram_open(napi_env env, napi_callback_info info);
 napi_value js_unix_dgram_send(napi_env env, napi_callback_info info);
+napi_value js_unix_dgram_bind(napi_env env, napi_callback_info info);
+napi_value js_unix_dgram_receive(napi_env env, napi_callback_info info);
 
 #endif

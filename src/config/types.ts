@@ -103,6 +103,24 @@ export interface WatcherConfig {
   virtualenvPyVer: string | null;
   respawn: boolean;
   usePapa: boolean;
+  /**
+   * `readiness`: how a process shows it is ready (ours, not Circus's): `tcp:HOST:PORT`
+   * accepts a connection, `http://...` answers 2xx, `exec:COMMAND` exits 0, or `notify`
+   * (sd_notify's READY=1 on $NOTIFY_SOCKET); null: ready once running.
+   */
+  readiness: string | null;
+  /** Seconds between two probes. */
+  readinessInterval: number;
+  /** Seconds a probe may take. */
+  readinessTimeout: number;
+  /** Failed probes in a row that make a ready process unready. */
+  readinessFailures: number;
+  /** Seconds a new process has to become ready before it is restarted; 0: forever. */
+  readinessDeadline: number;
+  /** Processes a readiness-gated reload replaces at once. */
+  reloadBatch: number;
+  /** `depends_on`: the watchers that must be ready before this one starts (lower-case). */
+  dependsOn: string[];
   /** Options not known to Circus, kept raw for plugins (`flapping.attempts`, ...). */
   options: Record<string, string>;
   /** Folder that relative hook and stream module paths resolve against. */

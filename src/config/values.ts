@@ -152,6 +152,32 @@ export function parseZmqEndpoint(text: string): string {
   throw bad();
 }
 
+/**
+ * `readiness`: `tcp:HOST:PORT`, `http://HOST[:PORT]/PATH`, `exec:COMMAND` or `notify`, kept as
+ * written (`$(circus.wid)` and the like are filled per process).
+ *
+ * @throws InvalidValueError for anything else.
+ */
+export function parseReadiness(text: string): string | null {
+  const value = text.trim();
+  if (value === "" || value.toLowerCase() === "none") return null;
+  if (value === "notify") return value;
+  if (/^tcp:.+:[^:]+$/.test(value)) return value;
+  if (/^http:\/\/\S+$/.test(value)) return value;
+  if (/^exec:\s*\S/.test(value)) return value;
+  throw new InvalidValueError(
+    `expected tcp:HOST:PORT, http://HOST:PORT/PATH, exec:COMMAND or notify, got ${quote(text)}`,
+  );
+}
+
+/** A list of watcher names, separated by commas or spaces (compared in lower case). */
+export function parseNameList(text: string): string[] {
+  return text
+    .split(/[\s,]+/)
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+}
+
 /** Where the process kernel listens: a unix socket file, or TCP on a loopback address. */
 export type KernelAddress = { path: string } | { host: string; port: number };
 

@@ -89,6 +89,8 @@ export interface Info {
   children: Info[];
   started?: PyFloat;
   wid?: number;
+  /** Ours: whether the process is ready, when its watcher has a readiness probe. */
+  ready?: boolean;
 }
 
 /** A watcher's process as `stats` reports it (Circus's `Process.info()`). */

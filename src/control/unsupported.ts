@@ -1,5 +1,6 @@
 import { ConfigError, sourceLocation } from "../config/errors.js";
 import type { CircusConfig } from "../config/types.js";
+import { checkDependencies } from "../config/dependencies.js";
 import type { SocketConfig, WatcherConfig } from "../config/types.js";
 import { usesSocket } from "../core/watcher-setup.js";
 
@@ -35,6 +36,8 @@ export function checkSupported(
   config: Pick<CircusConfig, "circus" | "watchers" | "sockets" | "plugins">,
 ): ConfigError | null {
   const later = (what: string) => `${what} is not supported yet by this release`;
+  const dependencies = checkDependencies(config.watchers);
+  if (dependencies) return dependencies;
   for (const socket of config.sockets) {
     const where = (option: string) =>
       sourceLocation(socket.source, `socket:${socket.name}`, option);

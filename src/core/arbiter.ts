@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CIRCUS_DEFAULTS } from "../config/defaults.js";
+import { checkDependencies, dependencyOrder } from "../config/dependencies.js";
 import type {
   CircusConfig,
   CircusOptions,
@@ -148,6 +149,8 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
   kernelRunner: KernelRunner | null = null;
   /** The process kernel, once a use_papa watcher or socket needed it. */
   private papa: Papa | null = null;
+  /** Watchers whose start waits for watchers they depend on: name -> those not ready yet. */
+  private readonly waiting = new Map<Watcher, string[]>();
   /** Children are not Node handles: this keeps the event loop alive while the arbiter runs. */
   private keepAlive: NodeJS.Timeout | null = null;
 
@@ -180,7 +183,13 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     if (this.getWatcher(watcher.name))
       throw new ArbiterError(`watcher ${watcher.name} already exists`);
     this.watcherChanges.set(watcher, watcher.attach(this));
-    watcher.on("event", (event: WatcherEvent) => this.emit("event", event));
+    watcher.on("event", (event: WatcherEvent) => {
+      this.emit("event", event);
+      if (this.waiting.size > 0) this.startReadyDependents();
+    });
+    watcher.on("readiness", () => {
+      if (this.waiting.size > 0) this.startReadyDependents();
+    });
     this.watchers.push(watcher);
     return watcher;
   }
@@ -350,7 +359,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
 
   private async doStartWatchers(watchers: Watcher[]): Promise<void> {
     let first = true;
-    for (const watcher of watchers) {
+    for (const watcher of dependencyOrder(watchers)) {
       if (this.stopping) break;
       // on_demand: the first connection to its sockets starts it, as in Circus.
       if (watcher.config.onDemand) {
@@ -358,9 +367,42 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
         continue;
       }
       if (!watcher.config.autostart) continue;
+      const missing = this.notReady(watcher);
+      if (missing.length > 0) {
+        // Started later, through the queue, once they are ready (startReadyDependents).
+        this.waiting.set(watcher, missing);
+        logger.info(`${watcher.name} waits for ${missing.join(", ")} to be ready`);
+        continue;
+      }
       if (!first && this.options.warmupDelay > 0) await sleep(this.options.warmupDelay * 1000);
       first = false;
       await this.changesOf(watcher).start();
+    }
+  }
+
+  /** The watchers `watcher` depends on that are not ready (active, every process ready). */
+  private notReady(watcher: Watcher): string[] {
+    return watcher.config.dependsOn.filter((name) => !this.getWatcher(name)?.isReady());
+  }
+
+  /** The watchers it waits for before it starts (depends_on), or null when it waits for none. */
+  waitingFor(watcher: Watcher): string[] | null {
+    return this.waiting.get(watcher) ?? null;
+  }
+
+  /** Starts the waiting watchers whose dependencies are all ready now. */
+  private startReadyDependents(): void {
+    for (const [watcher, before] of this.waiting) {
+      const missing = this.notReady(watcher);
+      if (missing.length > 0) {
+        if (missing.join() !== before.join()) this.waiting.set(watcher, missing);
+        continue;
+      }
+      this.waiting.delete(watcher);
+      logger.info(`${watcher.name}: ${watcher.config.dependsOn.join(", ")} ready, starting`);
+      this.exclusive((change) => change.watcher(watcher).start()).catch((error: unknown) => {
+        if (!(error instanceof ArbiterError)) logger.error(`${watcher.name}: ${String(error)}`);
+      });
     }
   }
 
@@ -374,7 +416,9 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
    * leave them running there instead of stopping them.
    */
   private async doStopWatchers(leaving = false): Promise<void> {
-    for (const watcher of this.iterWatchers(true)) {
+    this.waiting.clear();
+    // Dependents before what they depend on; otherwise lowest priority first.
+    for (const watcher of dependencyOrder(this.iterWatchers()).reverse()) {
       if (leaving && watcher.config.usePapa && this.papa) await watcher.detach();
       else await this.changesOf(watcher).stop();
     }
@@ -396,6 +440,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       this.closeSockets();
       this.papa?.detach();
       this.papa = null;
+      for (const watcher of this.watchers) watcher.readiness.close();
       this.running = false;
       if (this.keepAlive) clearInterval(this.keepAlive);
       this.keepAlive = null;
@@ -444,8 +489,10 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     this.watchers.splice(this.watchers.indexOf(watcher), 1);
     this.notify("remove", { name: watcher.name });
     watcher.onDemand.disable();
+    this.waiting.delete(watcher);
     if (!nostop) await this.changesOf(watcher).stop();
     watcher.removeAllListeners("event");
+    watcher.readiness.close();
     watcher.attach(null);
     this.watcherChanges.delete(watcher);
   }
@@ -516,6 +563,8 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       );
     const names = config.sockets.map((s) => s.name);
     for (const next of config.watchers) checkSocketNames(next, names);
+    const dependencies = checkDependencies(config.watchers);
+    if (dependencies) throw dependencies;
   }
 
   /**

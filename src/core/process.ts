@@ -86,10 +86,10 @@ export function circusExitCode(exit: ProcessExit): number | null {
 }
 
 /**
- * Builds the argv of a process as Circus does: cmd and args formatted and split like a shell;
- * for `shell = true`, one `sh -c` command line followed by shell_args.
+ * Fills `$(circus.wid)`, `$(circus.env.X)`, `$(circus.sockets.NAME)` and the other
+ * `$(circus.OPTION)`s of `text` for one process (its command line, its readiness probe).
  */
-export function buildArgv(options: ProcessOptions): string[] {
+export function formatForProcess(options: ProcessOptions, text: string): string {
   const values: FormatValues = {
     wid: options.wid,
     env: options.env ?? {},
@@ -105,8 +105,15 @@ export function buildArgv(options: ProcessOptions): string[] {
     },
   };
   // `$WID` is Circus's deprecated spelling, still found in old configs.
-  const format = (text: string) =>
-    formatCommand(text, values).replaceAll("$WID", String(options.wid));
+  return formatCommand(text, values).replaceAll("$WID", String(options.wid));
+}
+
+/**
+ * Builds the argv of a process as Circus does: cmd and args formatted and split like a shell;
+ * for `shell = true`, one `sh -c` command line followed by shell_args.
+ */
+export function buildArgv(options: ProcessOptions): string[] {
+  const format = (text: string) => formatForProcess(options, text);
   if (options.shell) {
     // Circus quotes every word here, which turns `|`, `;` and `&&` into literal words; users
     // who set shell = true want shell syntax, so the command line goes to sh as written.

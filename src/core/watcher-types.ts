@@ -18,6 +18,8 @@ export interface WatcherEvents {
   event: [WatcherEvent];
   starting: [];
   stopped: [];
+  /** Its processes' readiness changed (see Watcher.isReady). */
+  readiness: [];
 }
 
 /**

@@ -4,11 +4,12 @@ import { logger } from "../log/logger.js";
 import { float, timeNow } from "../python/repr.js";
 import { buildEnvironment } from "./environment.js";
 import { HookRunner, type HookExtra } from "./hooks.js";
-import { loadHooks, resolveIds, type UserIds } from "./watcher-setup.js";
+import { loadHooks, processOptions, resolveIds, type UserIds } from "./watcher-setup.js";
+import { WatcherReadiness } from "./watcher-readiness.js";
 import { OnDemand } from "./on-demand.js";
 import { osProcessTable, type ProcessTable } from "../sys/process-table.js";
 import type { Papa } from "./papa.js";
-import { circusExitCode, Process, type ProcessExit } from "./process.js";
+import { circusExitCode, formatForProcess, Process, type ProcessExit } from "./process.js";
 import type { OutputStream } from "../streams/index.js";
 import { SerialQueue } from "./serial-queue.js";
 import { LimitHold, type Shortfall } from "./spawn-limits.js";
@@ -75,6 +76,8 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   readonly onDemand: OnDemand;
   /** Where the processes' output goes: the streams, the ring of recent output, followers. */
   readonly output: WatcherOutput;
+  /** Whether its processes are ready (the `readiness` probe), and what waits on it. */
+  readonly readiness: WatcherReadiness;
   private prepared = false;
   /** The process kernel its processes live in (use_papa), once the arbiter connected it. */
   private papa: Papa | null = null;
@@ -100,8 +103,20 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     this.onDemand = new OnDemand(this);
     this.output = new WatcherOutput(config.name);
     this.hooks = new HookRunner(config.hooks, config.baseDir);
-    this.env = buildEnvironment(config);
+    this.readiness = new WatcherReadiness({
+      name: config.name,
+      settings: () => this.config,
+      probeFor: (p) =>
+        formatForProcess(
+          processOptions(this.config, p.wid, this.ids, this.env, this.sockets),
+          this.config.readiness ?? "",
+        ),
+      notify: (topic, data) => this.notify(topic, data),
+      replace: (p) => void this.retire(p, true),
+      changed: () => this.emit("readiness"),
+    });
     this.ids = resolveIds(config);
+    this.env = this.readiness.environment(buildEnvironment(config));
   }
 
   /** The watcher's name (names compare case-insensitively, as in Circus). */
@@ -214,6 +229,18 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return this.spawner.inCrashLoop();
   }
 
+  /**
+   * Active with numprocesses processes running, every one of them ready (its `readiness`
+   * probe answered; without a probe, running is ready). What depends_on waits for.
+   */
+  isReady(): boolean {
+    if (this.state !== "active") return false;
+    const wanted = this.numprocesses;
+    return (
+      this.processes.size >= wanted && this.readiness.countReady(this.processes.values()) >= wanted
+    );
+  }
+
   /** Active or starting: its processes are kept alive. */
   isActive(): boolean {
     return this.state === "active" || this.state === "starting";
@@ -252,7 +279,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     await this.output.update(this.config, config);
     this.config = config;
     this.hooks = hooks;
-    this.env = buildEnvironment(config);
+    this.env = this.readiness.environment(buildEnvironment(config));
     for (let i = 0; i < updates; i++) this.notify("updated", {});
     if (this.isActive()) await this.doManage();
   }
@@ -323,8 +350,40 @@ export class Watcher extends EventEmitter<WatcherEvents> {
   }
 
   private async doRestart(): Promise<boolean> {
+    // With a readiness probe, a running watcher is replaced process by process: never a
+    // moment without a ready process.
+    if (this.readiness.probed && this.state === "active" && this.processes.size > 0) {
+      this.restartCount++;
+      return this.rollOver();
+    }
     await this.doStop();
     return this.doStart();
+  }
+
+  /**
+   * Replaces every process, `reload_batch` at a time: new ones first, and an old one stops only
+   * once its replacements are ready. A replacement that ends or is late stops the roll-over:
+   * the old processes left keep running, and the watcher spawns what it lacks as usual.
+   */
+  private async rollOver(): Promise<boolean> {
+    const old = [...this.processes.values()];
+    const batch = Math.max(1, this.config.reloadBatch);
+    for (let i = 0; i < old.length; i += batch) {
+      const fresh: Process[] = [];
+      for (let j = i; j < Math.min(old.length, i + batch); j++) {
+        const p = await this.doSpawnProcess();
+        if (!p) return false;
+        fresh.push(p);
+      }
+      if (!(await this.readiness.waitReady(fresh))) {
+        logger.error(
+          `${this.name}: a new process did not become ready; replacing stopped with ${old.length - i} old processes left`,
+        );
+        return false;
+      }
+      await this.terminateAll(old.slice(i, i + batch).filter((p) => !p.exit));
+    }
+    return true;
   }
 
   /**
@@ -347,6 +406,9 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       this.restartCount++;
       const subject = this.signalSubject();
       await Promise.all([...this.processes.values()].map((p) => signalProcess(subject, p, 1)));
+    } else if (this.readiness.probed) {
+      this.restartCount++;
+      if (!(await this.rollOver())) return;
     } else {
       this.restartCount++;
       const old = [...this.processes.values()];
@@ -478,7 +540,7 @@ export class Watcher extends EventEmitter<WatcherEvents> {
         this.papa as Papa,
       );
       this.spawner.holdWid(p);
-      this.adopt(p);
+      this.adopt(p, true);
       logger.info(
         `${this.name}: took back process ${p.pid} (wid ${p.wid}) from the process kernel`,
       );
@@ -486,9 +548,13 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     return kept.length;
   }
 
-  /** Takes a freshly spawned process under watch: output, exit, max_age. */
-  private adopt(p: Process): void {
+  /**
+   * Takes a freshly spawned process under watch: output, exit, max_age, readiness.
+   * `recovered`: taken back from the process kernel.
+   */
+  private adopt(p: Process, recovered = false): void {
     this.processes.set(p.pid, p);
+    this.readiness.track(p, recovered);
     // Output without a stream is still read (and kept in the ring): a child must never block
     // on a full pipe.
     if (p.stdout) this.output.attach(p.pid, "stdout", p.stdout);
@@ -502,10 +568,10 @@ export class Watcher extends EventEmitter<WatcherEvents> {
     }
   }
 
-  /** max_age reached: replace the process with a new one. */
-  private async retire(p: Process): Promise<void> {
+  /** max_age reached (or `late`: not ready in time): replace the process with a new one. */
+  private async retire(p: Process, late = false): Promise<void> {
     if (!this.isActive() || p.exit) return;
-    logger.info(`${this.name}: process ${p.pid} reached max_age, replacing it`);
+    if (!late) logger.info(`${this.name}: process ${p.pid} reached max_age, replacing it`);
     await this.terminate(p);
     await this.doManage();
   }

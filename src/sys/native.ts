@@ -79,6 +79,10 @@ interface NativeModule {
   unixDgramOpen(path: string): number;
   /** Sends without blocking; throws an Error with errno (EAGAIN when the receiver is full). */
   unixDgramSend(fd: number, data: Buffer): number;
+  /** A CLOEXEC, non-blocking datagram socket bound at path, receiving senders' credentials. */
+  unixDgramBind(path: string): number;
+  /** The next datagram, its sender's pid (0: unknown) and uid (-1), or null when none waits. */
+  unixDgramReceive(fd: number): [number, number, Buffer] | null;
   /**
    * The pid of a child that has exited and waits to be reaped (left unreaped), or 0: which
    * of the children to reap, without asking each.

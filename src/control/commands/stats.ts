@@ -3,13 +3,21 @@ import { pyRepr } from "../../python/repr.js";
 import { MessageError } from "../protocol.js";
 import { infoText, processInfo, type Info } from "../process-stats.js";
 import type { Watcher } from "../../core/watcher.js";
-import { sampleContext } from "../../stats/process-info.js";
+import type { Process } from "../../core/process.js";
+import { sampleContext, type SampleContext } from "../../stats/process-info.js";
 import { checkArgs, checkTypes, consoleError, getWatcher, intArg } from "./util.js";
+
+/** A process's info, with `ready` (ours) when its watcher has a readiness probe. */
+function infoOf(watcher: Watcher, p: Process, ctx?: SampleContext): Info | string {
+  const info = processInfo(p, ctx);
+  if (!watcher.readiness.probed || typeof info === "string") return info;
+  return { ...info, ready: watcher.readiness.isReady(p) };
+}
 
 /** pid -> info of every process of a watcher (JSON object keys are the pids). */
 function watcherInfo(watcher: Watcher, ctx = sampleContext()): Record<string, Info | string> {
   return Object.fromEntries(
-    [...watcher.processes.values()].map((p) => [p.pid, processInfo(p, ctx)]),
+    [...watcher.processes.values()].map((p) => [p.pid, infoOf(watcher, p, ctx)]),
   );
 }
 
@@ -66,7 +74,7 @@ Command line:
         throw new MessageError(
           `process ${pyRepr(props.process)} not found in ${pyRepr(props.name)}`,
         );
-      const info = processInfo(p);
+      const info = infoOf(watcher, p);
       if (extended) await extend(watcher, { [p.pid]: info });
       return { process: props.process, info };
     }

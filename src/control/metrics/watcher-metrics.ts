@@ -89,6 +89,12 @@ export class WatcherMetrics {
       "Processes of the watcher running now.",
       (w) => w.processes.size,
     );
+    each(
+      "circus_watcher_ready_processes",
+      "gauge",
+      "Processes of the watcher ready now: its readiness probe answered (without one, running).",
+      (w) => w.readiness.countReady(w.processes.values()),
+    );
     out.family(
       "circus_watcher_state",
       "gauge",
