@@ -25,6 +25,8 @@ static const struct {
     {"unixDgramOpen", js_unix_dgram_open},
     {"unixDgramSend", js_unix_dgram_send},
     {"prefixLines", js_prefix_lines},
+    {"setChildSubreaper", js_set_child_subreaper},
+    {"isChildSubreaper", js_is_child_subreaper},
 };
 
 static napi_value init(napi_env env, napi_value exports) {

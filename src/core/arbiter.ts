@@ -97,6 +97,8 @@ export interface ArbiterEvents {
   "arbiter-event": [ArbiterEvent];
   /** Every watcher has stopped and the sockets are closed. */
   stopped: [];
+  /** One of its watchers gave up (a watcher's `gaveUp`), with why. */
+  "gave-up": [Watcher, string];
   /**
    * The bound sockets changed: bound at start, added or removed by a config reload, closed
    * at stop (the metrics count their connections from then on).
@@ -181,6 +183,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
       throw new ArbiterError(`watcher ${watcher.name} already exists`);
     this.watcherChanges.set(watcher, watcher.attach(this));
     watcher.on("event", (event: WatcherEvent) => this.emit("event", event));
+    watcher.on("gaveUp", (reason) => this.emit("gave-up", watcher, reason));
     this.watchers.push(watcher);
     return watcher;
   }
