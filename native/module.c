@@ -27,6 +27,8 @@ static const struct {
     {"unixDgramBind", js_unix_dgram_bind},
     {"unixDgramReceive", js_unix_dgram_receive},
     {"prefixLines", js_prefix_lines},
+    {"setChildSubreaper", js_set_child_subreaper},
+    {"isChildSubreaper", js_is_child_subreaper},
 };
 
 static napi_value init(napi_env env, napi_value exports) {

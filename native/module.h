@@ -23,6 +23,9 @@ napi_value js_take_hits(napi_env env, napi_callback_info info);
 napi_value js_stop_hits(napi_env env, napi_callback_info info);
 /* native/lines.c */
 napi_value js_prefix_lines(napi_env env, napi_callback_info info);
+/* native/subreaper.c */
+napi_value js_set_child_subreaper(napi_env env, napi_callback_info info);
+napi_value js_is_child_subreaper(napi_env env, napi_callback_info info);
 /* native/unix-dgram.c */
 napi_value js_unix_dgram_open(napi_env env, napi_callback_info info);
 napi_value js_unix_dgram_send(napi_env env, napi_callback_info info);

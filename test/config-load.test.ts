@@ -84,6 +84,9 @@ loggerconfig = default
 metrics = yes
 metrics_host = 0.0.0.0
 metrics_port = 9123
+container = yes
+health_host = 0.0.0.0
+health_port = 8081
 httpd_users = /etc/circus/users
 custom_thing = kept
 `);
@@ -117,6 +120,9 @@ custom_thing = kept
     metricsPort: 9123,
     curveSecretKey: null,
     curveClients: null,
+    container: true,
+    healthPort: 8081,
+    healthHost: "0.0.0.0",
     options: { custom_thing: "kept" },
     source: { file, section: "circus" },
   });
@@ -194,6 +200,7 @@ virtualenv = /srv/venv
 virtualenv_py_ver = 3.11
 respawn = false
 use_papa = true
+essential = true
 check_flapping = false
 flapping.attempts = 3
 `);
@@ -247,6 +254,7 @@ flapping.attempts = 3
       virtualenvPyVer: "3.11",
       respawn: false,
       usePapa: true,
+      essential: true,
       options: { check_flapping: "false", "flapping.attempts": "3" },
       baseDir: undefined,
       source: undefined,

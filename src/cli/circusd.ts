@@ -23,10 +23,19 @@ import { checkSupported } from "../control/unsupported.js";
 import { httpdRunner, papaRunner, pluginRunner, statsRunner } from "./plugin-runner.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
 import { fail } from "./fail.js";
+import {
+  endLeftovers,
+  enterContainerMode,
+  EXIT_CODES,
+  killEverything,
+  LEFTOVER_GRACE_SECONDS,
+  watchEssentials,
+  type ContainerMode,
+} from "../core/container.js";
 
 const USAGE = `usage: circusd [-h] [--log-level LEVEL] [--log-output LOGOUTPUT]
                [--logger-config LOGGERCONFIG] [--daemon] [--pidfile PIDFILE]
-               [--version] [config]
+               [--container] [--version] [config]
 
 Run some watchers.
 
@@ -43,6 +52,8 @@ options:
                         a logging configuration file (INI, JSON or YAML)
   --daemon              start circusd in the background
   --pidfile PIDFILE     the location of the pid file
+  --container           do an init's duties (reap orphans, end what is left at
+                        exit), as [circus] container = true; on by itself as PID 1
   --version             display the version and exit
 `;
 
@@ -75,6 +86,7 @@ async function main(): Promise<void> {
         "logger-config": { type: "string" },
         daemon: { type: "boolean" },
         pidfile: { type: "string" },
+        container: { type: "boolean" },
         version: { type: "boolean" },
       },
     });
@@ -138,14 +150,31 @@ async function main(): Promise<void> {
     }
   }
 
+  // Container mode: PID 1, --container or [circus] container = true. Before any spawn.
+  let container: ContainerMode | null = null;
+  if (values.container || config.circus.container || process.pid === 1) {
+    try {
+      container = enterContainerMode();
+    } catch (error) {
+      if (pidfile) releasePidfile(pidfile);
+      fail(`circusd: --container: cannot become a child subreaper: ${(error as Error).message}`, 1);
+    }
+  }
+
   let exiting = false;
-  /** Stops every watcher, lets the last events out, closes the endpoints and leaves with 0. */
+  /** How circusd leaves once stopped (README, "Containers and Kubernetes"). */
+  let exitCode: number = EXIT_CODES.stopped;
+  /**
+   * Stops every watcher, lets the last events out, closes the endpoints, in container mode
+   * ends what is left, and leaves with `exitCode`.
+   */
   const exit = async () => {
     await arbiter.stop();
+    if (container) await endLeftovers(container, LEFTOVER_GRACE_SECONDS);
     stopGcTrace?.();
     if (pidfile) releasePidfile(pidfile);
-    logger.info("circusd stopped");
-    process.exit(0);
+    logger.info(exitCode === 0 ? "circusd stopped" : `circusd stopped (exit code ${exitCode})`);
+    process.exit(exitCode);
   };
   let arbiter: ServedArbiter;
   try {
@@ -167,6 +196,16 @@ async function main(): Promise<void> {
   }
   arbiter.configLoader = load;
   arbiter.pluginCheck = (next) => checkPlugins(next.plugins, next.circus);
+  // An essential watcher that gives up takes circusd down with it, container or not.
+  watchEssentials(arbiter, (watcher, reason) => {
+    logger.error(
+      `essential watcher ${watcher.name} gave up: ${reason}; stopping circusd (exit code ${EXIT_CODES.essentialGaveUp})`,
+    );
+    if (exiting) return;
+    exiting = true;
+    exitCode = EXIT_CODES.essentialGaveUp;
+    void exit();
+  });
 
   // A bug in a hook or in circusd must not take every supervised process down with it.
   process.on("uncaughtException", (error) =>
@@ -176,9 +215,20 @@ async function main(): Promise<void> {
     logger.error(`unhandled rejection: ${String(error)}`),
   );
 
+  let forced = false;
   const shutdown = (signal: string) => {
     logger.info(`Got signal SIG_${signal.replace(/^SIG/, "")}`);
-    if (exiting) return;
+    if (exiting) {
+      // A second SIGTERM or SIGINT: no more waiting for graceful_timeout.
+      if (signal === "SIGQUIT" || forced) return;
+      forced = true;
+      logger.warning(
+        `${signal} again while stopping: killing every process now (exit code ${EXIT_CODES.forced})`,
+      );
+      exitCode = EXIT_CODES.forced;
+      killEverything(arbiter, container);
+      return;
+    }
     exiting = true;
     void exit();
   };
@@ -194,6 +244,8 @@ async function main(): Promise<void> {
   try {
     await arbiter.start();
   } catch (error) {
+    // Stopped while starting (a signal, an essential watcher that gave up): exit() leaves.
+    if (exiting) return;
     // An endpoint or a socket that cannot bind, or a watcher naming a socket that does not
     // exist: nothing stayed bound; leave with the one line naming section and option.
     if (pidfile) releasePidfile(pidfile);

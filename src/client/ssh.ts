@@ -4,6 +4,7 @@
  * authentication (agent, keys, `-i KEYFILE`, or a password prompt on the terminal).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { trackNodeChild } from "../sys/node-children.js";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { shlexSplit } from "../core/shlex.js";
@@ -103,7 +104,7 @@ export async function openSshTunnel(options: SshTunnelOptions): Promise<SshTunne
     ...(options.keyfile ? ["-i", options.keyfile] : []),
     destination,
   ];
-  const child = spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] });
+  const child = trackNodeChild(spawn(program, args, { stdio: ["ignore", "ignore", "pipe"] }));
   let stderr = "";
   child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
     stderr = (stderr + chunk).slice(-4096);

@@ -64,6 +64,10 @@ const CIRCUS_FIELDS = {
   metrics_port: c("metricsPort", parsePort),
   curve_secret_key: c("curveSecretKey", parseOptionalString),
   curve_clients: c("curveClients", parseOptionalString),
+  container: c("container", parseBool),
+  // Empty or absent: no health endpoints.
+  health_port: c("healthPort", (text) => (text.trim() === "" ? null : parsePort(text))),
+  health_host: c("healthHost", parseHost),
 };
 
 /**

@@ -44,6 +44,9 @@ export const CIRCUS_DEFAULTS: CircusOptions = {
   metricsPort: DEFAULT_METRICS_PORT,
   curveSecretKey: null,
   curveClients: null,
+  container: false,
+  healthPort: null,
+  healthHost: "127.0.0.1",
   options: {},
   source: null,
 };
@@ -93,6 +96,7 @@ export const WATCHER_DEFAULTS: Omit<WatcherConfig, "name" | "cmd"> = {
   readinessDeadline: 60,
   reloadBatch: 1,
   dependsOn: [],
+  essential: false,
   options: {},
   baseDir: process.cwd(),
   source: null,

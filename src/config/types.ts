@@ -121,6 +121,11 @@ export interface WatcherConfig {
   reloadBatch: number;
   /** `depends_on`: the watchers that must be ready before this one starts (lower-case). */
   dependsOn: string[];
+  /**
+   * Ours: when it gives up (max_retry failed spawns, or Flapping's last stop), circusd stops
+   * everything and exits with code 3; and /readyz waits for it.
+   */
+  essential: boolean;
   /** Options not known to Circus, kept raw for plugins (`flapping.attempts`, ...). */
   options: Record<string, string>;
   /** Folder that relative hook and stream module paths resolve against. */
@@ -225,6 +230,16 @@ export interface CircusOptions {
   curveSecretKey: string | null;
   /** Ours: the folder of the accepted clients' public certificates (NAME.key, with a role). */
   curveClients: string | null;
+  /**
+   * Ours: container mode, an init's duties (orphans reaped, what is left ended at exit); on
+   * by itself when circusd is PID 1. Not PID 1, circusd makes itself the child subreaper.
+   * circusd's (cli/circusd.ts): the library's arbiter ignores it.
+   */
+  container: boolean;
+  /** Ours: the port of the health endpoints (`/healthz`, `/readyz`); null: none. */
+  healthPort: number | null;
+  /** Ours: the address the health endpoints listen on: loopback unless told otherwise. */
+  healthHost: string;
   /** Keys of `[circus]` that Circus does not know, kept raw. */
   options: Record<string, string>;
   /** The `[circus]` section it was read from; null for defaults and library objects. */

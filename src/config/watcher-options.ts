@@ -60,8 +60,12 @@ export interface WatcherOption {
   readonly wire: WireType | null;
   /** What a `set` of it does; only options on the wire can be set. */
   readonly onSet: OnSet;
-  /** Whether `options` and `get` list it by name. */
-  readonly shown: boolean;
+  /**
+   * Whether `options` and `get` list it by name; `when-true`: `get` always, `options` only
+   * while its value is true (an option beyond Circus, which the replies Circus's clients
+   * expect do not carry for the watchers that leave it off).
+   */
+  readonly shown: boolean | "when-true";
   /** The value `options` and `get` give, when not the wire type's own. */
   readonly show: ((value: unknown, context: ShowContext) => unknown) | null;
 }
@@ -214,6 +218,8 @@ export const WATCHER_OPTIONS: Readonly<Record<string, WatcherOption>> = {
   readiness_deadline: option("readinessDeadline", parseSeconds),
   reload_batch: option("reloadBatch", (t) => parseInteger(t, { min: 1 })),
   depends_on: option("dependsOn", parseNameList),
+  // Ours: an essential watcher that gives up makes circusd leave (README, "Containers").
+  essential: { ...option("essential", parseBool, "bool"), shown: "when-true" },
   check_flapping: kept(),
   stream_backend: kept(),
 };

@@ -12,6 +12,7 @@ import { isLoopbackHost } from "../sys/sockets.js";
 import { Controller } from "./controller.js";
 import { Discovery } from "./discovery.js";
 import type { MetricsEndpoint } from "./metrics/endpoint.js";
+import type { HealthEndpoint } from "./health.js";
 import { httpdSockets, httpdWatchers } from "./httpd-watcher.js";
 import { pluginWatchers } from "./plugin-watcher.js";
 import { statsWatchers } from "./stats-watcher.js";
@@ -70,6 +71,9 @@ export class ServedArbiter extends Arbiter {
   private publisher: Publisher | null = null;
   private discovery: Discovery | null = null;
   private metrics: MetricsEndpoint | null = null;
+  private health: HealthEndpoint | null = null;
+  /** From the start of `stop()` on: /healthz answers 503. */
+  private leaving = false;
   /** CURVE on every endpoint, with `curve_secret_key` and `curve_clients`. */
   private curve: CurveServer | null = null;
 
@@ -126,8 +130,22 @@ export class ServedArbiter extends Arbiter {
     return this.metrics?.url ?? null;
   }
 
-  /** Stops every watcher, lets the last events and replies out, and closes the endpoints. */
+  /** The health endpoints' `http://HOST:PORT` while they listen, else null. */
+  get healthUrl(): string | null {
+    return this.health?.url ?? null;
+  }
+
+  /** Whether it is stopping (or stopped): the health endpoint's /healthz is 503 from then. */
+  get isLeaving(): boolean {
+    return this.leaving;
+  }
+
+  /**
+   * Stops every watcher, lets the last events and replies out, and closes the endpoints (the
+   * health endpoints last but one: they answer 503 while the watchers stop).
+   */
   override async stop(): Promise<void> {
+    this.leaving = true;
     await super.stop();
     await this.publisher?.flush();
     await this.closeEndpoints();
@@ -135,7 +153,8 @@ export class ServedArbiter extends Arbiter {
 
   /**
    * @throws EndpointError for a control, pub/sub or multicast endpoint; ConfigError naming
-   * `[circus] metrics_port` or `metrics_host` when the metrics endpoint cannot listen.
+   * `[circus] metrics_port` or `metrics_host` (`health_port`, `health_host`) when the metrics
+   * (health) endpoint cannot listen.
    */
   private async bindEndpoints(): Promise<void> {
     const { options } = this;
@@ -173,6 +192,16 @@ export class ServedArbiter extends Arbiter {
       }
       // Before the watchers start: a scrape answers while a thousand processes start.
       await this.metrics?.start();
+      if (options.healthPort !== null) {
+        const { HealthEndpoint } = await import("./health.js");
+        this.health = new HealthEndpoint(
+          this,
+          { host: options.healthHost, port: options.healthPort, source: options.source },
+          () => this.leaving,
+        );
+        // Before the watchers start too: /readyz says 503 until they run.
+        await this.health.start();
+      }
     } catch (error) {
       await this.closeEndpoints();
       if (error instanceof ConfigError) throw error;
@@ -189,6 +218,8 @@ export class ServedArbiter extends Arbiter {
     this.publisher = null;
     await this.metrics?.close();
     this.metrics = null;
+    await this.health?.close();
+    this.health = null;
     this.curve?.close();
     this.curve = null;
   }

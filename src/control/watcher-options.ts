@@ -18,14 +18,16 @@ import { ArgumentError, MessageError } from "./protocol.js";
 /**
  * Every option of a watcher by its wire name, with the values and types Circus's `options`
  * and `get` reply: a watcher read from a file shows the file's texts and empty mappings, one
- * added at run time the values it was given (null when none).
+ * added at run time the values it was given (null when none). `everyKey` (for `get`): the
+ * options shown only when true (`essential`) are there whatever their value.
  */
-export function watcherOptions(config: WatcherConfig): Record<string, unknown> {
+export function watcherOptions(config: WatcherConfig, everyKey = false): Record<string, unknown> {
   const fromFile = config.source !== null;
   const result: Record<string, unknown> = {};
   for (const [key, option] of Object.entries(WATCHER_OPTIONS)) {
     if (option.wire === null || !option.shown) continue;
     const value = config[option.field];
+    if (option.shown === "when-true" && value !== true && !everyKey) continue;
     const given = config.wireKeys?.includes(key) ?? false;
     result[key] = option.show
       ? option.show(value, { config, fromFile, given })

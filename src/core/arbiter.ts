@@ -98,6 +98,8 @@ export interface ArbiterEvents {
   "arbiter-event": [ArbiterEvent];
   /** Every watcher has stopped and the sockets are closed. */
   stopped: [];
+  /** One of its watchers gave up (a watcher's `gaveUp`), with why. */
+  "gave-up": [Watcher, string];
   /**
    * The bound sockets changed: bound at start, added or removed by a config reload, closed
    * at stop (the metrics count their connections from then on).
@@ -190,6 +192,7 @@ export class Arbiter extends EventEmitter<ArbiterEvents> implements WatcherHost 
     watcher.on("readiness", () => {
       if (this.waiting.size > 0) this.startReadyDependents();
     });
+    watcher.on("gaveUp", (reason) => this.emit("gave-up", watcher, reason));
     this.watchers.push(watcher);
     return watcher;
   }

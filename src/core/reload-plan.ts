@@ -45,6 +45,9 @@ const START_OPTIONS: Partial<Record<keyof CircusOptions, string>> = {
   // The folder's keys are read again as they change; which files, only at start.
   curveSecretKey: "curve_secret_key",
   curveClients: "curve_clients",
+  container: "container",
+  healthHost: "health_host",
+  healthPort: "health_port",
 };
 
 /**

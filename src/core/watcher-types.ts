@@ -20,6 +20,11 @@ export interface WatcherEvents {
   stopped: [];
   /** Its processes' readiness changed (see Watcher.isReady). */
   readiness: [];
+  /**
+   * It gave up, with why: max_retry spawns failed in a row, or the Flapping plugin stopped
+   * it for good (a `stop` with `gave_up`). An essential watcher's makes circusd leave.
+   */
+  gaveUp: [string];
 }
 
 /**

@@ -516,6 +516,10 @@ export class Watcher extends EventEmitter<WatcherEvents> {
       }
       if (this.isActive()) {
         logger.error(`${this.name}: giving up after ${tries} failed spawns; stopping the watcher`);
+        this.emit(
+          "gaveUp",
+          `${tries} failed spawns in a row (max_retry = ${this.config.maxRetry})`,
+        );
         void this.doStop();
       }
       return null;

@@ -5,6 +5,7 @@
  * the next one is sent what was not acknowledged).
  */
 import { spawn } from "node:child_process";
+import { trackNodeChild } from "../sys/node-children.js";
 import { EventEmitter } from "node:events";
 import { rmSync } from "node:fs";
 import net from "node:net";
@@ -223,10 +224,12 @@ async function launch(
 ): Promise<void> {
   // Nobody answered there: a socket file left by a kernel that was killed is stale.
   if ("path" in address) rmSync(address.path, { force: true });
-  const child = spawn(process.execPath, [...runner(), "--endpoint", endpoint], {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = trackNodeChild(
+    spawn(process.execPath, [...runner(), "--endpoint", endpoint], {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
+  );
   let said = "";
   child.stderr?.on("data", (chunk: Buffer) => (said += chunk.toString()));
   const ready = await new Promise<boolean>((resolve) => {

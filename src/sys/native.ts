@@ -97,6 +97,13 @@ interface NativeModule {
    * the bytes written, or minus the bytes needed when `out` is too small (nothing written).
    */
   prefixLines(src: Uint8Array, prefix: Uint8Array, atStart: boolean, out: Uint8Array): number;
+  /**
+   * prctl(PR_SET_CHILD_SUBREAPER): orphaned descendants are reparented to this process rather
+   * than to init. Throws an Error with errno when the kernel refuses.
+   */
+  setChildSubreaper(): void;
+  /** Whether this process is a child subreaper (PR_GET_CHILD_SUBREAPER). */
+  isChildSubreaper(): boolean;
 }
 
 let loaded: NativeModule | null = null;

@@ -33,7 +33,7 @@ Command line:
       if (typeof key !== "string") throw new MessageError("'keys' should be a list of strings");
   },
   execute(arbiter, props) {
-    const all = watcherOptions(getWatcher(arbiter, props.name).config);
+    const all = watcherOptions(getWatcher(arbiter, props.name).config, true);
     const options: Record<string, unknown> = {};
     for (const key of props.keys as string[]) {
       if (!(key in all)) throw new MessageError(`'${key}' option not found`);

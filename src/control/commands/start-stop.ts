@@ -13,7 +13,7 @@ export type Action = "start" | "stop" | "restart";
 
 /** Property checks of the three commands. */
 function validateStartStop(props: Record<string, unknown>): void {
-  checkTypes(props, { name: "string", waiting: "boolean", match: "string" });
+  checkTypes(props, { name: "string", waiting: "boolean", match: "string", gave_up: "string" });
   checkMatch(props);
 }
 
@@ -47,6 +47,7 @@ async function runStartStop(
   change: Change,
   matched: Watcher[] | null,
   action: Action,
+  gaveUp?: unknown,
 ): Promise<Record<string, unknown> | void> {
   if (matched === null) {
     if (action !== "start") await change.stopWatchers();
@@ -62,6 +63,8 @@ async function runStartStop(
     const changes = change.watcher(watcher);
     if (action === "stop") {
       await changes.stop();
+      // Beyond Circus: the Flapping plugin's last stop says it leaves the watcher stopped.
+      if (typeof gaveUp === "string") watcher.emit("gaveUp", gaveUp);
       return { info: null };
     }
     const run = action === "start" ? () => changes.start() : () => changes.restart();
@@ -125,7 +128,7 @@ Options:
     watcherArgs: [0],
     validate: validateStartStop,
     check: checkStartStop,
-    execute: (change, _props, matched) => runStartStop(change, matched, action),
+    execute: (change, props, matched) => runStartStop(change, matched, action, props.gave_up),
     message: startStopMessage,
     consoleOutput: (reply) => okOutput(reply),
   };

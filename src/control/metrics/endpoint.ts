@@ -3,11 +3,11 @@
  * whose `GET /metrics` answers with the watchers', processes', sockets' and circusd's own
  * figures. Processes are sampled from /proc when a scrape comes, never in between.
  */
-import { ConfigError, sourceLocation } from "../../config/errors.js";
 import type { ConfigSource } from "../../config/types.js";
 import type { Arbiter } from "../../core/arbiter.js";
 import { logger } from "../../log/logger.js";
 import type { RequestObserver } from "../controller.js";
+import { baseUrl } from "../http-server.js";
 import { DaemonMetrics } from "./daemon-metrics.js";
 import type { Exposition } from "./exposition.js";
 import { ProcessSamples } from "./process-metrics.js";
@@ -23,9 +23,6 @@ export interface MetricsOptions {
   /** For the error naming `metrics_host` or `metrics_port` when it cannot listen. */
   source: ConfigSource | null;
 }
-
-/** The listen errors that are the host's fault rather than the port's. */
-const HOST_ERRORS = new Set(["EADDRNOTAVAIL", "ENOTFOUND", "EAI_AGAIN", "EAFNOSUPPORT"]);
 
 /** Builds scrapes of an arbiter and serves them over HTTP. */
 export class MetricsEndpoint {
@@ -61,24 +58,15 @@ export class MetricsEndpoint {
    * @throws ConfigError naming `[circus] metrics_host` or `metrics_port` when it cannot listen.
    */
   async start(): Promise<void> {
-    const { host, port, source } = this.options;
-    let bound;
-    try {
-      bound = await this.server.listen(host, port);
-    } catch (error) {
-      const err = error as NodeJS.ErrnoException;
-      const option = HOST_ERRORS.has(err.code ?? "") ? "metrics_host" : "metrics_port";
-      throw new ConfigError(
-        `cannot listen on ${host}:${port}: ${err.message}`,
-        sourceLocation(source, "circus", option),
-        { cause: error },
-      );
-    }
+    const bound = await this.server.listen({
+      ...this.options,
+      hostOption: "metrics_host",
+      portOption: "metrics_port",
+    });
     this.watchers.start();
     this.sockets.start();
     this.daemon.start();
-    const shown = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
-    this.address = `http://${shown}:${bound.port}${METRICS_PATH}`;
+    this.address = `${baseUrl(bound)}${METRICS_PATH}`;
     logger.info(`metrics on ${this.address}`);
   }
 

@@ -148,13 +148,20 @@ export class Flapping extends CircusPlugin {
     } else {
       logger.info(`${watcher}: flapping detected: reached max retry limit`);
       this.tries.set(watcher, 0);
-      this.hold(watcher);
+      this.hold(watcher, `the Flapping plugin stopped it for good (max_retry = ${conf.maxRetry})`);
     }
   }
 
-  private hold(watcher: string): void {
+  /**
+   * Stops the watcher; `gaveUp` (beyond Circus, which ignores it) tells circusd it stays
+   * stopped: an essential watcher's makes circusd leave.
+   */
+  private hold(watcher: string, gaveUp?: string): void {
     this.held.add(watcher);
-    this.cast("stop", { name: watcher });
+    this.cast(
+      "stop",
+      gaveUp === undefined ? { name: watcher } : { name: watcher, gave_up: gaveUp },
+    );
   }
 
   private cancelRetry(watcher: string): void {
