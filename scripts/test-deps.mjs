@@ -1,6 +1,6 @@
 // What the test suite runs besides Node: real programs from Debian, since the tests drive
 // circusd with real peers (Python's pyzmq, OpenSSH, script(1), tmux, redis-server, Prometheus,
-// chromium, nginx).
+// chromium, nginx, iproute2).
 // Run before `npm test` (and by .ci/run): when something is missing it is installed with apt-get
 // if we are root on Debian or Ubuntu; otherwise one line says what to install, and the tests do
 // not run half-blind. (Debian's prometheus and nginx packages may start their own services where
@@ -45,6 +45,11 @@ const NEEDED = [
     pkg: "chromium",
     why: "the web console's tests run in a real browser",
     check: "test -x /usr/bin/chromium",
+  },
+  {
+    pkg: "iproute2",
+    why: "multicast discovery is tested on a network of namespaces (ip netns, veth, a bridge)",
+    check: "command -v ip",
   },
   {
     pkg: "nginx",

@@ -8,7 +8,8 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { isAlive, ROOT, waitFor, workerSection } from "./helpers/circusd.js";
+import { isAlive, ROOT, startCircusd, waitFor, workerSection } from "./helpers/circusd.js";
+import { sleeperSection } from "./helpers/control.js";
 import { CIRCUSCTL, ctlEnv, freePort, runCtl, startDaemon, type Daemon } from "./helpers/ctl.js";
 import { HELP_COMMANDS } from "./helpers/ctl-tests.js";
 import { cleanupEachTest } from "./helpers/cleanup.js";
@@ -142,6 +143,44 @@ describe("circusctl commands", () => {
     });
     assert.equal(viaEnv.code, 1);
     assert.ok(viaEnv.stderr.includes(dead), viaEnv.stderr);
+  });
+});
+
+describe("circusctl discover", () => {
+  test("finds a circusd of this host on its group (multicast loops back); --json; none: exit 1", async () => {
+    const group = "239.255.42.17";
+    const port = await freePort();
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const pubsub = `tcp://127.0.0.1:${await freePort()}`;
+    const multicast = `udp://${group}:${port}`;
+    const daemon = startCircusd(
+      (dir) =>
+        `[circus]\nendpoint = ${endpoint}\npubsub_endpoint = ${pubsub}\nmulticast_endpoint = ${multicast}\n\n${sleeperSection(dir, "s")}`,
+    );
+    await daemon.waitForLog(/Arbiter now waiting for commands/);
+    // Never the shared default group: other daemons of this machine may answer there.
+    const found = await waitFor(
+      async () => {
+        const r = await runCtl(["discover", "--multicast", multicast, "--timeout", "0.5"]);
+        return r.code === 0 ? r : null;
+      },
+      { message: `an answer on ${multicast}` },
+    );
+    assert.equal(found.stdout, `${endpoint}\n`);
+    assert.equal(found.stderr, "");
+    const json = await runCtl(["--json", "discover", "--multicast", multicast]);
+    const list = JSON.parse(json.stdout) as { endpoint: string; from: string }[];
+    assert.deepEqual(
+      list.map((d) => d.endpoint),
+      [endpoint],
+    );
+    await daemon.stop();
+    const none = await runCtl(["discover", "--multicast", multicast, "--timeout", "0.2"]);
+    assert.equal(none.code, 1);
+    assert.equal(none.stderr, `circusctl: no circusd answered on ${multicast} within 0.2s\n`);
+    const bad = await runCtl(["discover", "--multicast", "udp://10.1.2.3:5"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^--multicast: expected udp:\/\/A\.B\.C\.D:PORT/);
   });
 });
 

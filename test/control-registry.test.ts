@@ -21,7 +21,7 @@ describe("command registry", () => {
   test("every command of the issue, each with help, summary and both circusctl halves", () => {
     assert.deepEqual(
       COMMANDS.map((c) => c.name),
-      [...HELP_COMMANDS, "kill", "logs"].sort(),
+      [...HELP_COMMANDS, "discover", "kill", "logs"].sort(),
     );
     for (const c of COMMANDS) {
       assert.ok(c.help.length > 40 && c.summary.length > 5, c.name);
@@ -31,6 +31,33 @@ describe("command registry", () => {
     }
     assert.equal(getCommand("STATUS")?.name, "status");
     assert.equal(getCommand("nope"), undefined);
+  });
+
+  test("discover: circusctl's own; its options checked, defaults the group and one second", () => {
+    const discover = cmd("discover");
+    assert.equal(discover.clientOnly, true);
+    assert.deepEqual(discover.message(line()), {
+      multicast: "udp://237.219.251.97:12027",
+      timeout: 1,
+    });
+    assert.deepEqual(
+      discover.message(line([], { multicast: "udp://239.1.2.3:9999", timeout: "0.25" })),
+      { multicast: "udp://239.1.2.3:9999", timeout: 0.25 },
+    );
+    assert.throws(() => discover.message(line(["x"])), ArgumentError);
+    assert.throws(() => discover.message(line([], { multicast: "udp://10.0.0.1:5" })), {
+      name: "ArgumentError",
+      message: /^--multicast: expected udp:\/\/A\.B\.C\.D:PORT with a multicast address/,
+    });
+    for (const timeout of ["0", "-1", "x", "", "Infinity"])
+      assert.throws(() => discover.message(line([], { timeout })), {
+        name: "ArgumentError",
+        message: `--timeout: expected a number of seconds > 0, got '${timeout}'`,
+      });
+    assert.equal(
+      discover.consoleOutput(okReply(null, { endpoints: ["tcp://a:1", "tcp://b:2"] }), {}),
+      "tcp://a:1\ntcp://b:2",
+    );
   });
 
   test("message() builds the reference's properties", () => {

@@ -58,6 +58,8 @@ describe("control wire", () => {
     const c = await connect(d);
     const cases: [unknown, number, RegExp][] = [
       [{ id: "u1", command: "nope" }, 2, /unknown command: 'nope'/],
+      // circusctl's own (it asks the multicast group): circusd knows it no more than Circus does.
+      [{ id: "u1b", command: "discover" }, 2, /unknown command: 'discover'/],
       [{ id: "u2", properties: {} }, 2, /unknown command: None/],
       [{ id: "u3", command: "status", properties: [] }, 3, /'properties' should be an object/],
       [{ id: "u4", command: "get", properties: { name: "web" } }, 3, /'keys' is missing/],

@@ -246,6 +246,3 @@ describe("the web console's other pages, in a real browser", () => {
     }
   });
 });
-
-// ---------------------------------------------------------------------------------------------
-// Behind a real reverse proxy

@@ -1,6 +1,6 @@
 /**
- * The web console behind a real nginx, and a circushttpd of its own whose circusd goes away
- * and comes back, in a real browser (see test/web-console.test.ts for how). Its own file so
+ * The web console behind a real nginx, a circushttpd of its own whose circusd goes away and
+ * comes back, and one whose Discover button finds and adds a daemon, in a real browser (see test/web-console.test.ts for how). Its own file so
  * that each browser file stays well under the per-file time limit on a busy machine.
  * Run: `npm run build && node --import tsx --test test/web-console-proxy.test.ts`.
  */
@@ -167,5 +167,73 @@ describe("circushttpd on its own, without a users file", () => {
     });
     const client = await connect(circusd);
     assert.deepEqual(pids, (await client.call("list", { name: "lonely" })).pids);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Discovery
+
+describe("circushttpd's Discover", () => {
+  test("lists the daemons that answer on the group; one click adds one", async (t) => {
+    // A group and port of this test's own: other daemons of the machine answer the default.
+    const multicast = `udp://239.255.42.20:${await freePort()}`;
+    const daemon = (name: string) => {
+      const circusd = startCircusd(
+        (d) => `[circus]\nmulticast_endpoint = ${multicast}\n\n${sleeperSection(d, name)}`,
+      );
+      return { circusd, endpoint: testEndpoints(circusd.dir).endpoint as string };
+    };
+    const [alpha, beta] = [daemon("alpha"), daemon("beta")];
+    await Promise.all([connect(alpha.circusd), connect(beta.circusd)]);
+    const port = await freePort();
+    const httpd = spawn(
+      process.execPath,
+      [
+        HTTPD,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--endpoint",
+        alpha.endpoint,
+        "--multicast",
+        multicast,
+      ],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let stderr = "";
+    httpd.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    defer(() => {
+      if (httpd.exitCode === null && httpd.signalCode === null) httpd.kill("SIGKILL");
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(async () => (await fetch(`${base}/healthz`)).ok, {
+      message: () => `circushttpd on ${base}; stderr: ${stderr}`,
+    });
+
+    const { page } = await newPage({ baseURL: base, name: t.name });
+    await page.goto("/#/");
+    await page.getByTestId("daemon-0").waitFor();
+    const row = (endpoint: string) => page.locator(`[data-endpoint="${endpoint}"]`);
+    // Asked again until both answered (a daemon just started may not have joined yet).
+    await waitFor(
+      async () => {
+        await page.getByTestId("discover-button").click();
+        // Disabled while the console asks (a second each time).
+        await waitFor(() => page.getByTestId("discover-button").isEnabled());
+        return (await row(alpha.endpoint).count()) + (await row(beta.endpoint).count()) === 2;
+      },
+      { timeout: 20_000, message: "both daemons in the discovered list" },
+    );
+    // The console's own daemon is known; the other one can be added.
+    assert.equal((await row(alpha.endpoint).locator("a").innerText()).trim(), "daemon 0");
+    await screenshot(page, "discover");
+    await row(beta.endpoint).getByRole("button", { name: "Add" }).click();
+    await page.getByTestId("daemon-1").waitFor();
+    await waitFor(async () => (await row(beta.endpoint).locator("a").count()) === 1, {
+      message: "the added daemon's link in the discovered list",
+    });
+    await row(beta.endpoint).locator("a").click();
+    await page.getByTestId("watcher-beta").waitFor();
   });
 });

@@ -146,10 +146,13 @@ async function watchers(
 describe("circushttpd run by circusd, with users", () => {
   let circusd: Circusd;
   let base: string;
+  /** circusd's discovery group: its own, not the machine's shared default. */
+  let multicast: string;
 
   before(async () => {
     const dir = makeTempDir();
     const port = await freePort();
+    multicast = `udp://239.255.42.18:${await freePort()}`;
     const users = path.join(dir, "users");
     writeFileSync(
       users,
@@ -157,7 +160,7 @@ describe("circushttpd run by circusd, with users", () => {
     );
     circusd = startCircusd(
       (d) =>
-        `[circus]\nstatsd = true\nhttpd = true\nhttpd_host = 127.0.0.1\nhttpd_port = ${port}\nhttpd_users = ${users}\n\n${tickerSection(d)}`,
+        `[circus]\nstatsd = true\nhttpd = true\nhttpd_host = 127.0.0.1\nhttpd_port = ${port}\nhttpd_users = ${users}\nmulticast_endpoint = ${multicast}\n\n${tickerSection(d)}`,
       { dir },
     );
     base = `http://127.0.0.1:${port}`;
@@ -256,6 +259,37 @@ describe("circushttpd run by circusd, with users", () => {
     assert.equal(refused.status, 403);
     assert.deepEqual(refused.body, { error: "read-only user bob cannot incr" });
     assert.equal((await page.post("/api/daemons/0/reload")).status, 403);
+  });
+
+  test("GET /api/discover: who answers on the group, behind the login; bad parameters 400", async () => {
+    const anonymous = await new Page(base).get(`/api/discover?multicast=${multicast}`);
+    assert.equal(anonymous.status, 401);
+    assert.deepEqual(anonymous.body, { error: "not logged in" });
+    // A read-only user may look: adding one is the admin's POST /api/daemons.
+    const page = new Page(base);
+    await page.login("bob", "builder");
+    const endpoint = String(
+      ((await page.get("/api/daemons")).list[0] as { endpoint: string }).endpoint,
+    );
+    // Without ?multicast=, circusd's own group: circusd passes it to its circushttpd.
+    const query = `/api/discover?timeout=0.5`;
+    const found = await waitFor(
+      async () => {
+        const answer = await page.get(query);
+        assert.equal(answer.status, 200, JSON.stringify(answer.body));
+        return answer.list.length > 0 ? answer.list : null;
+      },
+      { message: `an answer on ${multicast}` },
+    );
+    // circusd answers with its control endpoint: the console's daemon 0.
+    assert.deepEqual(found, [
+      { endpoint, from: (found[0] as { from: string }).from, reachable: endpoint, daemon: "0" },
+    ]);
+    const badGroup = await page.get("/api/discover?multicast=udp://10.0.0.1:5000");
+    assert.equal(badGroup.status, 400);
+    assert.match(String(badGroup.body.error), /^malformed multicast: expected udp:/);
+    assert.equal((await page.get("/api/discover?timeout=60")).status, 400);
+    assert.equal((await page.get("/api/discover?timeout=0")).status, 400);
   });
 
   test("incr through the API changes the list, and circusd logs who asked", async () => {

@@ -6,6 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { DEFAULT_ENDPOINT } from "../client/client.js";
+import { DEFAULT_MULTICAST_ENDPOINT } from "../config/defaults.js";
+import { parseMulticastEndpoint } from "../config/values.js";
 import { openSshTunnel, type SshTunnel } from "../client/ssh.js";
 import { configureDefault } from "../log/config.js";
 import { levelRank, logger, parseLogLevel } from "../log/logger.js";
@@ -17,8 +19,8 @@ import { fail } from "./fail.js";
 
 const USAGE = `usage: circushttpd [-h] [--host HOST] [--port PORT] [--fd FD]
                    [--endpoint ENDPOINT] [--stats-endpoint STATS_ENDPOINT]
-                   [--users FILE] [--ssh SSH] [--log-level LOGLEVEL]
-                   [--log-output LOGOUTPUT] [--version]
+                   [--users FILE] [--ssh SSH] [--multicast ENDPOINT]
+                   [--log-level LOGLEVEL] [--log-output LOGOUTPUT] [--version]
        circushttpd hash-password
 
 Runs the Circus web console
@@ -34,6 +36,8 @@ options:
   --users FILE          users file: lines NAME:ROLE:HASH (ROLE admin or readonly);
                         without it, anonymous admin on a loopback address only
   --ssh SSH             reach circusd's endpoints through ssh: user@host[:port]
+  --multicast ENDPOINT  the group the Discover button asks
+                        (${DEFAULT_MULTICAST_ENDPOINT})
 ${CURVE_USAGE}  --log-level LOGLEVEL  log level (info)
   --log-output LOGOUTPUT
                         log output: - for stdout (default), a file or a syslog URL
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
         "stats-endpoint": { type: "string" },
         users: { type: "string" },
         ssh: { type: "string" },
+        multicast: { type: "string", default: DEFAULT_MULTICAST_ENDPOINT },
         ...CURVE_ARG_OPTIONS,
         "log-level": { type: "string", default: "info" },
         "log-output": { type: "string", default: "-" },
@@ -159,6 +164,11 @@ async function main(): Promise<void> {
     };
     via = await reach(endpoint);
   }
+  try {
+    parseMulticastEndpoint(values.multicast);
+  } catch (error) {
+    fail(`circushttpd: --multicast: ${(error as Error).message}`);
+  }
   const statsEndpoint = values["stats-endpoint"] ?? null;
   const curve = curveFromArgs(values, "circushttpd");
   const server = new WebServer({
@@ -169,6 +179,7 @@ async function main(): Promise<void> {
     ...(reach ? { reach } : {}),
     ...(via ? { via } : {}),
   });
+  server.api.multicastEndpoint = values.multicast;
   let address;
   try {
     address = await server.listen(fd !== null ? { fd } : { host: values.host, port });

@@ -4,7 +4,7 @@ import type { CircusOptions, SocketConfig, WatcherConfig } from "./types.js";
 export const DEFAULT_STATS_ENDPOINT = "tcp://127.0.0.1:5557";
 
 /** Circus's multicast group and port for cluster discovery. */
-const DEFAULT_MULTICAST_ENDPOINT = "udp://237.219.251.97:12027";
+export const DEFAULT_MULTICAST_ENDPOINT = "udp://237.219.251.97:12027";
 
 /**
  * The metrics endpoint's port when none is given. Prometheus's wiki of exporter ports (its

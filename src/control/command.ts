@@ -25,6 +25,11 @@ interface CommandBase {
   /** One line for `help`'s list. */
   summary: string;
   options?: CommandOption[];
+  /**
+   * circusctl runs it itself, without circusd (`discover` asks the multicast group): circusd
+   * answers a request naming it as any unknown command, as Circus's does.
+   */
+  clientOnly?: boolean;
   /** Positional arguments that name a watcher (for tab completion), by index. */
   watcherArgs?: number[];
   /** Throws a MessageError when a property is missing or mistyped. */

@@ -199,7 +199,8 @@ export class Controller {
     const id = request.id ?? null;
     const cast = request.msg_type === "cast";
     const name = request.command;
-    const command = typeof name === "string" ? getCommand(name) : undefined;
+    const known = typeof name === "string" ? getCommand(name) : undefined;
+    const command = known?.clientOnly ? undefined : known;
     const fail = (reason: string, errno: number) => {
       reply(errorReply(id as string | null, reason, errno), { command, send: !cast });
       return null;

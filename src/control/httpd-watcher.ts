@@ -6,7 +6,12 @@
  */
 import { isIP } from "node:net";
 import path from "node:path";
-import { DEFAULT_STATS_ENDPOINT, HTTPD_WATCHER, SOCKET_DEFAULTS } from "../config/defaults.js";
+import {
+  DEFAULT_MULTICAST_ENDPOINT,
+  DEFAULT_STATS_ENDPOINT,
+  HTTPD_WATCHER,
+  SOCKET_DEFAULTS,
+} from "../config/defaults.js";
 import type { CircusOptions, SocketConfig, WatcherConfig } from "../config/types.js";
 import { ConfigError, sourceLocation } from "../config/errors.js";
 import { refuseCircusWatchers } from "../core/arbiter.js";
@@ -44,6 +49,9 @@ export function httpdWatcherConfig(circus: CircusOptions, runner: string[]): Wat
   if (circus.statsd || circus.statsEndpoint !== null)
     args.push("--stats-endpoint", circus.statsEndpoint ?? DEFAULT_STATS_ENDPOINT);
   if (circus.httpdUsers !== null) args.push("--users", path.resolve(circus.httpdUsers));
+  // The console's Discover asks circusd's own group (circushttpd's default otherwise).
+  if (circus.multicastEndpoint !== null && circus.multicastEndpoint !== DEFAULT_MULTICAST_ENDPOINT)
+    args.push("--multicast", circus.multicastEndpoint);
   return ownWatcherConfig(HTTPD_WATCHER, circus, args, circus.httpdCloseOutputs);
 }
 

@@ -333,6 +333,8 @@ export interface StartOptions {
   cwd?: string;
   /** circusd's open-files limit (soft and hard), set by running it through `prlimit`. */
   nofile?: number;
+  /** A network namespace to run circusd in (`ip netns exec NS`, which execs: same pid). */
+  netns?: string;
 }
 
 /** A running (or finished) circusd started by a test; killed at cleanup. */
@@ -355,10 +357,12 @@ export class Circusd {
     env: NodeJS.ProcessEnv,
     cwd: string = dir,
     nofile?: number,
+    netns?: string,
   ) {
-    // prlimit execs node, so that the pid is circusd's.
+    // prlimit and ip netns exec exec node, so that the pid is circusd's.
     const argv = [process.execPath, CIRCUSD, ...args, configPath];
     if (nofile !== undefined) argv.unshift("prlimit", `--nofile=${nofile}:${nofile}`, "--");
+    if (netns !== undefined) argv.unshift("ip", "netns", "exec", netns);
     this.child = spawn(argv[0] as string, argv.slice(1), {
       cwd,
       env,
@@ -515,6 +519,7 @@ export function startCircusd(
     options.env ?? process.env,
     options.cwd,
     options.nofile,
+    options.netns,
   );
 }
 

@@ -10,6 +10,7 @@ import { consoleError } from "../../control/commands/util.js";
 import type { CircusReply } from "../../control/protocol.js";
 import { parseCommandLine, UsageError } from "./args.js";
 import { commandHelp, USAGE } from "./help.js";
+import { runDiscover } from "./discover.js";
 import { runListen } from "./listen.js";
 import { followLogs } from "./logs.js";
 import { pythonJson } from "../../python/json.js";
@@ -48,6 +49,7 @@ export async function runCommand(
     }
     if (command.name === "listen") return await runListen(session, line.args, abort);
     const properties = command.message({ args: line.args, options: line.options });
+    if (command.name === "discover") return await runDiscover(session, properties);
     if (command.name === "logs" && line.options.follow === true)
       return await followLogs(session, properties, abort);
     const client = await session.client();

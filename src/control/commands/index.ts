@@ -5,6 +5,7 @@
 import type { Command } from "../command.js";
 import { add } from "./add.js";
 import { decr } from "./decr.js";
+import { discover } from "./discover.js";
 import { dstats } from "./dstats.js";
 import { get } from "./get.js";
 import { globaloptions } from "./globaloptions.js";
@@ -33,6 +34,7 @@ import { stop } from "./stop.js";
 export const COMMANDS: Command[] = [
   add,
   decr,
+  discover,
   dstats,
   get,
   globaloptions,

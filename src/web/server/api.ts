@@ -4,8 +4,10 @@
  */
 import { timingSafeEqual } from "node:crypto";
 import type http from "node:http";
+import { discover, reachableEndpoint } from "../../client/discovery.js";
 import { CallError } from "../../client/errors.js";
-import { HTTPD_WATCHER } from "../../config/defaults.js";
+import { DEFAULT_MULTICAST_ENDPOINT, HTTPD_WATCHER } from "../../config/defaults.js";
+import { InvalidValueError, parseMulticastEndpoint } from "../../config/values.js";
 import type { CircusReply } from "../../control/protocol.js";
 import type { CurveClient } from "../../security/client-options.js";
 import { isZ85Key } from "../../security/z85.js";
@@ -28,6 +30,8 @@ export class Api {
   private readonly limiter = new LoginLimiter();
   readonly daemons = new Map<string, Daemon>();
   private nextId = 0;
+  /** The group `GET /api/discover` asks when the request names none. */
+  multicastEndpoint = DEFAULT_MULTICAST_ENDPOINT;
   /** Told of every daemon added (the WebSocket hub listens to its events). */
   onDaemon: (daemon: Daemon) => void = () => undefined;
 
@@ -141,6 +145,47 @@ export class Api {
     }
   }
 
+  /**
+   * `GET /api/discover?multicast=udp://GROUP:PORT&timeout=SECONDS`: the daemons that answer
+   * on the group (this console's by default) within the timeout (1 s by default, 10 at
+   * most), each with the endpoint to add it by and the id it has here when it is added.
+   */
+  private async discover(query: URLSearchParams): Promise<unknown[]> {
+    const multicast = query.get("multicast") || this.multicastEndpoint;
+    try {
+      parseMulticastEndpoint(multicast);
+    } catch (error) {
+      if (!(error instanceof InvalidValueError)) throw error;
+      throw new HttpError(400, `malformed multicast: ${error.message}`, {
+        fields: {
+          multicast: "expected udp://A.B.C.D:PORT, A.B.C.D from 224.0.0.0 to 239.255.255.255",
+        },
+      });
+    }
+    const text = query.get("timeout") ?? "1";
+    const timeout = Number(text);
+    if (text.trim() === "" || !(timeout > 0 && timeout <= 10))
+      throw new HttpError(400, "malformed timeout: expected seconds, more than 0 and at most 10", {
+        fields: { timeout: "expected seconds, more than 0 and at most 10" },
+      });
+    let found;
+    try {
+      found = await discover({ multicastEndpoint: multicast, timeoutMs: timeout * 1000 });
+    } catch (error) {
+      throw new HttpError(502, `cannot ask ${multicast}: ${(error as Error).message}`);
+    }
+    const known = new Map([...this.daemons.values()].map((d) => [d.endpoint, d.id]));
+    return found.map((daemon) => {
+      const endpoint = reachableEndpoint(daemon);
+      return {
+        endpoint: daemon.endpoint,
+        from: daemon.from,
+        reachable: endpoint,
+        daemon: known.get(endpoint) ?? known.get(daemon.endpoint) ?? null,
+      };
+    });
+  }
+
   private async login(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const body = await readJson(request);
     const user = typeof body.user === "string" ? body.user : "";
@@ -180,6 +225,10 @@ export class Api {
     query: URLSearchParams,
     session: Session,
   ): Promise<[number, unknown]> {
+    if (path === "/api/discover") {
+      if (method !== "GET") throw new HttpError(405, "method not allowed");
+      return [200, await this.discover(query)];
+    }
     if (path === "/api/daemons") {
       if (method === "GET") return [200, [...this.daemons.values()].map((d) => d.describe())];
       if (method === "POST") {

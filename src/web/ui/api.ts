@@ -103,6 +103,16 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   return json as T;
 }
 
+/** A daemon that answered discovery (`GET /api/discover`). */
+export interface Discovered {
+  endpoint: string;
+  from: string;
+  /** The endpoint to add it by (a wildcard one at the address it answered from). */
+  reachable: string;
+  /** Its id here when it is already added. */
+  daemon: string | null;
+}
+
 /** The API, one function per route. */
 export const api = {
   session: () => request<Session>("GET", "/api/session"),
@@ -116,6 +126,7 @@ export const api = {
       ...(statsEndpoint ? { statsEndpoint } : {}),
       ...(serverKey ? { serverKey } : {}),
     }),
+  discover: () => request<Discovered[]>("GET", "/api/discover"),
   watchers: (d: string) => request<WatcherSummary[]>("GET", `/api/daemons/${enc(d)}/watchers`),
   watcher: (d: string, w: string) =>
     request<WatcherDetail>("GET", `/api/daemons/${enc(d)}/watchers/${enc(w)}`),

@@ -1,9 +1,10 @@
 /**
  * `#/`: the daemons, up or down, with the live CPU and memory of the Circus processes
- * themselves (the `stat.circus` frames: circusd, circusd-stats, circushttpd), and for an
- * admin a form to add an endpoint.
+ * themselves (the `stat.circus` frames: circusd, circusd-stats, circushttpd), the daemons that
+ * answer discovery on the network, and for an admin a form to add an endpoint (or one click
+ * on a discovered one).
  */
-import { api, type Daemon } from "../api.ts";
+import { api, type Daemon, type Discovered } from "../api.ts";
 import { attempt, type Context, type View } from "../context.ts";
 import { fmt, h, replace } from "../dom.ts";
 import { readBatch } from "../stats.ts";
@@ -109,6 +110,7 @@ export function daemonsView(ctx: Context): View {
     );
   });
 
+  el.append(discoverPanel(ctx, load));
   if (ctx.admin) el.append(addForm(load));
   void load();
   return {
@@ -165,4 +167,82 @@ function addForm(reload: () => Promise<boolean>): HTMLElement {
     );
   });
   return form;
+}
+
+/**
+ * The Discover button: asks `GET /api/discover` and lists who answered, each with an "Add"
+ * button (admins) or the daemon it already is here.
+ */
+function discoverPanel(ctx: Context, reload: () => Promise<boolean>): HTMLElement {
+  const rows = h("tbody", {});
+  const status = h("span", { class: "muted", "data-testid": "discover-status" });
+  const button = h("button", { type: "button", "data-testid": "discover-button" }, "Discover");
+  const table = h(
+    "table",
+    { class: "grid", "data-testid": "discover-list", hidden: true },
+    h("thead", {}, h("tr", {}, h("th", {}, "Endpoint"), h("th", {}, "From"), h("th", {}, ""))),
+    rows,
+  );
+  const row = (d: Discovered, i: number): HTMLElement => {
+    const action = h("td", {});
+    const known = (id: string) =>
+      replace(
+        action,
+        h(
+          "a",
+          { href: `#/d/${encodeURIComponent(id)}`, "data-testid": `discovered-known-${i}` },
+          `daemon ${id}`,
+        ),
+      );
+    if (d.daemon !== null) known(d.daemon);
+    else if (ctx.admin) {
+      const add = h("button", { type: "button", "data-testid": `discovered-add-${i}` }, "Add");
+      add.addEventListener("click", () => {
+        add.disabled = true;
+        api.addDaemon(d.reachable).then(
+          (daemon) => {
+            known(daemon.id);
+            void reload();
+          },
+          (e: unknown) => {
+            add.disabled = false;
+            status.textContent = e instanceof Error ? e.message : String(e);
+          },
+        );
+      });
+      action.append(add);
+    }
+    return h(
+      "tr",
+      { "data-testid": `discovered-${i}`, "data-endpoint": d.reachable },
+      h("td", {}, d.reachable),
+      h("td", {}, d.from),
+      action,
+    );
+  };
+  button.addEventListener("click", () => {
+    button.disabled = true;
+    status.textContent = "asking the network…";
+    void attempt(ctx, async () => {
+      try {
+        const found = await api.discover();
+        replace(rows, ...found.map(row));
+        table.hidden = found.length === 0;
+        status.textContent = found.length === 0 ? "no daemon answered" : "";
+      } finally {
+        button.disabled = false;
+      }
+    }).then((ok) => {
+      if (!ok) status.textContent = "";
+    });
+  });
+  return h(
+    "section",
+    { class: "inline-form", "data-testid": "discover" },
+    h("h3", {}, "Daemons on the network"),
+    h("p", { class: "muted" }, "circusd daemons that answer on the multicast group."),
+    button,
+    status,
+    table,
+  );
 }
