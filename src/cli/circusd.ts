@@ -23,6 +23,7 @@ import { checkSupported } from "../control/unsupported.js";
 import { httpdRunner, papaRunner, pluginRunner, statsRunner } from "./plugin-runner.js";
 import { acquirePidfile, releasePidfile, PidfileError } from "./pidfile.js";
 import { fail } from "./fail.js";
+import { sdNotify, takeNotifySocket } from "../sys/sd-notify.js";
 import {
   endLeftovers,
   enterContainerMode,
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
     }
     daemonize(argv, configPath);
   }
+  // Before any watcher copies the environment: systemd's socket is circusd's alone.
+  takeNotifySocket();
 
   if (config.circus.umask !== null) process.umask(config.circus.umask);
   const stopGcTrace = config.circus.debugGc ? traceGc(logger) : null;
@@ -169,6 +172,7 @@ async function main(): Promise<void> {
    * ends what is left, and leaves with `exitCode`.
    */
   const exit = async () => {
+    sdNotify({ STOPPING: 1, STATUS: "stopping" });
     await arbiter.stop();
     if (container) await endLeftovers(container, LEFTOVER_GRACE_SECONDS);
     stopGcTrace?.();
@@ -238,11 +242,13 @@ async function main(): Promise<void> {
     reopenLogFiles();
     logger.info("Got signal SIG_HUP");
     if (exiting) return;
-    void reloadAll(arbiter);
+    sdNotify({ RELOADING: 1, MONOTONIC_USEC: monotonicUsec(), STATUS: "reloading" });
+    void reloadAll(arbiter).then(() => sdNotify({ READY: 1, STATUS: statusLine(arbiter) }));
   });
 
   try {
     await arbiter.start();
+    if (!exiting) sdNotify({ READY: 1, STATUS: statusLine(arbiter) });
   } catch (error) {
     // Stopped while starting (a signal, an essential watcher that gave up): exit() leaves.
     if (exiting) return;
@@ -252,6 +258,16 @@ async function main(): Promise<void> {
     if (error instanceof EndpointError) fail(`circusd: ${error.message}`, 1);
     fail(error instanceof ConfigError ? error.message : `circusd: ${(error as Error).message}`, 1);
   }
+}
+
+/** What systemctl status shows of circusd: its watchers and processes. */
+function statusLine(arbiter: Arbiter): string {
+  return `${arbiter.numwatchers()} watchers, ${arbiter.numprocesses()} processes`;
+}
+
+/** CLOCK_MONOTONIC in microseconds, which systemd wants with RELOADING=1. */
+function monotonicUsec(): string {
+  return String(process.hrtime.bigint() / 1000n);
 }
 
 /** The logging options as given: on the command line, else in `[circus]`. */
