@@ -17,6 +17,7 @@ import {
   writeConfig,
 } from "./helpers/circusd.js";
 import { connect, listen, type RawClient } from "./helpers/control.js";
+import { freePort } from "./helpers/ctl.js";
 import { listSockets, steadyLoad } from "./helpers/sockets.js";
 import { cleanupEachTest } from "./helpers/cleanup.js";
 
@@ -111,6 +112,48 @@ READY_AFTER_MS = 1500
     await client.call("stop", { waiting: true });
     const stops = events.events.filter((e) => e.topic.endsWith(".stop")).map((e) => e.topic);
     assert.deepEqual(stops, ["watcher.api.stop", "watcher.db.stop"]);
+  });
+
+  test("tcp: and http:// probes: ready once listening; unready when it stops answering, ready again after", async () => {
+    const [tcpPort, httpPort] = [await freePort(), await freePort()];
+    const d = startCircusd(
+      (dir) => `[watcher:tcp]
+cmd = ${process.execPath} ${WORKER} --port ${tcpPort} ${dir}
+readiness = tcp:127.0.0.1:${tcpPort}
+readiness_interval = 0.2
+
+[watcher:web]
+cmd = ${process.execPath} ${WORKER} --port ${httpPort} ${dir}
+readiness = http://127.0.0.1:${httpPort}/
+readiness_interval = 0.2
+readiness_timeout = 0.3
+readiness_failures = 2
+readiness_deadline = 0
+`,
+    );
+    const events = listen(d);
+    const client = await connect(d);
+    await events.waitFor("watcher.tcp.ready");
+    const ready = await events.waitFor("watcher.web.ready");
+    const pid = ready.data.process_pid as number;
+    // Stopped, it still accepts connections (the kernel's backlog) but answers none.
+    process.kill(pid, "SIGSTOP");
+    const unready = await events.waitFor("watcher.web.unready");
+    assert.equal(unready.data.process_pid, pid);
+    assert.match(
+      unready.data.reason as string,
+      /2 failed probes in a row: http:\/\/127\.0\.0\.1:\d+\/: /,
+    );
+    assert.deepEqual((await client.call("status", { name: "web" })).readiness, { ready: 0, of: 1 });
+    const from = events.events.length;
+    process.kill(pid, "SIGCONT");
+    await waitFor(() => events.events.slice(from).find((e) => e.topic === "watcher.web.ready"));
+    assert.deepEqual(
+      await pidsOf(client, "web"),
+      [pid],
+      "an unready process is kept, not replaced",
+    );
+    await client.call("stop", { waiting: true });
   });
 
   test("a process not ready within readiness_deadline is replaced, and the reason logged", async () => {
