@@ -105,6 +105,29 @@ describe("circushttpd behind nginx", () => {
   });
 });
 
+/**
+ * A circushttpd of its own on a free loopback port, without users (an anonymous admin), with
+ * `args`; killed at cleanup. Returns its base URL once it answers.
+ */
+async function startHttpd(args: string[]): Promise<string> {
+  const port = await freePort();
+  const httpd = spawn(
+    process.execPath,
+    [HTTPD, "--host", "127.0.0.1", "--port", String(port), ...args],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  httpd.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  defer(() => {
+    if (httpd.exitCode === null && httpd.signalCode === null) httpd.kill("SIGKILL");
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${base}/healthz`)).ok, {
+    message: () => `circushttpd on ${base}; stderr: ${stderr}`,
+  });
+  return base;
+}
+
 // ---------------------------------------------------------------------------------------------
 // A circusd that goes away and comes back
 
@@ -114,30 +137,8 @@ describe("circushttpd on its own, without a users file", () => {
     const config = (d: string) => sleeperSection(d, "lonely", { numprocesses: 1 });
     let circusd = startCircusd(config, { dir });
     await connect(circusd);
-    const port = await freePort();
     // No --users: an anonymous admin, allowed since it listens on a loopback address.
-    const httpd = spawn(
-      process.execPath,
-      [
-        HTTPD,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--endpoint",
-        testEndpoints(dir).endpoint as string,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let stderr = "";
-    httpd.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    defer(() => {
-      if (httpd.exitCode === null && httpd.signalCode === null) httpd.kill("SIGKILL");
-    });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/healthz`)).ok, {
-      message: () => `circushttpd on ${base}; stderr: ${stderr}`,
-    });
+    const base = await startHttpd(["--endpoint", testEndpoints(dir).endpoint as string]);
 
     const { page } = await newPage({ baseURL: base, name: t.name });
     await page.goto("/#/d/0");
@@ -185,31 +186,7 @@ describe("circushttpd's Discover", () => {
     };
     const [alpha, beta] = [daemon("alpha"), daemon("beta")];
     await Promise.all([connect(alpha.circusd), connect(beta.circusd)]);
-    const port = await freePort();
-    const httpd = spawn(
-      process.execPath,
-      [
-        HTTPD,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "--endpoint",
-        alpha.endpoint,
-        "--multicast",
-        multicast,
-      ],
-      { stdio: ["ignore", "ignore", "pipe"] },
-    );
-    let stderr = "";
-    httpd.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    defer(() => {
-      if (httpd.exitCode === null && httpd.signalCode === null) httpd.kill("SIGKILL");
-    });
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor(async () => (await fetch(`${base}/healthz`)).ok, {
-      message: () => `circushttpd on ${base}; stderr: ${stderr}`,
-    });
+    const base = await startHttpd(["--endpoint", alpha.endpoint, "--multicast", multicast]);
 
     const { page } = await newPage({ baseURL: base, name: t.name });
     await page.goto("/#/");
