@@ -25,6 +25,7 @@ import {
   daemonRestartTables,
   runDaemonRestart,
 } from "./scenarios/daemon-restart.js";
+import { reloadGapFailed, reloadGapTables, runReloadGap } from "./scenarios/reload-gap.js";
 import { runScale, scaleTables, type ScaleEntry, type ScaleOptions } from "./scenarios/scale.js";
 import { circus } from "./systems/circus.js";
 import { circusPy } from "./systems/circus-py.js";
@@ -45,6 +46,7 @@ const SCENARIOS = [
   "web",
   "scale",
   "daemon-restart",
+  "reload-gap",
 ] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -92,6 +94,11 @@ scenarios:
                failed, longest gap between two responses, which workers run after; kernel-rss:
                the kernel's VmRSS hosting 100 sleeps; --systems: circus-ts, pm2, supervisor;
                ignores --n and --repeat (about a minute)
+  reload-gap   4 HTTP workers on one port under 16 clients for 10 s, 3 reloads during it, each
+               waited for (circusctl reload --waiting, also with readiness = notify; Circus
+               0.19's; pm2 reload in cluster mode): failed requests, longest gap between two
+               responses, requests served, each reload's time; --systems: circus-ts, circus-py,
+               pm2; --repeat gives the runs per row (about a minute per run)
   all          every scenario
 
 options:
@@ -618,6 +625,26 @@ async function main(): Promise<number> {
     failed ||= daemonRestartFailed(daemonRestart);
     tables.push(...daemonRestartTables(daemonRestart, restartOpts));
   }
+  let reloadGap;
+  if (opts.scenarios.has("reload-gap")) {
+    const gapOpts = {
+      durationS: 10,
+      clients: 16,
+      workers: 4,
+      reloads: 3,
+      firstAtS: 1.5,
+      everyS: 3,
+      rounds: opts.repeat,
+      systems: new Map(
+        opts.systems
+          .filter((s) => ["circus-ts", "circus-py", "pm2"].includes(s.id))
+          .map((s) => [s.id, unusable.get(s)]),
+      ),
+    };
+    reloadGap = await runReloadGap(gapOpts, progress);
+    failed ||= reloadGapFailed(reloadGap);
+    tables.push(...reloadGapTables(reloadGap, gapOpts));
+  }
   for (const table of tables) console.log(`\n${formatTable(table)}`);
   const goals = [...targets(opts, lifecycle), ...scenarioGoals];
   if (goals.length > 0) console.log(`\n${goals.join("\n")}`);
@@ -636,6 +663,7 @@ async function main(): Promise<number> {
     stats,
     web,
     daemonRestart,
+    reloadGap,
   };
   writeFileSync(join(WORK_DIR, "last-run.json"), `${JSON.stringify(dump, null, 2)}\n`);
   return failed ? 1 : 0;

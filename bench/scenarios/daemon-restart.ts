@@ -120,12 +120,12 @@ export interface DaemonRestartResult {
 }
 
 /** A system that could not run: the row shows n/a and why. */
-class Unavailable extends Error {}
+export class Unavailable extends Error {}
 
 // ---------------------------------------------------------------------------------------------
 // The load
 
-interface LoadRecord {
+export interface LoadRecord {
   t0: number;
   end: number;
   /** Completed 200 responses: now() and the pid in the body. */
@@ -169,14 +169,22 @@ function oneRequest(port: number): Promise<Outcome> {
 }
 
 /**
- * `clients` loops of one request at a time for `durationMs`; a request in flight at the end is
- * waited for (at most {@link REQUEST_TIMEOUT_MS}) and counted.
+ * `clients` loops of one request at a time for `durationMs`, and longer while `hold` (if given)
+ * is pending; a request in flight at the end is waited for (at most {@link REQUEST_TIMEOUT_MS})
+ * and counted.
  */
-async function httpLoad(port: number, durationMs: number, clients: number): Promise<LoadRecord> {
+export async function httpLoad(
+  port: number,
+  durationMs: number,
+  clients: number,
+  hold?: Promise<unknown>,
+): Promise<LoadRecord> {
   const record: LoadRecord = { t0: now(), end: 0, ok: [], failed: 0, kinds: {} };
   const deadline = record.t0 + durationMs;
+  let held = hold !== undefined;
+  void hold?.finally(() => (held = false)).catch(() => {});
   const client = async (): Promise<void> => {
-    while (now() < deadline) {
+    while (now() < deadline || held) {
       const outcome = await oneRequest(port);
       if (outcome.ok) record.ok.push({ at: now(), pid: outcome.pid });
       else {
@@ -192,7 +200,7 @@ async function httpLoad(port: number, durationMs: number, clients: number): Prom
 }
 
 /** The longest gap between completed responses, the load's start and end counting as bounds. */
-function longestGap(
+export function longestGap(
   record: LoadRecord,
 ): Pick<RestartFigure, "gapMs" | "gapFromS" | "gapToS" | "gapOpen"> {
   const times = [record.t0, ...record.ok.map((r) => r.at), record.end];
@@ -213,7 +221,7 @@ function longestGap(
 const uniq = (pids: number[]): number[] => [...new Set(pids)].sort((a, b) => a - b);
 
 /** Waits until something answers HTTP on the port. */
-async function waitServing(port: number, timeoutMs = 30_000): Promise<void> {
+export async function waitServing(port: number, timeoutMs = 30_000): Promise<void> {
   const deadline = now() + timeoutMs;
   while (now() < deadline) {
     if ((await oneRequest(port)).ok) return;
@@ -226,7 +234,7 @@ async function waitServing(port: number, timeoutMs = 30_000): Promise<void> {
 // Processes
 
 /** Running workers of this run: the worker script with `marker` among its arguments. */
-function markedWorkers(marker: string): { pid: number; ppid: number }[] {
+export function markedWorkers(marker: string): { pid: number; ppid: number }[] {
   const found: { pid: number; ppid: number }[] = [];
   for (const pid of listPids()) {
     const args = cmdline(pid).split("\0");
@@ -242,7 +250,7 @@ function uniqueWorkers(list: { pid: number; ppid: number }[]): { pid: number; pp
 }
 
 /** SIGKILLs every process (not the harness) whose command line contains `text`. */
-function killMarked(text: string): number {
+export function killMarked(text: string): number {
   let killed = 0;
   for (const pid of listPids()) {
     if (pid === process.pid || !cmdline(pid).includes(text)) continue;
@@ -286,7 +294,7 @@ function pidsIn(text: string): number[] {
 }
 
 /** The last lines of a log that look like an error (or the last line). */
-function logError(log: LineLog): string {
+export function logError(log: LineLog): string {
   const lines = log.lines.map((l) => l.text.trim()).filter((t) => t !== "");
   const error = lines.filter((t) => /error|EADDRINUSE|refus|not supported|cannot|fail/i.test(t));
   return (error.at(-1) ?? lines.at(-1) ?? "no output").slice(0, 160);
