@@ -201,6 +201,13 @@ virtualenv_py_ver = 3.11
 respawn = false
 use_papa = true
 essential = true
+readiness = http://127.0.0.1:80$(circus.wid)/health
+readiness_interval = 0.5
+readiness_timeout = 2
+readiness_failures = 4
+readiness_deadline = 30
+reload_batch = 2
+depends_on = db, Cache
 check_flapping = false
 flapping.attempts = 3
 `);
@@ -255,6 +262,13 @@ flapping.attempts = 3
       respawn: false,
       usePapa: true,
       essential: true,
+      readiness: "http://127.0.0.1:80$(circus.wid)/health",
+      readinessInterval: 0.5,
+      readinessTimeout: 2,
+      readinessFailures: 4,
+      readinessDeadline: 30,
+      reloadBatch: 2,
+      dependsOn: ["db", "cache"],
       options: { check_flapping: "false", "flapping.attempts": "3" },
       baseDir: undefined,
       source: undefined,
