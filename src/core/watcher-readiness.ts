@@ -2,7 +2,7 @@
  * A watcher's readiness: one tracker per process (see readiness.ts), the NOTIFY_SOCKET of a
  * `readiness = notify` watcher, and what the watcher waits on (all ready, some ready).
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { WatcherConfig } from "../config/types.js";
@@ -163,8 +163,15 @@ export class WatcherReadiness {
   }
 
   private closeSocket(): void {
-    this.socket?.close();
+    if (!this.socket) return;
+    this.socket.close();
     this.socket = null;
+    // The folder goes with the last watcher's socket.
+    try {
+      rmdirSync(notifyDir());
+    } catch {
+      // another watcher's socket is still in it
+    }
   }
 
   /** The watcher is gone: its NOTIFY_SOCKET too. */
