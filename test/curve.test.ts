@@ -75,7 +75,9 @@ curve_clients = ${clients}
 [watcher:sleepers]
 cmd = sleep 1000
 numprocesses = 2
-env = CIRCUS_IT_MARKER=${dir}
+
+[env:sleepers]
+CIRCUS_IT_MARKER = ${dir}
 
 [plugin:logger]
 use = ${EVENT_LOGGER}:EventLogger

@@ -52,6 +52,9 @@ umask = 000
 
 [watcher:w]
 cmd = sleep 1000
+
+[env:w]
+CIRCUS_IT_MARKER = ${dir}
 `,
     );
     await answering(d.dir);
@@ -80,6 +83,9 @@ path = ${dir}/web.sock
 
 [watcher:w]
 cmd = sleep 1000
+
+[env:w]
+CIRCUS_IT_MARKER = ${dir}
 `,
     );
     await answering(d.dir);
@@ -104,6 +110,9 @@ logoutput = ${old}
 cmd = sh -c "echo hello; sleep 1000"
 stdout_stream.class = FileStream
 stdout_stream.filename = ${dir}/w.out
+
+[env:w]
+CIRCUS_IT_MARKER = ${dir}
 `,
       { dir },
     );
@@ -122,7 +131,7 @@ describe("add as another user", () => {
     const endpoint = `ipc://${dir}/control.sock`;
     writeFileSync(
       config,
-      `[circus]\nendpoint = ${endpoint}\npubsub_endpoint = ipc://${dir}/pubsub.sock\n\n[watcher:w]\ncmd = sleep 1000\nenv = CIRCUS_IT_MARKER=${dir}\n`,
+      `[circus]\nendpoint = ${endpoint}\npubsub_endpoint = ipc://${dir}/pubsub.sock\n\n[watcher:w]\ncmd = sleep 1000\n\n[env:w]\nCIRCUS_IT_MARKER = ${dir}\n`,
     );
     // circusd as nobody (65534), in the world-writable temp folder.
     const child = spawn(

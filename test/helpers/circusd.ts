@@ -450,9 +450,22 @@ export class Circusd {
     }
   }
 
-  /** SIGKILLs circusd and every process carrying this test's folder in its argv or env. */
+  /**
+   * SIGKILLs circusd, its children (a watcher's processes need carry no marker), and every
+   * process carrying this test's folder in its argv or env.
+   */
   async cleanup(): Promise<void> {
-    if (this.exitStatus === null) this.child.kill("SIGKILL");
+    if (this.exitStatus === null) {
+      // Before circusd: once it is gone, its children are init's and cannot be told apart.
+      for (const child of liveChildren(this.pid)) {
+        try {
+          process.kill(child.pid, "SIGKILL");
+        } catch {
+          // gone already
+        }
+      }
+      this.child.kill("SIGKILL");
+    }
     await killMarked(this.dir);
     // "close" also waits for circusd's stdout to close: bounded, should a child hold it.
     await this.waitExit(5000).catch(() => undefined);
