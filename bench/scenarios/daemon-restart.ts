@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { freePort, launch, run, type Launched, type RunResult } from "../lib/exec.js";
 import { onCleanup } from "../lib/cleanup.js";
 import { LineLog } from "../lib/log.js";
-import { PM2_BIN, readPid } from "../systems/pm2.js";
+import { PM2_BIN, readPid, writeEcosystem } from "../systems/pm2.js";
 import { supervisordConf } from "../systems/supervisor.js";
 import { freshWorkDir, REPO_DIR } from "../lib/paths.js";
 import {
@@ -63,8 +63,8 @@ export interface DaemonRestartOptions {
   systems: Map<string, string | undefined>;
 }
 
-/** One system's run. */
-export interface RestartFigure {
+/** What one load saw (shared with reload-gap). */
+export interface LoadFigures {
   served?: number;
   failed?: number;
   /** Failed requests by kind (ECONNREFUSED, ECONNRESET, timeout, HTTP 502, ...). */
@@ -76,6 +76,10 @@ export interface RestartFigure {
   gapToS?: number;
   /** The longest gap runs until the end of the load: no reply came after it. */
   gapOpen?: boolean;
+}
+
+/** One system's run. */
+export interface RestartFigure extends LoadFigures {
   /** Worker pids just before the kill. */
   before?: number[];
   /** What became of them 1 s after the kill, before the restart (e.g. "4 alive, ppid 1"). */
@@ -492,8 +496,7 @@ async function pm2Run(opts: DaemonRestartOptions, graceful: boolean): Promise<Re
     out_file: "/dev/null",
     error_file: "/dev/null",
   };
-  const ecosystem = join(dir, "ecosystem.config.cjs");
-  writeFileSync(ecosystem, `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)};\n`);
+  const ecosystem = writeEcosystem(dir, app);
   const gods = new Set<number>();
   const release = onCleanup(async () => {
     await pm2("kill");

@@ -16,7 +16,7 @@ import { freshWorkDir, REPO_DIR } from "../lib/paths.js";
 import { delay, isRunning, killTree, now, signalPid, waitNotRunning } from "../lib/proc.js";
 import { median, type Row, type Table } from "../lib/table.js";
 import { findCircusRef, findPythonCircusd } from "../systems/circus-py.js";
-import { PM2_BIN, pm2Env } from "../systems/pm2.js";
+import { PM2_BIN, pm2Env, writeEcosystem } from "../systems/pm2.js";
 import {
   httpLoad,
   killMarked,
@@ -26,6 +26,7 @@ import {
   Unavailable,
   waitServing,
   type LoadRecord,
+  type LoadFigures,
 } from "./daemon-restart.js";
 
 const WORKER = join(REPO_DIR, "test", "fixtures", "graceful-http-worker.mjs");
@@ -57,15 +58,7 @@ export interface ReloadGapOptions {
 }
 
 /** One run of one row. */
-export interface GapRun {
-  served?: number;
-  failed?: number;
-  /** Failed requests by kind (ECONNREFUSED, ECONNRESET, timeout, ...). */
-  failKinds?: Record<string, number>;
-  gapMs?: number;
-  gapFromS?: number;
-  gapToS?: number;
-  gapOpen?: boolean;
+export interface GapRun extends LoadFigures {
   /** Seconds the load ran: durationS, longer if the last reload returned late. */
   loadS?: number;
   /** Each reload: start and end in s since the load started, and the command's wall time. */
@@ -252,8 +245,7 @@ async function pm2Run(opts: ReloadGapOptions): Promise<GapRun> {
     out_file: "/dev/null",
     error_file: "/dev/null",
   };
-  const ecosystem = join(dir, "ecosystem.config.cjs");
-  writeFileSync(ecosystem, `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)};\n`);
+  const ecosystem = writeEcosystem(dir, app);
   const release = onCleanup(async () => {
     await pm2("kill");
     killMarked(dir); // the God daemon's title names PM2_HOME; workers carry the marker

@@ -13,6 +13,7 @@ import { LineLog } from "../lib/log.js";
 import { BENCH_DIR, freshWorkDir, REPO_DIR, WORK_DIR } from "../lib/paths.js";
 import { delay, killTree } from "../lib/proc.js";
 import type { Row, Table } from "../lib/table.js";
+import { writeEcosystem } from "../systems/pm2.js";
 
 const WORKER = join(REPO_DIR, "test", "fixtures", "graceful-http-worker.mjs");
 const CIRCUSD = join(REPO_DIR, "dist", "cli", "circusd.js");
@@ -180,8 +181,7 @@ async function withPm2<T>(
     out_file: "/dev/null",
     error_file: "/dev/null",
   };
-  const ecosystem = join(dir, "ecosystem.config.cjs");
-  writeFileSync(ecosystem, `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)};\n`);
+  const ecosystem = writeEcosystem(dir, app);
   const release = onCleanup(async () => {
     await pm2("kill");
   });

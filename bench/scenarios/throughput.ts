@@ -18,7 +18,7 @@ import { CLOCK_TICKS, delay, descendants, isRunning, killTree } from "../lib/pro
 import { readMem, readStat } from "../lib/proc.js";
 import type { Row, Table } from "../lib/table.js";
 import { median } from "../lib/table.js";
-import { PM2_BIN, killStale, pm2Env } from "../systems/pm2.js";
+import { PM2_BIN, killStale, pm2Env, writeEcosystem } from "../systems/pm2.js";
 
 const WRITER_SOURCE = join(BENCH_DIR, "raw", "writer.c");
 const WRITER = join(WORK_DIR, "writer");
@@ -324,8 +324,7 @@ function pm2Setup(): Setup {
         out_file: paths.outFile,
         error_file: "/dev/null",
       };
-      const ecosystem = join(paths.dir, "ecosystem.config.cjs");
-      writeFileSync(ecosystem, `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)};\n`);
+      const ecosystem = writeEcosystem(paths.dir, app);
       const cli = (...args: string[]) =>
         run([process.execPath, PM2_BIN, ...args], { timeoutMs: 120_000, env, cwd: paths.dir });
       const pidFile = join(home, "pm2.pid");

@@ -29,7 +29,19 @@ export function pm2Ecosystem(n: number): string {
     out_file: "/dev/null",
     error_file: "/dev/null",
   };
+  return ecosystemText(app);
+}
+
+/** An ecosystem.config.cjs of one app. */
+function ecosystemText(app: Record<string, unknown>): string {
   return `module.exports = ${JSON.stringify({ apps: [app] }, null, 2)};\n`;
+}
+
+/** Writes `dir`/ecosystem.config.cjs of one app; returns its path. */
+export function writeEcosystem(dir: string, app: Record<string, unknown>): string {
+  const file = join(dir, "ecosystem.config.cjs");
+  writeFileSync(file, ecosystemText(app));
+  return file;
 }
 
 /** A pid file's pid, or undefined when it is missing or holds no pid. */
