@@ -6,21 +6,21 @@
  * the whole namespace gracefully with 0, and the health endpoints answer.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, readlinkSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { before, describe, test } from "node:test";
 import {
-  CIRCUSD,
+  liveChildren,
   makeTempDir,
+  processTable,
   procStat,
   startCircusd,
+  type Circusd,
   testEndpoints,
   waitFor,
-  withTestEndpoints,
   zombieChildren,
-  type ExitStatus,
 } from "./helpers/circusd.js";
 import { cleanupEachTest, defer } from "./helpers/cleanup.js";
 import { connect, RawClient } from "./helpers/control.js";
@@ -36,81 +36,16 @@ function needRoot(): void {
   );
 }
 
-/** circusd run as PID 1 of a new PID namespace, through unshare. */
-class NsCircusd {
-  readonly unshare: ChildProcess;
-  readonly lines: string[] = [];
-  stderr = "";
-  exitStatus: ExitStatus | null = null;
-  readonly exited: Promise<ExitStatus>;
-  private partial = "";
-
-  constructor(
-    readonly dir: string,
-    text: string,
-    args: string[] = [],
-  ) {
-    const config = path.join(dir, "circus.ini");
-    writeFileSync(config, withTestEndpoints(text, dir));
-    this.unshare = spawn(
-      "unshare",
-      ["--pid", "--fork", "--mount-proc", process.execPath, CIRCUSD, ...args, config],
-      { cwd: dir, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    this.unshare.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      const parts = (this.partial + chunk).split("\n");
-      this.partial = parts.pop() ?? "";
-      this.lines.push(...parts);
-    });
-    this.unshare.stderr?.setEncoding("utf8").on("data", (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) =>
-      this.unshare.once("close", (code, signal) => resolve((this.exitStatus = { code, signal }))),
-    );
-    defer(() => this.cleanup());
-  }
-
-  get log(): string {
-    return `${this.lines.join("\n")}\n${this.partial}\nstderr:\n${this.stderr}`;
-  }
-
-  /** circusd's pid on the host: unshare's one child. */
-  async hostPid(): Promise<number> {
-    return waitFor(
-      () => {
-        const pid = childrenOf(this.unshare.pid as number)[0];
-        // The child is circusd once it has exec'd node (and its namespace is not unshare's).
-        return pid !== undefined && nsOf(pid) !== nsOf(this.unshare.pid as number) ? pid : null;
-      },
-      { message: () => `unshare's child, circusd; log:\n${this.log}` },
-    );
-  }
-
-  async waitForLog(regex: RegExp, timeout = 15_000): Promise<string> {
-    return waitFor(() => this.lines.find((line) => regex.test(line)), {
-      timeout,
-      message: () => `a log line matching ${regex}; log:\n${this.log}`,
-    });
-  }
-
-  async waitExit(timeout = 30_000): Promise<ExitStatus> {
-    return waitFor(() => this.exitStatus, {
-      timeout,
-      message: () => `circusd (PID 1) to exit; log:\n${this.log}`,
-    });
-  }
-
-  /** SIGKILL to PID 1 takes its whole namespace down with it. */
-  async cleanup(): Promise<void> {
-    if (this.exitStatus !== null) return;
-    for (const pid of childrenOf(this.unshare.pid as number)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
-    await this.waitExit(5000).catch(() => this.unshare.kill("SIGKILL"));
-  }
+/** circusd's pid on the host, in a PID namespace of its own (pidns): unshare's one child. */
+async function hostPid(d: Circusd): Promise<number> {
+  return waitFor(
+    () => {
+      const pid = liveChildren(d.pid)[0]?.pid;
+      // The child is circusd once it has exec'd node (and its namespace is not unshare's).
+      return pid !== undefined && nsOf(pid) !== nsOf(d.pid) ? pid : null;
+    },
+    { message: () => `unshare's child, circusd; log:\n${d.log}\n${d.stderr}` },
+  );
 }
 
 /** /proc/PID/ns/pid, or null once the process is gone. */
@@ -122,23 +57,11 @@ function nsOf(pid: number): string | null {
   }
 }
 
-function allPids(): number[] {
-  return readdirSync("/proc")
-    .filter((name) => /^\d+$/.test(name))
-    .map(Number);
-}
-
-function childrenOf(ppid: number): number[] {
-  return allPids().filter((pid) => procStat(pid)?.ppid === ppid);
-}
-
 /** The host pids of every process in `ns`, with their states. */
 function namespaceProcesses(ns: string): { pid: number; state: string; comm: string }[] {
   const found = [];
-  for (const pid of allPids()) {
-    if (nsOf(pid) !== ns) continue;
-    const stat = procStat(pid);
-    if (stat) found.push({ pid, state: stat.state, comm: stat.comm });
+  for (const { pid, state, comm } of processTable()) {
+    if (nsOf(pid) === ns) found.push({ pid, state, comm });
   }
   return found;
 }
@@ -160,16 +83,16 @@ describe("circusd as PID 1 of a PID namespace", () => {
   test("orphans of double-forking processes are all reaped: no zombie is left", async () => {
     const dir = makeTempDir();
     // Two processes orphan 500 grandchildren each, as fast as sh forks, and exit.
-    const d = new NsCircusd(
-      dir,
+    const d = startCircusd(
       `[watcher:forker]
 cmd = /bin/sh
 args = -c 'i=0; while [ $i -lt 500 ]; do (sleep 0.2 &); i=$((i+1)); done; exit 0'
 numprocesses = 2
 respawn = false
 `,
+      { dir, pidns: true },
     );
-    const pid = await d.hostPid();
+    const pid = await hostPid(d);
     const ns = nsOf(pid) as string;
     await d.waitForLog(/forker started/);
     // Orphans live: some processes besides circusd are seen at some point.
@@ -216,8 +139,7 @@ respawn = false
     );
     // The daemon's output goes elsewhere, as a daemon's does: circusd closes the watcher's
     // pipes once it stopped, and a write there would end it with SIGPIPE.
-    const d = new NsCircusd(
-      dir,
+    const d = startCircusd(
       `[watcher:sleepers]
 cmd = sleep 1000
 numprocesses = 3
@@ -226,8 +148,9 @@ numprocesses = 3
 cmd = /bin/sh
 args = -c '(sh ${path.join(dir, "orphan.sh")} >/dev/null 2>&1 &) ; exec sleep 1000'
 `,
+      { dir, pidns: true },
     );
-    const pid = await d.hostPid();
+    const pid = await hostPid(d);
     const ns = nsOf(pid) as string;
     await d.waitForLog(/Arbiter now waiting for commands/);
     // circusd, 3 sleepers, the daemonizer's sleep, the orphan and its sleep (at times).
@@ -252,8 +175,7 @@ args = -c '(sh ${path.join(dir, "orphan.sh")} >/dev/null 2>&1 &) ; exec sleep 10
 
   test("an essential watcher that cannot spawn: circusd stops everything and exits 3", async () => {
     const dir = makeTempDir();
-    const d = new NsCircusd(
-      dir,
+    const d = startCircusd(
       `[watcher:other]
 cmd = sleep 1000
 numprocesses = 2
@@ -264,8 +186,9 @@ cmd = /nonexistent
 max_retry = 2
 essential = true
 `,
+      { dir, pidns: true },
     );
-    const pid = await d.hostPid();
+    const pid = await hostPid(d);
     const ns = nsOf(pid) as string;
     const status = await d.waitExit();
     assert.deepEqual(status, { code: 3, signal: null }, d.log);
@@ -279,8 +202,7 @@ essential = true
 
   test("/healthz and /readyz: 503 until the essential watcher runs all its processes, then 200", async () => {
     const dir = makeTempDir();
-    const d = new NsCircusd(
-      dir,
+    const d = startCircusd(
       `[circus]
 health_port = 0
 
@@ -299,8 +221,9 @@ cmd = /bin/sh
 args = -c 'trap "" TERM; while :; do sleep 0.05; done'
 graceful_timeout = 3
 `,
+      { dir, pidns: true },
     );
-    const pid = await d.hostPid();
+    const pid = await hostPid(d);
     const base = await healthUrl(d);
     assert.equal((await get(`${base}/healthz`)).status, 200);
     // While web warms up (one process a second), not ready, naming web only: flappy is
@@ -328,16 +251,16 @@ graceful_timeout = 3
 
   test("a second SIGTERM cuts the graceful stop short: SIGKILL to everything, exit 4", async () => {
     const dir = makeTempDir();
-    const d = new NsCircusd(
-      dir,
+    const d = startCircusd(
       `[watcher:stubborn]
 cmd = /bin/sh
 args = -c 'trap "" TERM; while :; do sleep 0.05; done'
 numprocesses = 2
 graceful_timeout = 60
 `,
+      { dir, pidns: true },
     );
-    const pid = await d.hostPid();
+    const pid = await hostPid(d);
     const ns = nsOf(pid) as string;
     await d.waitForLog(/Arbiter now waiting for commands/);
     await waitFor(() => namespaceProcesses(ns).length >= 3);

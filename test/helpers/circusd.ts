@@ -335,6 +335,12 @@ export interface StartOptions {
   nofile?: number;
   /** A network namespace to run circusd in (`ip netns exec NS`, which execs: same pid). */
   netns?: string;
+  /**
+   * Runs circusd as PID 1 of a new PID namespace (`unshare --pid --fork --mount-proc`, root
+   * only): `pid` is then unshare's, circusd its one child, and killing circusd at cleanup
+   * takes the whole namespace down.
+   */
+  pidns?: boolean;
 }
 
 /** A running (or finished) circusd started by a test; killed at cleanup. */
@@ -358,9 +364,11 @@ export class Circusd {
     cwd: string = dir,
     nofile?: number,
     netns?: string,
+    pidns = false,
   ) {
-    // prlimit and ip netns exec exec node, so that the pid is circusd's.
+    // prlimit and ip netns exec exec node, so that the pid is circusd's (unshare forks).
     const argv = [process.execPath, CIRCUSD, ...args, configPath];
+    if (pidns) argv.unshift("unshare", "--pid", "--fork", "--mount-proc");
     if (nofile !== undefined) argv.unshift("prlimit", `--nofile=${nofile}:${nofile}`, "--");
     if (netns !== undefined) argv.unshift("ip", "netns", "exec", netns);
     this.child = spawn(argv[0] as string, argv.slice(1), {
@@ -533,6 +541,7 @@ export function startCircusd(
     options.cwd,
     options.nofile,
     options.netns,
+    options.pidns,
   );
 }
 
